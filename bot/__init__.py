@@ -1,0 +1,1 @@
+"""Composition root, adapters (console, Slack, Telegram) and the command line."""

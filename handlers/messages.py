@@ -1,0 +1,101 @@
+"""Platform-neutral messages: what comes in from a chat and what goes back.
+
+A reply is structured text (lines of spans), never pre-formatted markup: each adapter renders and
+escapes it once for its platform (Slack mrkdwn, Telegram HTML, plain console), so a product title
+containing "<b>" or "*" can never break a message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One thing a person did in a chat: typed text, or pressed a button (``button`` is its payload)."""
+
+    platform: str
+    user_id: str
+    chat_id: str
+    text: str = ""
+    button: str | None = None
+    display_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    text: str
+    bold: bool = False
+    italic: bool = False
+    link: str | None = None
+
+
+Line = tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    lines: tuple[Line, ...]
+    buttons: tuple[Button, ...] = ()
+    attachment: Attachment | None = None
+
+    @property
+    def plain_text(self) -> str:
+        """The text without any formatting: for logs, tests and platforms' notification previews."""
+        return "\n".join("".join(span.text for span in line) for line in self.lines)
+
+
+def bold(text: str) -> Span:
+    return Span(text, bold=True)
+
+
+def italic(text: str) -> Span:
+    return Span(text, italic=True)
+
+
+def link(text: str, url: str) -> Span:
+    return Span(text, link=url)
+
+
+def line(*parts: str | Span) -> Line:
+    return tuple(part if isinstance(part, Span) else Span(part) for part in parts)
+
+
+@dataclass(slots=True)
+class ReplyBuilder:
+    """Collects lines and buttons for one reply."""
+
+    lines: list[Line] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
+
+    def add(self, *parts: str | Span) -> ReplyBuilder:
+        self.lines.append(line(*parts))
+        return self
+
+    def blank(self) -> ReplyBuilder:
+        self.lines.append(())
+        return self
+
+    def button(self, label: str, payload: str) -> ReplyBuilder:
+        self.buttons.append(Button(label, payload))
+        return self
+
+    def build(self) -> Reply:
+        return Reply(tuple(self.lines), tuple(self.buttons))
+
+
+def text_reply(*parts: str | Span) -> Reply:
+    return Reply((line(*parts),))

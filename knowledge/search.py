@@ -1,0 +1,470 @@
+"""Search over the learning products: what a coordinator's question is about, and what answers it.
+
+The pipeline, the same for products (at build time) and questions (at query time):
+fold accents and case, split into words, match the thesaurus's phrases on stems (so "PEAS",
+"PSEA" and "sexual exploitation and abuse" become one concept), then score with a BM25F-style
+weighting over title, summary, topics and body. Questions get two extra steps first: filters a user
+would say ("a webinar", "in Chad", "in French") are taken out, and misspelt words are corrected
+with rapidfuzz against the library's own vocabulary. A last rapidfuzz pass re-ranks the best
+candidates by how closely their titles match the question.
+
+Scores are precomputed per term into numpy arrays at build time, so a query is a handful of vector
+additions: that is what keeps p95 well under 10 ms at 10,000 products.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from knowledge.products import LearningProduct
+from knowledge.taxonomy import TOPICS
+from knowledge.text import FLUFF, GRAMMAR, STOPWORDS, normalise, raw_words, stem, words
+from knowledge.thesaurus import Thesaurus
+
+# Field weights: a word in the title says more about a product than the same word in its body.
+TITLE_WEIGHT = 3.0
+SUMMARY_WEIGHT = 2.0
+BODY_WEIGHT = 1.0
+MAIN_TOPIC_WEIGHT = 4.0
+OTHER_TOPIC_WEIGHT = 2.5
+K1 = 1.2
+BODY_LENGTH_B = 0.75
+
+# Query term weights.
+CONCEPT_WEIGHT = 1.5
+TOPIC_WEIGHT = 1.2
+CORRECTED_WEIGHT = 0.8
+FUZZY_TITLE_WEIGHT = 1.5
+FRENCH_MATCH_BONUS = 0.05  # a French question slightly prefers French products, all else equal
+
+# Confidence: the share of the question's meaningful words (idf-weighted) that the best product
+# actually contains, and a floor on its score. Tuned on tests/questions.jsonl; see README.
+MIN_COVERAGE = 0.55
+MIN_SCORE = 2.0
+RERANK_POOL = 40
+
+# Words that tell a French question from an English one.
+_FRENCH_MARKERS = frozenset(
+    """
+    le la les des du de et ou au aux en dans sur pour par avec comment quel quelle quels quelles
+    est sont ont une un d l qu qui que nous vous ils elles entre autres
+    """.split()
+)
+_ENGLISH_MARKERS = frozenset(
+    """
+    the and of to in on for with how what which who did do does is are was were others other a
+    an from by at about
+    """.split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """Restrictions a user asked for; an empty set or None means "any"."""
+
+    types: frozenset[str] = frozenset()
+    countries: frozenset[str] = frozenset()
+    language: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.types or self.countries or self.language)
+
+    def merged(self, other: SearchFilters) -> SearchFilters:
+        return SearchFilters(
+            types=self.types | other.types,
+            countries=self.countries | other.countries,
+            language=other.language or self.language,
+        )
+
+    def without(self, kind: str) -> SearchFilters:
+        return SearchFilters(
+            types=frozenset() if kind == "type" else self.types,
+            countries=frozenset() if kind == "country" else self.countries,
+            language=None if kind == "language" else self.language,
+        )
+
+    def admits(self, product: LearningProduct) -> bool:
+        return (
+            (not self.types or product.type in self.types)
+            and (not self.countries or bool(self.countries.intersection(product.countries)))
+            and (self.language is None or product.language == self.language)
+        )
+
+    def as_json(self) -> dict[str, object]:
+        return {"types": sorted(self.types), "countries": sorted(self.countries), "language": self.language}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    text: str
+    language: str
+    filters: SearchFilters
+    terms: dict[str, float]
+    content_stems: tuple[str, ...]
+    units: tuple[tuple[tuple[str, ...], str | None], ...]
+    topics: tuple[str, ...]
+    corrections: dict[str, str]
+    fuzzy_text: str
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.terms
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    product: LearningProduct
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: ParsedQuery
+    hits: list[Hit]
+    confident: bool
+    relaxed: frozenset[str] = field(default_factory=frozenset)
+    """Filters said in the question that found nothing and were dropped ("type", "country", "language")."""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "query": self.query.text,
+            "confident": self.confident,
+            "language": self.query.language,
+            "topics": list(self.query.topics),
+            "filters": self.query.filters.as_json(),
+            "relaxed": sorted(self.relaxed),
+            "corrections": self.query.corrections,
+            "results": [{**hit.product.as_json(), "score": round(hit.score, 3)} for hit in self.hits],
+        }
+
+
+@dataclass(slots=True)
+class _Analysis:
+    stems: list[str]
+    concepts: list[str]
+    topics: list[str]
+    # For confidence: each meaningful word alone, or the words of a thesaurus phrase together with
+    # the concept they name ("réseau PEAS" is covered by any product about PSEA).
+    units: list[tuple[tuple[str, ...], str | None]]
+
+
+def _analyse(tokens: Sequence[str], thesaurus: Thesaurus) -> _Analysis:
+    """Stems of the meaningful words and the concepts (and so topics) the words name."""
+    kept = [token for token in tokens if token not in GRAMMAR]
+    stems = [stem(token) for token in kept]
+    concepts: list[str] = []
+    topics: list[str] = []
+    units: list[tuple[tuple[str, ...], str | None]] = []
+    covered: set[int] = set()
+    for match in thesaurus.concept_matches(stems):
+        concepts.append(match.value)
+        topics.extend(thesaurus.concept_topics[match.value])
+        inside = tuple(stems[i] for i in range(match.start, match.end) if kept[i] not in FLUFF)
+        units.append((inside or (stems[match.start],), match.value))
+        covered.update(range(match.start, match.end))
+    content = [stemmed for token, stemmed in zip(kept, stems, strict=True) if token not in FLUFF]
+    units.extend(((stems[i],), None) for i, token in enumerate(kept) if token not in FLUFF and i not in covered)
+    return _Analysis(content, concepts, topics, units)
+
+
+def _question_language(tokens: Sequence[str], text: str) -> str:
+    french = sum(token in _FRENCH_MARKERS for token in tokens)
+    english = sum(token in _ENGLISH_MARKERS for token in tokens)
+    if french > english:
+        return "fr"
+    if french == english and any(char in text for char in "éèêàâçôûùîï"):
+        return "fr"
+    return "en"
+
+
+class SearchIndex:
+    """An immutable index over a list of products. Build once, query from any number of tasks."""
+
+    def __init__(self, products: Sequence[LearningProduct], thesaurus: Thesaurus) -> None:
+        self.products = list(products)
+        self.thesaurus = thesaurus
+        self._by_id = {product.id: index for index, product in enumerate(self.products)}
+        count = len(self.products)
+        # Per term: sorted product positions, precomputed BM25F weight, and whether the term is in a
+        # "strong" field (title, summary, topics) rather than only in the body.
+        ids: dict[str, array[int]] = defaultdict(lambda: array("i"))
+        raw: dict[str, array[float]] = defaultdict(lambda: array("f"))
+        strong: dict[str, array[int]] = defaultdict(lambda: array("b"))
+        body_lengths = []
+        analysed: list[tuple[_Analysis, _Analysis, _Analysis]] = []
+        word_counts: Counter[str] = Counter()
+        for product in self.products:
+            title_words = words(product.title)
+            summary_words = words(product.summary)
+            body_words = words(product.body)
+            word_counts.update(set(title_words) | set(summary_words) | set(body_words))
+            parts = tuple(_analyse(part, thesaurus) for part in (title_words, summary_words, body_words))
+            analysed.append(parts)  # type: ignore[arg-type]
+            body_lengths.append(len(parts[2].stems) + len(parts[2].concepts))
+        average_body = (sum(body_lengths) / count) if count else 1.0
+        for position, (product, (title, summary, body)) in enumerate(zip(self.products, analysed, strict=True)):
+            weights: dict[str, float] = defaultdict(float)
+            strong_terms: set[str] = set()
+            body_norm = 1.0 - BODY_LENGTH_B + BODY_LENGTH_B * (body_lengths[position] / average_body or 1.0)
+            for analysis, weight in ((title, TITLE_WEIGHT), (summary, SUMMARY_WEIGHT)):
+                for term in analysis.stems:
+                    weights[term] += weight
+                    strong_terms.add(term)
+                for concept in analysis.concepts:
+                    weights["@" + concept] += weight
+                    strong_terms.add("@" + concept)
+            for term in body.stems:
+                weights[term] += BODY_WEIGHT / body_norm
+            for concept in body.concepts:
+                weights["@" + concept] += BODY_WEIGHT / body_norm
+            for rank, topic in enumerate(product.topics):
+                weights["#" + topic] += MAIN_TOPIC_WEIGHT if rank == 0 else OTHER_TOPIC_WEIGHT
+                strong_terms.add("#" + topic)
+            for term, tf in weights.items():
+                ids[term].append(position)
+                raw[term].append(tf * (K1 + 1.0) / (tf + K1))
+                strong[term].append(term in strong_terms)
+        self._postings: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float32], npt.NDArray[np.bool_]]] = {}
+        self._idf: dict[str, float] = {}
+        for term, positions in ids.items():
+            frequency = len(positions)
+            idf = math.log(1.0 + (count - frequency + 0.5) / (frequency + 0.5))
+            self._idf[term] = idf
+            self._postings[term] = (
+                np.frombuffer(positions, dtype=np.int32).copy(),
+                np.frombuffer(raw[term], dtype=np.float32) * np.float32(idf),
+                np.frombuffer(strong[term], dtype=np.int8).astype(np.bool_),
+            )
+        self._max_idf = math.log(1.0 + (count + 0.5) / 0.5)
+        # Typo correction aims at words that really occur, most frequent first so that ties go to
+        # the common word.
+        vocabulary = {word for word in word_counts if len(word) >= 3 and not word.isdigit()}
+        vocabulary |= {word for word in thesaurus.vocabulary if len(word) >= 3}
+        vocabulary -= STOPWORDS
+        self._vocabulary = vocabulary
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for word in sorted(vocabulary, key=lambda word: (-word_counts[word], word)):
+            self._by_length[len(word)].append(word)
+        self._types = np.array([product.type for product in self.products], dtype=object)
+        self._languages = np.array([product.language for product in self.products], dtype=object)
+        self._fuzzy_titles = [normalise(product.title) for product in self.products]
+        self._topic_counts = Counter(topic for product in self.products for topic in product.topics)
+        self._correct = lru_cache(maxsize=50_000)(self._correct_uncached)
+
+    # ----------------------------------------------------------------------------------- queries
+
+    def __len__(self) -> int:
+        return len(self.products)
+
+    def get(self, product_id: str) -> LearningProduct | None:
+        position = self._by_id.get(product_id)
+        return None if position is None else self.products[position]
+
+    def topic_counts(self) -> dict[str, int]:
+        return {topic: self._topic_counts.get(topic, 0) for topic in TOPICS}
+
+    def by_topic(self, topic: str) -> list[LearningProduct]:
+        """Products on a topic, main topic first, then newest first."""
+        found = [product for product in self.products if topic in product.topics]
+        return sorted(found, key=lambda product: (product.topics[0] != topic, -product.year, product.title))
+
+    def _correct_uncached(self, word: str) -> str | None:
+        """The library word a misspelt word most likely meant, or None when nothing is close enough."""
+        if len(word) < 4:
+            return None
+        allowed = 1 if len(word) <= 7 else 2
+        best: tuple[int, str] | None = None
+        for length in range(len(word) - allowed, len(word) + allowed + 1):
+            candidates = self._by_length.get(length)
+            if not candidates:
+                continue
+            match = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=allowed)
+            if match is not None and (best is None or match[1] < best[0]):
+                best = (int(match[1]), match[0])
+        # A correction must keep the first letter: real typos rarely hit it, and without this rule
+        # "weather" would become "whether" and off-topic questions would look on-topic.
+        if best is None or best[1][0] != word[0]:
+            return None
+        return best[1]
+
+    def parse(self, text: str, filters: SearchFilters | None = None) -> ParsedQuery:
+        tokens = words(text)
+        raw = raw_words(text)
+        removed: set[int] = set()
+        found_types: set[str] = set()
+        found_countries: set[str] = set()
+        found_language: str | None = None
+        for match in self.thesaurus.countries_exact_case.scan(raw):
+            found_countries.add(match.value)
+            removed.update(range(match.start, match.end))
+        for table, sink in ((self.thesaurus.countries, found_countries), (self.thesaurus.types, found_types)):
+            for match in table.scan(tokens):
+                if not removed.intersection(range(match.start, match.end)):
+                    sink.add(match.value)
+                    removed.update(range(match.start, match.end))
+        for match in self.thesaurus.languages.scan(tokens):
+            found_language = match.value
+            removed.update(range(match.start, match.end))
+        language = _question_language(tokens, text)
+        remaining: list[str] = []
+        corrections: dict[str, str] = {}
+        corrected_stems: set[str] = set()
+        for position, token in enumerate(tokens):
+            if position in removed:
+                continue
+            if token not in STOPWORDS and token not in self._vocabulary and not token.isdigit():
+                fixed = self._correct(token)
+                if fixed is not None:
+                    corrections[token] = fixed
+                    corrected_stems.add(stem(fixed))
+                    token = fixed
+            remaining.append(token)
+        analysis = _analyse(remaining, self.thesaurus)
+        terms: dict[str, float] = defaultdict(float)
+        for term in analysis.stems:
+            terms[term] = max(terms[term], CORRECTED_WEIGHT if term in corrected_stems else 1.0)
+        for concept in analysis.concepts:
+            terms["@" + concept] += CONCEPT_WEIGHT
+            topics = self.thesaurus.concept_topics[concept]
+            for topic in topics:
+                terms["#" + topic] += TOPIC_WEIGHT / len(topics)
+        said = SearchFilters(frozenset(found_types), frozenset(found_countries), found_language)
+        return ParsedQuery(
+            text=text,
+            language=language,
+            filters=said if filters is None else said.merged(filters),
+            terms=dict(terms),
+            content_stems=tuple(dict.fromkeys(analysis.stems)),
+            units=tuple(dict.fromkeys(analysis.units)),
+            topics=tuple(dict.fromkeys(analysis.topics)),
+            corrections=corrections,
+            fuzzy_text=" ".join(token for token in remaining if token not in STOPWORDS),
+        )
+
+    def _mask(self, filters: SearchFilters) -> npt.NDArray[np.bool_] | None:
+        if not filters:
+            return None
+        mask = np.ones(len(self.products), dtype=np.bool_)
+        if filters.types:
+            mask &= np.isin(self._types, list(filters.types))
+        if filters.language:
+            mask &= self._languages == filters.language
+        if filters.countries:
+            mask &= np.fromiter(
+                (bool(filters.countries.intersection(product.countries)) for product in self.products),
+                dtype=np.bool_,
+                count=len(self.products),
+            )
+        return mask
+
+    def _contains(self, term: str, position: int) -> tuple[bool, bool]:
+        """Whether a product has a term at all, and whether in a strong field."""
+        posting = self._postings.get(term)
+        if posting is None:
+            return False, False
+        positions, _weights, strong = posting
+        index = int(np.searchsorted(positions, position))
+        if index < len(positions) and positions[index] == position:
+            return True, bool(strong[index])
+        return False, False
+
+    def coverage(self, query: ParsedQuery, position: int) -> float:
+        """How much of the question (idf-weighted) a product answers; body-only matches count half.
+
+        A word the library has never seen weighs as much as the rarest word: a question about
+        "pizza delivery" is not covered just because a product mentions delivery. A thesaurus phrase
+        counts as one unit, covered when the product names the same concept in any words.
+        """
+        total = matched = 0.0
+        for unit_stems, concept in query.units:
+            weight = sum(self._idf.get(term, self._max_idf) for term in unit_stems)
+            total += weight
+            if concept is not None:
+                present, strong = self._contains("@" + concept, position)
+                topics = self.thesaurus.concept_topics[concept]
+                if any(topic in self.products[position].topics for topic in topics):
+                    present = strong = True
+            else:
+                present, strong = self._contains(unit_stems[0], position)
+            if present:
+                matched += weight if strong else weight / 2
+        if total == 0.0:
+            # Only concepts without words of their own: covered if the product carries one of them.
+            concepts = [term for term in query.terms if term[0] in "@#"]
+            return 1.0 if any(self._contains(term, position)[0] for term in concepts) else 0.0
+        return matched / total
+
+    def _rank(self, query: ParsedQuery, filters: SearchFilters, limit: int) -> tuple[list[Hit], bool]:
+        count = len(self.products)
+        mask = self._mask(filters)
+        if query.is_empty:
+            # Only filters ("webinars in Chad"): the newest matching products.
+            chosen = [product for product in self.products if filters.admits(product)]
+            chosen.sort(key=lambda product: (-product.year, product.title))
+            return [Hit(product, 0.0) for product in chosen[:limit]], bool(chosen) and bool(filters)
+        scores = np.zeros(count, dtype=np.float32)
+        for term, weight in query.terms.items():
+            posting = self._postings.get(term)
+            if posting is not None:
+                positions, term_weights, _strong = posting
+                scores[positions] += np.float32(weight) * term_weights
+        if mask is not None:
+            scores[~mask] = 0.0
+        pool = min(RERANK_POOL, count)
+        if pool == 0:
+            return [], False
+        candidates = np.argpartition(-scores, pool - 1)[:pool] if pool < count else np.arange(count)
+        candidates = candidates[scores[candidates] > 0]
+        if len(candidates) == 0:
+            return [], False
+        titles = [self._fuzzy_titles[int(position)] for position in candidates]
+        if query.fuzzy_text:
+            similarity = process.cdist([query.fuzzy_text], titles, scorer=fuzz.token_set_ratio, dtype=np.float32)[0]
+        else:
+            similarity = np.zeros(len(candidates), dtype=np.float32)
+        final = scores[candidates] + np.float32(FUZZY_TITLE_WEIGHT / 100.0) * similarity
+        if query.language == "fr":
+            french = self._languages[candidates] == "fr"
+            final = final * np.where(french, np.float32(1.0 + FRENCH_MATCH_BONUS), np.float32(1.0))
+        order = np.argsort(-final, kind="stable")[:limit]
+        hits = [Hit(self.products[int(candidates[i])], float(final[i])) for i in order]
+        best = int(candidates[order[0]])
+        confident = float(scores[best]) >= MIN_SCORE and self.coverage(query, best) >= MIN_COVERAGE
+        return hits, confident
+
+    def search(self, text: str, *, filters: SearchFilters | None = None, limit: int = 10) -> SearchResult:
+        """Answers a question. ``filters`` are hard (from options); filters said in the question are
+        dropped one at a time, country first, when nothing confident matches them."""
+        query = self.parse(text, filters)
+        hard = filters or SearchFilters()
+        hits, confident = self._rank(query, query.filters, limit)
+        relaxed: set[str] = set()
+        active = query.filters
+        for kind in ("country", "type", "language"):
+            if confident:
+                break
+            said = {"country": query.filters.countries, "type": query.filters.types,
+                    "language": query.filters.language}[kind]
+            hard_value = {"country": hard.countries, "type": hard.types, "language": hard.language}[kind]
+            if not said or hard_value:
+                continue
+            candidate = active.without(kind)
+            more_hits, more_confident = self._rank(query, candidate, limit)
+            if more_confident:
+                hits, confident, active = more_hits, more_confident, candidate
+                relaxed.add(kind)
+        return SearchResult(query=query, hits=hits, confident=confident, relaxed=frozenset(relaxed))
+
+    def search_many(self, texts: Iterable[str], *, filters: SearchFilters | None = None,
+                    limit: int = 10) -> list[SearchResult]:
+        return [self.search(text, filters=filters, limit=limit) for text in texts]

@@ -1,0 +1,53 @@
+"""The fixed topic taxonomy and product types, with their names in English and French."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# slug -> (English name, French name). The order is the order users see in /topics.
+TOPICS: Final[dict[str, tuple[str, str]]] = {
+    "protection": ("Centrality of protection", "Centralité de la protection"),
+    "gbv": ("Gender-based violence (GBV)", "Violences basées sur le genre (VBG)"),
+    "aap": ("Accountability to affected people (AAP)", "Redevabilité envers les populations affectées"),
+    "psea": (
+        "Protection from sexual exploitation and abuse (PSEA)",
+        "Protection contre l'exploitation et les abus sexuels (PEAS)",
+    ),
+    "principles": ("Principled humanitarian action", "Action humanitaire fondée sur les principes"),
+    "coordination": ("HCT and inter-cluster coordination", "Coordination EHP et inter-clusters"),
+    "preparedness": ("Emergency preparedness", "Préparation aux urgences"),
+    "needs-assessment": ("Joint needs assessment", "Évaluation conjointe des besoins"),
+    "scale-up": ("Scale, speed and quality (scale-up)", "Échelle, rapidité et qualité (intensification)"),
+    "gender": ("Gender-responsive programming", "Programmation sensible au genre"),
+    "decentralization": (
+        "Decentralization and sub-national coordination",
+        "Décentralisation et coordination infranationale",
+    ),
+    "access": ("Access and security risk management", "Accès et gestion des risques sécuritaires"),
+    "nexus": ("Humanitarian–development–peace nexus", "Nexus humanitaire-développement-paix"),
+    "cash": ("Cash and voucher assistance", "Transferts monétaires"),
+    "localization": ("Local actors as equal partners", "Acteurs locaux, partenaires égaux"),
+    "planning": ("Integrated planning", "Planification intégrée"),
+    "leadership": ("Collective leadership", "Leadership collectif"),
+    "learning": ("Learning and lessons", "Apprentissage et leçons"),
+}
+
+PRODUCT_TYPES: Final[dict[str, tuple[str, str]]] = {
+    "practical-note": ("Practical note", "Note pratique"),
+    "case-study": ("Case study", "Étude de cas"),
+    "webinar": ("Webinar", "Webinaire"),
+    "interview": ("Interview", "Entretien"),
+    "report": ("Report", "Rapport"),
+}
+
+LANGUAGES: Final[tuple[str, ...]] = ("en", "fr")
+
+
+def topic_name(slug: str, language: str = "en") -> str:
+    english, french = TOPICS[slug]
+    return french if language == "fr" else english
+
+
+def type_name(slug: str, language: str = "en") -> str:
+    english, french = PRODUCT_TYPES[slug]
+    return french if language == "fr" else english

@@ -1,0 +1,135 @@
+"""The domain vocabulary: concepts (acronyms, synonyms, French terms), countries, product types.
+
+The data lives in ``thesaurus.yaml`` so the secretariat can extend it without touching code; this
+module compiles it into lookup tables once, when the search index is built.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from knowledge.taxonomy import LANGUAGES, PRODUCT_TYPES, TOPICS
+from knowledge.text import phrase_stems, raw_words, words
+
+BUNDLED_THESAURUS = Path(__file__).parent / "thesaurus.yaml"
+
+
+class ThesaurusError(Exception):
+    """The thesaurus file is unusable; the message names the file and the entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseMatch:
+    start: int
+    end: int  # exclusive
+    value: str
+
+
+@dataclass(slots=True)
+class _PhraseTable:
+    """Phrases (tuples of words) looked up by their first word, longest first."""
+
+    by_first: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, phrase: tuple[str, ...], value: str) -> None:
+        if phrase:
+            self.by_first[phrase[0]].append((phrase, value))
+
+    def freeze(self) -> None:
+        for candidates in self.by_first.values():
+            candidates.sort(key=lambda item: -len(item[0]))
+
+    def scan(self, tokens: list[str]) -> list[PhraseMatch]:
+        """Greedy, left to right, longest phrase first, no overlaps."""
+        found: list[PhraseMatch] = []
+        position = 0
+        while position < len(tokens):
+            for phrase, value in self.by_first.get(tokens[position], ()):
+                end = position + len(phrase)
+                if tuple(tokens[position:end]) == phrase:
+                    found.append(PhraseMatch(position, end, value))
+                    position = end
+                    break
+            else:
+                position += 1
+        return found
+
+
+class Thesaurus:
+    def __init__(self, data: dict[str, object], source: str) -> None:
+        self.source = source
+        self.concept_topics: dict[str, tuple[str, ...]] = {}
+        self.concepts = _PhraseTable()
+        self.countries = _PhraseTable()
+        self.countries_exact_case = _PhraseTable()
+        self.types = _PhraseTable()
+        self.languages = _PhraseTable()
+        self.country_names: frozenset[str] = frozenset()
+        # Every folded word the thesaurus knows: typo correction may aim at these.
+        self.vocabulary: set[str] = set()
+        self._compile(data)
+
+    @classmethod
+    def load(cls, path: Path = BUNDLED_THESAURUS) -> Thesaurus:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.MarkedYAMLError as error:
+            line = error.problem_mark.line + 1 if error.problem_mark else "?"
+            raise ThesaurusError(f"{path}:{line}: bad YAML: {error.problem}") from error
+        if not isinstance(data, dict):
+            raise ThesaurusError(f"{path}: must be a mapping with concepts, countries, types, languages")
+        return cls(data, str(path))
+
+    def _section(self, data: dict[str, object], name: str) -> dict[str, object]:
+        section = data.get(name)
+        if not isinstance(section, dict):
+            raise ThesaurusError(f"{self.source}: {name}: missing or not a mapping")
+        return section
+
+    def _forms(self, section: str, key: str, forms: object) -> list[str]:
+        if not isinstance(forms, list) or not all(isinstance(form, str | int) for form in forms):
+            raise ThesaurusError(f"{self.source}: {section}.{key}: forms must be a list of strings")
+        return [str(form) for form in forms]
+
+    def _compile(self, data: dict[str, object]) -> None:
+        for name, entry in self._section(data, "concepts").items():
+            if not isinstance(entry, dict):
+                raise ThesaurusError(f"{self.source}: concepts.{name}: must have topics and forms")
+            topics = entry.get("topics") or []
+            unknown = [topic for topic in topics if topic not in TOPICS]
+            if unknown:
+                raise ThesaurusError(f"{self.source}: concepts.{name}.topics: unknown topic {unknown[0]!r}")
+            self.concept_topics[name] = tuple(topics)
+            for form in self._forms("concepts", name, entry.get("forms")):
+                self.concepts.add(tuple(phrase_stems(words(form))), name)
+                self.vocabulary.update(words(form))
+        names: list[str] = []
+        for canonical, forms in self._section(data, "countries").items():
+            names.append(canonical)
+            for form in [canonical, *self._forms("countries", canonical, forms)]:
+                # An all-capitals form ("CAR", "DRC") is an acronym that is also an ordinary word in
+                # lower case, so it only counts when written in capitals.
+                if form.isupper():
+                    self.countries_exact_case.add(tuple(raw_words(form)), canonical)
+                else:
+                    self.countries.add(tuple(words(form)), canonical)
+        self.country_names = frozenset(names)
+        for product_type, forms in self._section(data, "types").items():
+            if product_type not in PRODUCT_TYPES:
+                raise ThesaurusError(f"{self.source}: types.{product_type}: not a product type")
+            for form in self._forms("types", product_type, forms):
+                self.types.add(tuple(words(form)), product_type)
+        for language, forms in self._section(data, "languages").items():
+            if language not in LANGUAGES:
+                raise ThesaurusError(f"{self.source}: languages.{language}: not a language (en, fr)")
+            for form in self._forms("languages", language, forms):
+                self.languages.add(tuple(words(form)), language)
+        for table in (self.concepts, self.countries, self.countries_exact_case, self.types, self.languages):
+            table.freeze()
+
+    def concept_matches(self, stems: list[str]) -> list[PhraseMatch]:
+        return self.concepts.scan(stems)

@@ -1,0 +1,155 @@
+"""Search behaviour on a small library written here, so each assertion is about one rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge import SearchFilters, SearchIndex, Thesaurus, load_library
+from knowledge.text import fold, words
+from tests.conftest import THIS_YEAR
+
+PRODUCTS = {
+    "psea-network-car": ("case-study", ["psea"], ["Central African Republic"], "en",
+                         "Setting up an inter-agency PSEA network",
+                         "The HCT created one network against sexual exploitation and abuse, with a coordinator.",
+                         "Every agency named a focal point and complaints reached one place within a week."),
+    "peas-reseau-tchad": ("practical-note", ["psea"], ["Chad"], "fr",
+                          "Mettre en place un réseau PEAS",
+                          "L'équipe humanitaire pays a créé un réseau contre l'exploitation et les abus sexuels.",
+                          "Chaque agence a nommé un point focal et les plaintes arrivent en un seul lieu."),
+    "cash-mpca-somalia": ("webinar", ["cash"], ["Somalia"], "en",
+                          "Multipurpose cash at scale",
+                          "The cash working group agreed one transfer value and a minimum expenditure basket.",
+                          "Agencies delivered multipurpose cash assistance through mobile money during the drought."),
+    "cash-chad-case": ("case-study", ["cash", "coordination"], ["Chad"], "en",
+                       "Cash coordination in a refugee response",
+                       "The cash working group joined the inter-cluster group so cash stopped being a side topic.",
+                       "Agencies agreed a common transfer value and shared a list of financial service providers."),
+    "access-negotiation-yemen": ("interview", ["access"], ["Yemen"], "en",
+                                 "Negotiating humanitarian access with armed groups",
+                                 "The HC set up one access working group and common red lines for negotiations.",
+                                 "Checkpoints and permits were logged in one tracker shared by agencies."),
+    "gbv-webinar": ("webinar", ["gbv"], [], "en",
+                    "HC leadership on gender-based violence",
+                    "How the HC kept GBV risk mitigation on the agenda of every cluster.",
+                    "The HCT asked each cluster to name GBV risks and report on their mitigation every quarter."),
+}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    folder: Path = tmp_path_factory.mktemp("library")
+    for product_id, (kind, topics, countries, language, title, summary, body) in PRODUCTS.items():
+        (folder / f"{product_id}.md").write_text(
+            "---\n"
+            f"id: {product_id}\ntitle: \"{title}\"\ntype: {kind}\ntopics: {topics}\n"
+            f"countries: {countries}\nyear: 2019\nlanguage: {language}\nsummary: \"{summary}\"\n"
+            "illustrative: true\n---\n## What was done\n"
+            f"{body} {body} It took patience and a clear mandate from the HCT.\n",
+            encoding="utf-8",
+        )
+    thesaurus = Thesaurus.load()
+    return SearchIndex(load_library(folder, thesaurus, this_year=THIS_YEAR), thesaurus)
+
+
+def top_ids(index: SearchIndex, question: str, **options: object) -> list[str]:
+    return [hit.product.id for hit in index.search(question, **options).hits]  # type: ignore[arg-type]
+
+
+def test_accents_and_case_are_folded() -> None:
+    assert fold("Réseau PEAS à Bangui") == "Reseau PEAS a Bangui"
+    assert words("L'équipe HUMANITAIRE") == ["l", "equipe", "humanitaire"]
+
+
+def test_keyword_question_finds_the_product(small: SearchIndex) -> None:
+    result = small.search("multipurpose cash")
+    assert result.confident
+    assert result.hits[0].product.id in {"cash-mpca-somalia", "cash-chad-case"}
+
+
+def test_acronym_and_its_expansion_meet(small: SearchIndex) -> None:
+    for question in ("PSEA", "sexual exploitation and abuse", "PEAS", "exploitation et abus sexuels", "SEA network"):
+        result = small.search(question)
+        assert result.confident, question
+        assert {hit.product.id for hit in result.hits[:2]} == {"psea-network-car", "peas-reseau-tchad"}, question
+        assert result.query.topics[0] == "psea"
+
+
+def test_french_question_reaches_english_product(small: SearchIndex) -> None:
+    result = small.search("négociation de l'accès humanitaire avec les groupes armés")
+    assert result.confident
+    assert result.hits[0].product.id == "access-negotiation-yemen"
+    assert result.query.language == "fr"
+
+
+def test_typos_are_corrected(small: SearchIndex) -> None:
+    result = small.search("multipurpse csah transfers")
+    assert result.query.corrections.get("multipurpse") == "multipurpose"
+    assert result.hits[0].product.topics[0] == "cash"
+    result = small.search("negociating acess with armd groups")
+    assert result.confident
+    assert result.hits[0].product.id == "access-negotiation-yemen"
+
+
+def test_off_topic_questions_are_declined(small: SearchIndex) -> None:
+    for question in ("weather in Geneva", "order pizza", "what time is it in New York",
+                     "protection for my phone screen", "cash withdrawal limit at my bank"):
+        assert not small.search(question).confident, question
+
+
+def test_type_said_in_the_question_filters(small: SearchIndex) -> None:
+    result = small.search("a webinar on cash")
+    assert result.query.filters.types == {"webinar"}
+    assert [hit.product.id for hit in result.hits] == ["cash-mpca-somalia"]
+
+
+def test_country_said_in_the_question_filters_in_english_and_french(small: SearchIndex) -> None:
+    assert top_ids(small, "cash in Chad") == ["cash-chad-case"]
+    assert top_ids(small, "transferts monétaires au Tchad") == ["cash-chad-case"]
+    assert small.search("PSEA in CAR").hits[0].product.id == "psea-network-car"
+
+
+def test_capitalised_acronym_country_only_in_capitals(small: SearchIndex) -> None:
+    assert small.parse("PSEA in CAR").filters.countries == {"Central African Republic"}
+    assert small.parse("a car for the PSEA coordinator").filters.countries == frozenset()
+
+
+def test_filter_with_nothing_behind_it_is_dropped_and_said(small: SearchIndex) -> None:
+    result = small.search("gender-based violence in Yemen")
+    assert result.confident
+    assert result.relaxed == {"country"}
+    assert result.hits[0].product.id == "gbv-webinar"
+
+
+def test_options_are_hard_filters(small: SearchIndex) -> None:
+    result = small.search("gender-based violence", filters=SearchFilters(countries=frozenset({"Yemen"})))
+    assert result.hits == [] or all("Yemen" in hit.product.countries for hit in result.hits)
+    assert not result.confident
+    french_only = small.search("PSEA network", filters=SearchFilters(language="fr"))
+    assert [hit.product.id for hit in french_only.hits] == ["peas-reseau-tchad"]
+
+
+def test_language_said_in_the_question_filters(small: SearchIndex) -> None:
+    assert top_ids(small, "PSEA network in French") == ["peas-reseau-tchad"]
+
+
+def test_filters_alone_list_the_matching_products(small: SearchIndex) -> None:
+    result = small.search("case studies in Chad")
+    assert result.confident
+    assert [hit.product.id for hit in result.hits] == ["cash-chad-case"]
+
+
+def test_topic_of_a_question_is_detected(small: SearchIndex) -> None:
+    assert small.parse("VBG").topics == ("gbv",)
+    assert small.parse("how did the ICCG work with the HCT").topics[0] == "coordination"
+    assert "cash" in small.parse("social protection systems").topics
+    assert "protection" not in small.parse("social protection systems").topics
+
+
+def test_json_contract_fields(small: SearchIndex) -> None:
+    data = small.search("cash").as_json()
+    assert set(data) >= {"query", "confident", "results"}
+    first = data["results"][0]  # type: ignore[index]
+    assert set(first) >= {"id", "title", "type", "topics", "countries", "year", "language", "url", "score"}
