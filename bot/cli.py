@@ -9,12 +9,15 @@ import json
 import logging
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from pathlib import Path
 
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.clock import SystemClock
 from bot.console import run_console
 from bot.settings import Settings
+from handlers.imports import ImportRejected, import_file
+from handlers.report import build_report, report_docx, report_markdown
 from knowledge import (
     BUNDLED_LIBRARY,
     BUNDLED_THESAURUS,
@@ -27,15 +30,23 @@ from knowledge import (
     build_index,
     validate_library,
 )
+from storage import repositories as repo
+from storage.database import Database
+from storage.models import Status
 
 EXIT_INVALID = 2
+DEMO_FILE = Path(__file__).parent / "demo.yaml"
+DEMO_HC = "hc@demo.invalid"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hcbot", description="A chat bot for Humanitarian Coordinators.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("chat", help="talk to the bot in this terminal (reads piped input line by line)")
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal (reads piped input line by line)")
+    who = chat.add_mutually_exclusive_group()
+    who.add_argument("--demo", action="store_true", help="load a fictional demo operation and talk as its HC")
+    who.add_argument("--as", dest="as_email", metavar="EMAIL", help="talk as this registered person")
 
     ask = commands.add_parser("ask", help="answer questions from the library; no QUESTION reads one a line from stdin")
     ask.add_argument("question", nargs="*", help="the question (omit to read questions from standard input)")
@@ -51,12 +62,38 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("directory", nargs="?", type=Path, help="folder to check (default: the configured library)")
     listing = kb_commands.add_parser("list", help="list the learning products")
     listing.add_argument("--json", action="store_true", help="a JSON array with every field and the text")
+
+    db = commands.add_parser("db", help="the database")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    db_commands.add_parser("upgrade", help="bring the schema up to the latest migration")
+
+    admin = commands.add_parser("admin", help="the secretariat's tools")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True, metavar="ADMIN_COMMAND")
+    importing = admin_commands.add_parser("import", help="import operations, people, missions, plans, actions")
+    importing.add_argument("file", type=Path, help="a .yaml file, or a .csv of people or of actions")
+    asked = admin_commands.add_parser("questions", help="the questions people asked")
+    asked.add_argument("--unanswered", action="store_true",
+                       help="only those with no confident answer, passed on, or marked not useful")
+    asked.add_argument("--json", action="store_true")
+
+    report = commands.add_parser("report", help="the draft progress update on a plan to the ERC")
+    report.add_argument("plan", help="the plan's code")
+    report.add_argument("--format", choices=["md", "docx"], default="md")
+    report.add_argument("--language", choices=["en", "fr"], default="en")
+    report.add_argument("--output", "-o", type=Path, help="file to write (default: standard output for md, "
+                                                           "PLAN-update-DATE.docx for docx)")
     return parser
 
 
 def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _print_problems(problems: Sequence[object], what: str = "the learning library") -> None:
+    print(f"hcbot: {what} has {len(problems)} problem(s); fix them and start again:", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
 
 
 def _index_or_exit(settings: Settings) -> SearchIndex:
@@ -68,12 +105,6 @@ def _index_or_exit(settings: Settings) -> SearchIndex:
     except ThesaurusError as error:
         print(f"hcbot: {error}", file=sys.stderr)
         raise SystemExit(EXIT_INVALID) from None
-
-
-def _print_problems(problems: Sequence[object]) -> None:
-    print(f"hcbot: the learning library has {len(problems)} problem(s); fix them and start again:", file=sys.stderr)
-    for problem in problems:
-        print(f"  {problem}", file=sys.stderr)
 
 
 def _questions(arguments: argparse.Namespace) -> Iterator[str]:
@@ -138,22 +169,137 @@ def _kb(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _chat(settings: Settings) -> int:
+async def _load_demo(app: App) -> None:
+    """Imports the fictional demo, moves its dates so that the plan is always mid-way through its
+    window (adopted 100 days ago, update due in 30), and once gives it a little history."""
+    await import_file(app.database, DEMO_FILE)
+    now = app.clock.now()
+    today = now.date()
+    async with app.database.transaction() as session:
+        plan = await repo.plan_by_code(session, "demo-arcadia-2026")
+        hc = await repo.person_by_email(session, DEMO_HC)
+        if plan is None or hc is None:
+            return
+        shift = (today - timedelta(days=100)) - plan.adopted_on
+        if shift:
+            plan.adopted_on += shift
+            plan.update_due_on = today + timedelta(days=30)
+            plan.mission.starts_on += shift
+            plan.mission.ends_on += shift
+            for action in plan.actions:
+                action.due_on = action.due_on + shift if action.due_on else None
+        if any(action.updates for action in plan.actions):
+            return
+        history = {1: (Status.ON_TRACK, 40, "Draft strategy shared with the HCT."),
+                   2: (Status.DELAYED, 21, "Coordinator recruitment re-advertised."),
+                   3: (Status.NOT_STARTED, 21, None)}
+        for action in plan.actions:
+            if action.number in history:
+                status, days, note = history[action.number]
+                await repo.add_update(session, action.id, status, note, hc.id, "console", now - timedelta(days=days))
+
+
+async def _chat(settings: Settings, arguments: argparse.Namespace) -> int:
     index = _index_or_exit(settings)
-    app = build_app(settings, index=index)
-    interactive = sys.stdin.isatty()
-
-    def typed_lines() -> Iterator[str]:
-        while True:
-            try:
-                yield input("you> ")
-            except EOFError:
-                return
-
-    lines = typed_lines() if interactive else iter(sys.stdin)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_console(app.router, lines, sys.stdout, interactive=interactive))
+    app = await build_app(settings, index=index)
+    user_id = "console"
+    try:
+        if arguments.demo:
+            await _load_demo(app)
+            arguments.as_email = DEMO_HC
+        if arguments.as_email:
+            async with app.database.transaction() as session:
+                person = await repo.person_by_email(session, arguments.as_email)
+                if person is None:
+                    print(f"hcbot: no registered person with e-mail {arguments.as_email!r} "
+                          "(import one with `hcbot admin import`)", file=sys.stderr)
+                    return EXIT_INVALID
+                user_id = person.email
+                await repo.link_identity(session, person, "console", user_id, user_id)
+        interactive = sys.stdin.isatty()
+        if interactive and arguments.as_email:
+            print(f"hcbot: talking as {arguments.as_email}.")
+        await run_console(app.router, _typed_lines() if interactive else iter(sys.stdin), sys.stdout,
+                          interactive=interactive, user_id=user_id)
+    finally:
+        await app.close()
     return 0
+
+
+def _typed_lines() -> Iterator[str]:
+    while True:
+        try:
+            yield input("you> ")
+        except EOFError:
+            return
+
+
+async def _db(settings: Settings) -> int:
+    database = Database(settings.database_url)
+    try:
+        applied = await database.upgrade()
+        print(f"database at revision {await database.current_revision()}"
+              + (f" (applied {', '.join(applied)})" if applied else " (already up to date)"))
+    finally:
+        await database.dispose()
+    return 0
+
+
+async def _admin(settings: Settings, arguments: argparse.Namespace) -> int:
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade() if database.dialect == "sqlite" else None
+        if arguments.admin_command == "import":
+            try:
+                report = await import_file(database, arguments.file)
+            except ImportRejected as error:
+                _print_problems(error.problems, what=str(arguments.file))
+                print("hcbot: nothing was imported.", file=sys.stderr)
+                return EXIT_INVALID
+            print(f"imported {arguments.file}: {report}")
+            return 0
+        async with database.transaction() as session:
+            entries = await repo.questions(session, unanswered_only=arguments.unanswered)
+        for entry in entries:
+            row = {"id": entry.id, "asked_at": entry.asked_at.isoformat(), "platform": entry.platform,
+                   "question": entry.question, "confident": entry.confident, "feedback": entry.feedback,
+                   "passed_on": entry.passed_on, "results": entry.result_ids}
+            if arguments.json:
+                print(json.dumps(row, ensure_ascii=False))
+            else:
+                flags = [flag for flag, on in (("no answer", not entry.confident), ("passed on", entry.passed_on),
+                                               ("not useful", entry.feedback == "not_useful")) if on]
+                print(f"{entry.asked_at:%Y-%m-%d %H:%M} [{', '.join(flags) or 'answered'}] {entry.question}")
+        return 0
+    finally:
+        await database.dispose()
+
+
+async def _report(settings: Settings, arguments: argparse.Namespace) -> int:
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade() if database.dialect == "sqlite" else None
+        async with database.transaction() as session:
+            plan = await repo.plan_by_code(session, arguments.plan)
+            if plan is None:
+                print(f"hcbot: no plan with code {arguments.plan!r}", file=sys.stderr)
+                return EXIT_INVALID
+            now = SystemClock().now()
+            draft = build_report(plan, now)
+        if arguments.format == "md":
+            text = report_markdown(draft, arguments.language)
+            if arguments.output:
+                arguments.output.write_text(text, encoding="utf-8")
+                print(f"wrote {arguments.output}")
+            else:
+                sys.stdout.write(text)
+            return 0
+        output = arguments.output or Path(f"{plan.code}-update-{now.date().isoformat()}.docx")
+        output.write_bytes(report_docx(draft, arguments.language))
+        print(f"wrote {output}")
+        return 0
+    finally:
+        await database.dispose()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -164,7 +310,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _ask(settings, arguments)
     if arguments.command == "kb":
         return _kb(settings, arguments)
-    return _chat(settings)
+    runners = {"chat": lambda: _chat(settings, arguments), "db": lambda: _db(settings),
+               "admin": lambda: _admin(settings, arguments), "report": lambda: _report(settings, arguments)}
+    with contextlib.suppress(KeyboardInterrupt):
+        return asyncio.run(runners[arguments.command]())
+    return 130
 
 
 if __name__ == "__main__":

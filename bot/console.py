@@ -26,7 +26,12 @@ def render(reply: Reply) -> str:
     if reply.buttons:
         lines.append("  ".join(f"[{number}] {button.label}" for number, button in enumerate(reply.buttons, 1)))
     if reply.attachment is not None:
-        lines.append(f"(attachment: {reply.attachment.filename}, {len(reply.attachment.content)} bytes)")
+        # A terminal can show a text file where a chat would attach it.
+        lines.append(f"--- {reply.attachment.filename} ---")
+        if reply.attachment.mime_type.startswith("text/"):
+            lines.append(reply.attachment.content.decode("utf-8").rstrip())
+        else:
+            lines.append(f"({len(reply.attachment.content)} bytes)")
     return "\n".join(lines)
 
 
@@ -37,13 +42,14 @@ class ConsoleSession:
     router: Router
     user_id: str = "console"
     buttons: tuple[Button, ...] = field(default_factory=tuple)
+    platform: str = "console"
 
     def incoming(self, text: str) -> Incoming:
         wanted = text.strip()
         for number, button in enumerate(self.buttons, 1):
             if wanted == str(number) or wanted.lower() == button.label.lower():
-                return Incoming("console", self.user_id, self.user_id, button=button.payload)
-        return Incoming("console", self.user_id, self.user_id, text=text)
+                return Incoming(self.platform, self.user_id, self.user_id, button=button.payload)
+        return Incoming(self.platform, self.user_id, self.user_id, text=text)
 
     async def say(self, text: str) -> str:
         replies = await self.router.handle(self.incoming(text))
@@ -51,8 +57,9 @@ class ConsoleSession:
         return "\n\n".join(render(reply) for reply in replies)
 
 
-async def run_console(router: Router, lines: Iterable[str], output: TextIO, *, interactive: bool) -> None:
-    session = ConsoleSession(router)
+async def run_console(router: Router, lines: Iterable[str], output: TextIO, *, interactive: bool,
+                      user_id: str = "console") -> None:
+    session = ConsoleSession(router, user_id)
     if interactive:
         output.write("hcbot: ask how other operations handled something, or type /help. Ctrl-D to quit.\n")
     for raw in lines:

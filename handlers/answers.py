@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import re
 
-from handlers.context import HandlerContext, ResultPage
+from handlers.context import HandlerContext, ResultPage, Turn
 from handlers.errors import BadInput, NotFound
 from handlers.i18n import t
-from handlers.messages import Incoming, Reply, ReplyBuilder, Span, bold, italic, link
+from handlers.messages import Reply, ReplyBuilder, Span, bold, italic, link, text_reply
 from knowledge import TOPICS, LearningProduct, SearchResult, topic_name, type_name
+from storage import repositories as repo
 
 _HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
-
-
-def _person(message: Incoming) -> str:
-    return f"{message.platform}:{message.user_id}"
 
 
 def product_meta(product: LearningProduct, language: str) -> str:
@@ -44,7 +41,9 @@ def _render_hits(builder: ReplyBuilder, products: list[LearningProduct], start: 
 
 
 def _page_reply(context: HandlerContext, person: str, intro: list[str | Span] | None) -> Reply:
+    """The next page of results; the first page of an answer also asks whether it was useful."""
     page = context.memory.pages[person]
+    first_page = page.shown == 0
     language = page.language
     ids = page.product_ids[page.shown : page.shown + context.page_size]
     products = [product for product in (context.index.get(pid) for pid in ids) if product is not None]
@@ -56,6 +55,10 @@ def _page_reply(context: HandlerContext, person: str, intro: list[str | Span] | 
     if page.shown < len(page.product_ids):
         builder.add(t("answer.more_hint", language))
         builder.button(t("button.more", language), "more")
+    if first_page and page.log_id is not None:
+        builder.add(t("feedback.ask", language))
+        builder.button(t("button.useful", language), f"fb:{page.log_id}:useful")
+        builder.button(t("button.not_useful", language), f"fb:{page.log_id}:not_useful")
     return builder.build()
 
 
@@ -68,30 +71,37 @@ def _filters_text(result: SearchResult, language: str) -> str:
     return ", ".join(parts)
 
 
-def _decline(context: HandlerContext, language: str) -> Reply:
+def _decline(context: HandlerContext, language: str, log_id: int) -> Reply:
     builder = ReplyBuilder().add(t("decline.intro", language)).add(t("decline.topics", language))
     names = [topic_name(slug, language) for slug, count in context.index.topic_counts().items() if count]
     builder.add(" · ".join(names))
     builder.add(t("decline.offer", language))
-    builder.button(t("button.pass", language), "pass")
+    builder.button(t("button.pass", language), f"pass:{log_id}")
     return builder.build()
 
 
-async def ask(message: Incoming, question: str, context: HandlerContext) -> list[Reply]:
+async def ask(turn: Turn, question: str) -> list[Reply]:
     """Ask how other operations handled something (typing the question alone works too)."""
+    context = turn.context
     question = question.strip()
-    person = _person(message)
+    person = turn.key
     if not question:
         raise BadInput("empty")
     if len(question) > context.max_question_length:
         raise BadInput("too_long")
     result = context.index.search(question, limit=context.max_results)
     language = result.query.language
-    context.memory.languages[person] = language
-    if not result.confident or not result.hits:
+    turn.set_language(language)
+    confident = result.confident and bool(result.hits)
+    entry = await repo.log_question(
+        turn.session, person_id=turn.person.id if turn.person else None, platform=turn.message.platform,
+        external_user_id=turn.message.user_id, question=question,
+        result_ids=[hit.product.id for hit in result.hits[:10]] if confident else [], confident=confident,
+        now=turn.now)
+    if not confident:
         context.memory.pages.pop(person, None)
-        return [_decline(context, language)]
-    context.memory.pages[person] = ResultPage([hit.product.id for hit in result.hits], 0, language)
+        return [_decline(context, language, entry.id)]
+    context.memory.pages[person] = ResultPage([hit.product.id for hit in result.hits], 0, language, entry.id)
     intro: list[str | Span] = []
     if result.relaxed:
         dropped = ", ".join(t(f"filter.{kind}", language) for kind in sorted(result.relaxed))
@@ -109,11 +119,10 @@ async def ask(message: Incoming, question: str, context: HandlerContext) -> list
     return [_page_reply(context, person, intro)]
 
 
-async def more(message: Incoming, _args: str, context: HandlerContext) -> list[Reply]:
+async def more(turn: Turn, _args: str) -> list[Reply]:
     """Show the next results of your last question."""
-    person = _person(message)
+    context, person, language = turn.context, turn.key, turn.language
     page = context.memory.pages.get(person)
-    language = context.memory.languages.get(person, "en")
     if page is None:
         raise NotFound("more.nothing")
     if page.shown >= len(page.product_ids):
@@ -132,10 +141,9 @@ def _markdown_lines(body: str, builder: ReplyBuilder) -> None:
             builder.add(_EMPHASIS.sub(r"\2", text))
 
 
-async def read(message: Incoming, args: str, context: HandlerContext) -> list[Reply]:
+async def read(turn: Turn, args: str) -> list[Reply]:
     """Read a product in the chat: /read 2 (the second result) or /read followed by its id."""
-    person = _person(message)
-    language = context.memory.languages.get(person, "en")
+    context, person, language = turn.context, turn.key, turn.language
     wanted = args.strip()
     if not wanted:
         raise BadInput("read.missing")
@@ -157,9 +165,9 @@ async def read(message: Incoming, args: str, context: HandlerContext) -> list[Re
     return [builder.build()]
 
 
-async def topics(message: Incoming, _args: str, context: HandlerContext) -> list[Reply]:
+async def topics(turn: Turn, _args: str) -> list[Reply]:
     """List the topics of the library, with how many products each has."""
-    language = context.memory.languages.get(_person(message), "en")
+    context, language = turn.context, turn.language
     builder = ReplyBuilder().add(t("topics.intro", language))
     for slug, count in context.index.topic_counts().items():
         builder.add(bold(slug), f" {topic_name(slug, language)} ({t('topics.count', language, count=count)})")
@@ -175,10 +183,9 @@ def resolve_topic(context: HandlerContext, name: str) -> str | None:
     return query.topics[0] if query.topics else None
 
 
-async def topic(message: Incoming, args: str, context: HandlerContext) -> list[Reply]:
+async def topic(turn: Turn, args: str) -> list[Reply]:
     """Browse one topic: /topic psea (or any name or acronym of it)."""
-    person = _person(message)
-    language = context.memory.languages.get(person, "en")
+    context, person, language = turn.context, turn.key, turn.language
     if not args.strip():
         raise BadInput("topic.missing")
     slug = resolve_topic(context, args)
@@ -187,3 +194,29 @@ async def topic(message: Incoming, args: str, context: HandlerContext) -> list[R
     products = context.index.by_topic(slug)
     context.memory.pages[person] = ResultPage([product.id for product in products], 0, language)
     return [_page_reply(context, person, [t("topic.intro", language, topic=topic_name(slug, language))])]
+
+
+async def feedback(turn: Turn, payload: str) -> list[Reply]:
+    """The "useful? yes / no" buttons under an answer: ``fb:<log id>:useful|not_useful``."""
+    _prefix, log_id, value = [*payload.split(":", 2), "", ""][:3]
+    if not log_id.isdigit() or value not in {"useful", "not_useful"}:
+        raise NotFound("unknown_button")
+    entry = await repo.question_of(turn.session, int(log_id), turn.message.platform, turn.message.user_id)
+    if entry is None:
+        raise NotFound("unknown_button")
+    entry.feedback = value
+    return [text_reply(t("feedback.thanks_yes" if value == "useful" else "feedback.thanks_no", turn.language))]
+
+
+async def pass_on(turn: Turn, args: str) -> list[Reply]:
+    """Pass your last question on to the P2P secretariat."""
+    wanted = args.strip().removeprefix("pass:")
+    entry = None
+    if wanted.isdigit():
+        entry = await repo.question_of(turn.session, int(wanted), turn.message.platform, turn.message.user_id)
+    else:
+        entry = await repo.last_question_of(turn.session, turn.message.platform, turn.message.user_id)
+    if entry is None:
+        raise NotFound("pass.nothing")
+    entry.passed_on = True
+    return [text_reply(t("pass.done", turn.language))]

@@ -1,10 +1,18 @@
-"""What every handler may use, wired once by the composition root in ``bot``."""
+"""What every handler may use, wired once by the composition root in ``bot``, and the per-message
+``Turn`` the router builds for each incoming message."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.messages import Incoming
 from knowledge import SearchIndex
+from storage.database import Database
+from storage.models import Person
 
 
 @dataclass(slots=True)
@@ -14,12 +22,13 @@ class ResultPage:
     product_ids: list[str]
     shown: int
     language: str
+    log_id: int | None = None
 
 
 @dataclass(slots=True)
 class PagingMemory:
-    """Per-person paging state. It is a convenience that may be lost on restart (the person asks
-    again); nothing a person typed as data lives here."""
+    """Per-person paging state. A convenience that may be lost on restart (the person asks again):
+    nothing a person typed as data lives here; questions, answers and check-ins are in the database."""
 
     pages: dict[str, ResultPage] = field(default_factory=dict)
     languages: dict[str, str] = field(default_factory=dict)
@@ -32,7 +41,34 @@ class PagingMemory:
 @dataclass(slots=True)
 class HandlerContext:
     index: SearchIndex
+    database: Database
+    now: Callable[[], datetime]
     memory: PagingMemory = field(default_factory=PagingMemory)
     page_size: int = 3
     max_results: int = 30
     max_question_length: int = 1000
+
+
+@dataclass(slots=True)
+class Turn:
+    """One incoming message being handled: who sent it, in which transaction, at what time."""
+
+    message: Incoming
+    context: HandlerContext
+    now: datetime
+    session: AsyncSession
+    person: Person | None = None
+
+    @property
+    def key(self) -> str:
+        return PagingMemory.key(self.message.platform, self.message.user_id)
+
+    @property
+    def language(self) -> str:
+        remembered = self.context.memory.languages.get(self.key)
+        if remembered:
+            return remembered
+        return self.person.language if self.person is not None else "en"
+
+    def set_language(self, language: str) -> None:
+        self.context.memory.languages[self.key] = language

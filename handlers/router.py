@@ -1,8 +1,9 @@
 """One entry point for every platform: an incoming message in, replies out.
 
-Errors are turned into replies here and only here: an expected error (:class:`HcbotError`) becomes
-its one friendly sentence; anything else is logged with its traceback and the person gets a short
-apology. Either way the conversation goes on.
+Each message is handled in one database transaction: the answer, the check-in step and the logged
+question are committed together, or not at all. Errors are turned into replies here and only here:
+an expected error (:class:`HcbotError`) becomes its one friendly sentence; anything else is logged
+with its traceback and the person gets a short apology. Either way the conversation goes on.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from handlers import answers
-from handlers.context import HandlerContext, PagingMemory
+from handlers import answers, checkin, plans
+from handlers.context import HandlerContext, Turn
 from handlers.errors import HcbotError
 from handlers.i18n import t
 from handlers.messages import Incoming, Reply, ReplyBuilder, bold, text_reply
+from storage import repositories as repo
+from storage.models import CheckinSession, CheckinStep
 
 logger = logging.getLogger(__name__)
 
-HandlerFunction = Callable[[Incoming, str, HandlerContext], Awaitable[list[Reply]]]
+HandlerFunction = Callable[[Turn, str], Awaitable[list[Reply]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +39,9 @@ class Command:
         return (self.handler.__doc__ or "").strip().splitlines()[0]
 
 
-async def _help(message: Incoming, _args: str, context: HandlerContext) -> list[Reply]:
+async def _help(turn: Turn, _args: str) -> list[Reply]:
     """List what I can do."""
-    language = context.memory.languages.get(PagingMemory.key(message.platform, message.user_id), "en")
-    return [help_reply(default_commands(), language)]
+    return [help_reply(default_commands(), turn.language)]
 
 
 def default_commands() -> list[Command]:
@@ -51,63 +53,13 @@ def default_commands() -> list[Command]:
         Command("read", answers.read, "lire", "Lire un produit ici : /lire 2 ou /lire et son identifiant."),
         Command("topics", answers.topics, "sujets", "Voir les sujets de la bibliothèque.", ("themes",)),
         Command("topic", answers.topic, "sujet", "Parcourir un sujet : /sujet peas.", ("theme",)),
+        Command("pass", answers.pass_on, "transmettre", "Transmettre votre dernière question au secrétariat P2P."),
+        Command("checkin", plans.start_checkin, "point",
+                "Faire le point sur vos actions du plan, une par une (/point ou /point PLAN)."),
+        Command("plan", plans.plan_view, "plan_action",
+                "Votre plan en un coup d'œil : statuts, ancienneté, retards."),
+        Command("report", plans.report, "rapport", "Le projet de mise à jour au CSU, en fichier Markdown."),
     ]
-
-
-class Router:
-    def __init__(self, context: HandlerContext, commands: Sequence[Command] | None = None) -> None:
-        self.context = context
-        self.commands = list(commands or default_commands())
-        self._by_name: dict[str, tuple[Command, str]] = {}
-        for command in self.commands:
-            self._by_name[command.name] = (command, "en")
-            self._by_name[command.french] = (command, "fr")
-            for alias in command.aliases:
-                self._by_name.setdefault(alias, (command, "en"))
-
-    @property
-    def memory(self) -> PagingMemory:
-        return self.context.memory
-
-    def _language(self, message: Incoming) -> str:
-        return self.memory.languages.get(PagingMemory.key(message.platform, message.user_id), "en")
-
-    async def handle(self, message: Incoming) -> list[Reply]:
-        """Replies to one incoming message; never raises."""
-        try:
-            return await self._dispatch(message)
-        except HcbotError as error:
-            return [text_reply(error.user_message(self._language(message)))]
-        except Exception:
-            logger.exception("handler failed for %s user %s", message.platform, message.user_id)
-            return [text_reply(t("error", self._language(message)))]
-
-    async def _dispatch(self, message: Incoming) -> list[Reply]:
-        if message.button is not None:
-            return await self._press(message, message.button)
-        text = message.text.strip()
-        if not text.startswith("/"):
-            return await answers.ask(message, text, self.context)
-        name, _, args = text[1:].partition(" ")
-        # Slack and Telegram may append "@botname" to a command.
-        name = name.split("@", 1)[0].lower()
-        found = self._by_name.get(name)
-        if found is None:
-            return [text_reply(t("unknown_command", self._language(message), name=name[:40]))]
-        command, language = found
-        # Typing "/aide" rather than "/help" is the clearest sign of the language a person wants.
-        self.memory.languages[PagingMemory.key(message.platform, message.user_id)] = language
-        return await command.handler(message, args, self.context)
-
-    async def _press(self, message: Incoming, payload: str) -> list[Reply]:
-        action, _, argument = payload.partition(":")
-        if action == "more":
-            return await answers.more(message, "", self.context)
-        if action == "read":
-            return await answers.read(message, argument, self.context)
-        if action == "topic":
-            return await answers.topic(message, argument, self.context)
-        return [text_reply(t("unknown_button", self._language(message)))]
 
 
 def help_reply(commands: Sequence[Command], language: str) -> Reply:
@@ -117,3 +69,82 @@ def help_reply(commands: Sequence[Command], language: str) -> Reply:
         builder.add(bold(f"/{name}"), " " + (command.help_fr if language == "fr" else command.help))
     builder.add(t("help.example", language))
     return builder.build()
+
+
+class Router:
+    def __init__(self, context: HandlerContext, commands: Sequence[Command] | None = None) -> None:
+        self.context = context
+        self.commands = list(commands or default_commands())
+        self._by_name: dict[str, tuple[Command, str]] = {}
+        for command in self.commands:
+            self._by_name[command.name] = (command, "en")
+            self._by_name.setdefault(command.french, (command, "fr"))
+            for alias in command.aliases:
+                self._by_name.setdefault(alias, (command, "en"))
+
+    async def handle(self, message: Incoming) -> list[Reply]:
+        """Replies to one incoming message; never raises."""
+        language = self.context.memory.languages.get(f"{message.platform}:{message.user_id}", "en")
+        try:
+            async with self.context.database.transaction() as session:
+                person = await repo.person_by_identity(session, message.platform, message.user_id)
+                turn = Turn(message, self.context, self.context.now(), session, person)
+                language = turn.language
+                return await self._dispatch(turn)
+        except HcbotError as error:
+            return [text_reply(error.user_message(language))]
+        except Exception:
+            logger.exception("handler failed for %s user %s", message.platform, message.user_id)
+            return [text_reply(t("error", language))]
+
+    async def _dispatch(self, turn: Turn) -> list[Reply]:
+        message = turn.message
+        if message.button is not None:
+            return await self._press(turn, message.button)
+        text = message.text.strip()
+        if not text.startswith("/"):
+            open_checkin = await self._open_checkin(turn)
+            if open_checkin is not None and turn.person is not None:
+                return await checkin.answer(turn.session, turn.person, open_checkin, text, message.platform, turn.now)
+            return await answers.ask(turn, text)
+        name, _, args = text[1:].partition(" ")
+        # Slack and Telegram may append "@botname" to a command.
+        name = name.split("@", 1)[0].lower()
+        found = self._by_name.get(name)
+        if found is None:
+            replies = [text_reply(t("unknown_command", turn.language, name=name[:40]))]
+            return replies + await self._checkin_reminder(turn)
+        command, language = found
+        # Typing "/aide" rather than "/help" is the clearest sign of the language a person wants.
+        if name != "start":
+            turn.set_language(language)
+        return await command.handler(turn, args)
+
+    async def _open_checkin(self, turn: Turn) -> CheckinSession | None:
+        if turn.person is None:
+            return None
+        return await repo.open_checkin(turn.session, turn.person.id)
+
+    async def _checkin_reminder(self, turn: Turn) -> list[Reply]:
+        """After a detour (an unknown command, say), remind the person where their check-in waits."""
+        open_checkin = await self._open_checkin(turn)
+        if open_checkin is None or open_checkin.step is CheckinStep.PAUSED:
+            return []
+        return [text_reply(t("checkin.waiting", turn.language, number=open_checkin.position + 1,
+                             total=len(open_checkin.action_ids)))]
+
+    async def _press(self, turn: Turn, payload: str) -> list[Reply]:
+        action, _, argument = payload.partition(":")
+        if action == "more":
+            return await answers.more(turn, "")
+        if action == "read":
+            return await answers.read(turn, argument)
+        if action == "topic":
+            return await answers.topic(turn, argument)
+        if action == "fb":
+            return await answers.feedback(turn, payload)
+        if action == "pass":
+            return await answers.pass_on(turn, argument)
+        if action == "ci" and turn.person is not None:
+            return await checkin.press(turn.session, turn.person, payload, turn.message.platform, turn.now)
+        return [text_reply(t("unknown_button", turn.language))]

@@ -1,18 +1,34 @@
-"""Shared fixtures: the bundled index (built once) and a console chat that reads like a transcript."""
+"""Shared fixtures: the bundled index (built once), databases on SQLite and (when
+HCBOT_TEST_POSTGRES_URL is set) PostgreSQL, and a console chat that reads like a transcript."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import os
+from collections.abc import Coroutine, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy import text
 
-from bot.app import build_app
+from bot.app import App, build_app
+from bot.clock import FixedClock
 from bot.console import ConsoleSession
 from bot.settings import Settings
+from handlers.imports import import_file
 from knowledge import SearchIndex, build_index
+from storage import repositories as repo
+from storage.database import Database
 
 THIS_YEAR = 2026  # the tests' clock: fixed, so a test never depends on the day it runs
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+POSTGRES_URL = os.environ.get("HCBOT_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
@@ -20,23 +36,68 @@ def index() -> SearchIndex:
     return build_index(THIS_YEAR)
 
 
+def database_url(backend: str, folder: Path) -> str:
+    if backend == "postgresql":
+        assert POSTGRES_URL
+        return POSTGRES_URL
+    return f"sqlite:///{folder / 'hcbot-test.sqlite3'}"
+
+
+async def fresh_database(url: str) -> Database:
+    """An empty database at the latest migration. PostgreSQL is shared, so it is wiped first."""
+    database = Database(url)
+    if database.dialect == "postgresql":
+        async with database.engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    await database.upgrade()
+    return database
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 class Chat:
-    """Drives the console adapter: ``chat.say("...")`` returns what the bot printed."""
+    """Drives the console adapter, with its own event loop so tests stay plain functions:
+    ``chat.say("...")`` returns what the bot printed."""
 
-    def __init__(self, session: ConsoleSession) -> None:
-        self.session = session
+    def __init__(self, index: SearchIndex, url: str, clock: FixedClock) -> None:
         self._runner = asyncio.Runner()
+        self.clock = clock
+        self.database = self.run(fresh_database(url))
+        self.app: App = self.run(build_app(Settings(database_url=url), clock=clock, index=index,
+                                           database=self.database))
+        self.session = ConsoleSession(self.app.router)
 
-    def say(self, text: str) -> str:
-        return self._runner.run(self.session.say(text))
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return self._runner.run(coroutine)
+
+    def say(self, message: str) -> str:
+        return self.run(self.session.say(message))
+
+    def load(self, file: Path) -> None:
+        self.run(import_file(self.database, file))
+
+    def as_person(self, email: str, platform: str = "console", user_id: str | None = None) -> None:
+        """Links a chat account to a registered person and talks as them from now on."""
+        async def link() -> None:
+            async with self.database.transaction() as session:
+                person = await repo.person_by_email(session, email)
+                assert person is not None, email
+                await repo.link_identity(session, person, platform, user_id or email, user_id or email)
+        self.run(link())
+        self.session = ConsoleSession(self.app.router, user_id or email)
+        self.session.platform = platform
 
     def close(self) -> None:
+        self.run(self.app.close())
         self._runner.close()
 
 
 @pytest.fixture
-def chat(index: SearchIndex) -> Iterator[Chat]:
-    app = build_app(Settings(), index=index)
-    driver = Chat(ConsoleSession(app.router))
+def chat(index: SearchIndex, tmp_path: Path, backend: str) -> Iterator[Chat]:
+    driver = Chat(index, database_url(backend, tmp_path), FixedClock(START))
     yield driver
     driver.close()

@@ -1,0 +1,205 @@
+"""The check-in conversation: one action at a time, status then an optional note.
+
+Its whole state is a ``CheckinSession`` row (step, action list, position, half-given status), read
+and written in the same transaction as the message it answers. Kill the process between two
+messages and the next one continues at the same action; start on Telegram and finish on Slack, and
+it is the same row, because it belongs to the person.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.errors import NotFound
+from handlers.i18n import t
+from handlers.messages import Reply, ReplyBuilder, bold, italic
+from handlers.status_words import Answer, read_status
+from storage import repositories as repo
+from storage.models import Action, ActionPlan, CheckinSession, CheckinStep, Person, Status
+
+STATUS_ORDER = (Status.NOT_STARTED, Status.ON_TRACK, Status.DELAYED, Status.BLOCKED, Status.DONE)
+
+
+def status_name(status: Status, language: str) -> str:
+    return t(f"status.{status.value}", language)
+
+
+_MONTHS = {
+    "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
+    "fr": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.".split(),
+}
+
+
+def short_date(moment: date, language: str) -> str:
+    """"3 Feb 2026": day first, month in letters, so no reader mistakes it for 2 March.
+
+    Takes a date or a datetime (a datetime is a date); datetimes are UTC."""
+    return f"{moment.day} {_MONTHS['fr' if language == 'fr' else 'en'][moment.month - 1]} {moment.year}"
+
+
+def owner_text(action: Action) -> str:
+    parts = [part for part in (action.owner_label, action.owner.name if action.owner else None) if part]
+    return " / ".join(dict.fromkeys(parts)) or "—"
+
+
+def _buttons(builder: ReplyBuilder, checkin: CheckinSession, language: str) -> None:
+    prefix = f"ci:{checkin.id}:{checkin.position}:"
+    if checkin.step is CheckinStep.ASK_NOTE:
+        builder.button(t("checkin.no_note", language), prefix + Answer.NO_NOTE.value)
+        return
+    for status in STATUS_ORDER:
+        builder.button(status_name(status, language), prefix + status.value)
+    builder.button(t("checkin.skip", language), prefix + Answer.SKIP.value)
+    builder.button(t("checkin.later", language), prefix + Answer.LATER.value)
+
+
+async def prompt(session: AsyncSession, checkin: CheckinSession, language: str,
+                 intro: str | None = None) -> Reply:
+    """The question for where the check-in stands now."""
+    actions = await repo.actions_by_ids(session, checkin.action_ids)
+    action = actions[checkin.action_ids[checkin.position]]
+    builder = ReplyBuilder()
+    if intro:
+        builder.add(intro)
+    builder.add(italic(t("checkin.progress", language, plan=action.plan.title, number=checkin.position + 1,
+                         total=len(checkin.action_ids))))
+    builder.add(bold(f"#{action.number} {action.title}"))
+    due = short_date(action.due_on, language) if action.due_on else "—"
+    builder.add(t("checkin.owner_due", language, owner=owner_text(action), due=due))
+    if checkin.step is CheckinStep.ASK_NOTE and checkin.pending_status is not None:
+        builder.add(t("checkin.ask_note", language, status=status_name(checkin.pending_status, language)))
+    else:
+        last = repo.latest_update(action)
+        if last is None:
+            builder.add(t("checkin.ask_first", language))
+        else:
+            builder.add(t("checkin.ask_again", language, date=short_date(last.created_at, language),
+                          status=status_name(last.status, language)))
+    _buttons(builder, checkin, language)
+    return builder.build()
+
+
+async def start(session: AsyncSession, person: Person, plan_code: str | None, now: datetime) -> list[Reply]:
+    """Starts (or resumes) a check-in for a person on their plan."""
+    language = person.language
+    existing = await repo.open_checkin(session, person.id)
+    if existing is not None:
+        if existing.step is CheckinStep.PAUSED:
+            existing.step = CheckinStep.ASK_NOTE if existing.pending_status else CheckinStep.ASK_STATUS
+            existing.updated_at = now
+        return [await prompt(session, existing, language, t("checkin.resumed", language))]
+    plans = await repo.plans_visible_to(session, person)
+    if plan_code:
+        plans = [plan for plan in plans if plan.code == plan_code]
+        if not plans:
+            raise NotFound("plan.unknown", code=plan_code[:60])
+    plan = _first_plan_with_work(plans, person)
+    if plan is None:
+        return [ReplyBuilder().add(t("checkin.nothing", language)).build()]
+    actions = repo.actions_answered_by(person, plan)
+    checkin = CheckinSession(person_id=person.id, plan_id=plan.id, step=CheckinStep.ASK_STATUS,
+                             action_ids=[action.id for action in actions], position=0,
+                             started_at=now, updated_at=now)
+    session.add(checkin)
+    await session.flush()
+    intro = t("checkin.start", language, name=person.name.split()[0], count=len(actions), plan=plan.title)
+    return [await prompt(session, checkin, language, intro)]
+
+
+def _first_plan_with_work(plans: list[ActionPlan], person: Person) -> ActionPlan | None:
+    for plan in plans:
+        if plan.submitted_at is None and repo.actions_answered_by(person, plan):
+            return plan
+    for plan in plans:
+        if repo.actions_answered_by(person, plan):
+            return plan
+    return None
+
+
+async def answer(session: AsyncSession, person: Person, checkin: CheckinSession, text: str,
+                 platform: str, now: datetime) -> list[Reply]:
+    """One answer (typed or a button's value) to the current question."""
+    language = person.language
+    checkin.updated_at = now
+    if checkin.step is CheckinStep.PAUSED:
+        # Any message after "later" brings the person back where they were; it is not an answer.
+        checkin.step = CheckinStep.ASK_NOTE if checkin.pending_status else CheckinStep.ASK_STATUS
+        return [await prompt(session, checkin, language, t("checkin.resumed", language))]
+    reading = read_status(text)
+    if reading.value is Answer.LATER:
+        checkin.step = CheckinStep.PAUSED
+        return [ReplyBuilder().add(t("checkin.paused", language)).build()]
+    action_id = checkin.action_ids[checkin.position]
+    if checkin.step is CheckinStep.ASK_NOTE:
+        status = checkin.pending_status or Status.ON_TRACK
+        note = None if reading.value in (Answer.NO_NOTE, Answer.SKIP) and not reading.rest else text
+        return await _record(session, person, checkin, action_id, status, note, platform, now)
+    if reading.value is Answer.SKIP:
+        checkin.skipped += 1
+        return await _advance(session, person, checkin, now)
+    chosen: Status | None = reading.value if isinstance(reading.value, Status) else None
+    if reading.value is Answer.SAME:
+        actions = await repo.actions_by_ids(session, [action_id])
+        last = repo.latest_update(actions[action_id])
+        chosen = last.status if last else None
+    if chosen is None:
+        builder = ReplyBuilder().add(t("checkin.not_understood", language))
+        builder.add(" · ".join(status_name(choice, language) for choice in STATUS_ORDER)
+                    + " · " + t("checkin.skip", language) + " · " + t("checkin.later", language))
+        reminder = await prompt(session, checkin, language)
+        return [builder.build(), reminder]
+    if reading.rest:
+        # "Delayed: the partner pulled out" is a status and its note in one message.
+        return await _record(session, person, checkin, action_id, chosen, reading.rest, platform, now)
+    checkin.pending_status = chosen
+    checkin.step = CheckinStep.ASK_NOTE
+    return [await prompt(session, checkin, language)]
+
+
+async def _record(session: AsyncSession, person: Person, checkin: CheckinSession, action_id: int, status: Status,
+                  note: str | None, platform: str, now: datetime) -> list[Reply]:
+    await repo.add_update(session, action_id, status, note, person.id, platform, now)
+    checkin.answered += 1
+    return await _advance(session, person, checkin, now)
+
+
+async def _advance(session: AsyncSession, person: Person, checkin: CheckinSession, now: datetime) -> list[Reply]:
+    language = person.language
+    checkin.pending_status = None
+    checkin.position += 1
+    checkin.updated_at = now
+    if checkin.position < len(checkin.action_ids):
+        checkin.step = CheckinStep.ASK_STATUS
+        return [await prompt(session, checkin, language)]
+    checkin.step = CheckinStep.FINISHED
+    return [await summary(session, checkin, language)]
+
+
+async def summary(session: AsyncSession, checkin: CheckinSession, language: str) -> Reply:
+    actions = await repo.actions_by_ids(session, checkin.action_ids)
+    counts: dict[Status, int] = {}
+    for action in actions.values():
+        last = repo.latest_update(action)
+        if last is not None and last.created_at >= checkin.started_at:
+            counts[last.status] = counts.get(last.status, 0) + 1
+    builder = ReplyBuilder().add(t("checkin.finished", language, answered=checkin.answered, skipped=checkin.skipped))
+    if counts:
+        builder.add(" · ".join(f"{status_name(status, language)}: {counts[status]}"
+                               for status in STATUS_ORDER if status in counts))
+    builder.add(t("checkin.next_steps", language))
+    return builder.build()
+
+
+async def press(session: AsyncSession, person: Person, payload: str, platform: str, now: datetime) -> list[Reply]:
+    """A check-in button: ``ci:<session>:<position>:<value>``. A stale button (an earlier question,
+    another person's session) never changes anything; it shows where things stand."""
+    language = person.language
+    _prefix, session_id, position, value = [*payload.split(":", 3), "", "", ""][:4]
+    checkin = await repo.open_checkin(session, person.id)
+    if checkin is None:
+        return [ReplyBuilder().add(t("checkin.none_open", language)).build()]
+    if str(checkin.id) != session_id or str(checkin.position) != position:
+        return [await prompt(session, checkin, language, t("checkin.stale_button", language))]
+    return await answer(session, person, checkin, value.replace("_", " "), platform, now)

@@ -1,0 +1,243 @@
+"""The database schema, as SQLAlchemy 2 typed models. Alembic migrations are written from these."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so that migrations can refer to them on every database.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware in Python, UTC in the database, whatever the database does with zones.
+
+    SQLite has no zone-aware type and hands back naive values; this makes every datetime leaving
+    storage aware, and refuses naive ones going in, so a local time can never be stored by mistake.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use a timezone-aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Role(enum.StrEnum):
+    HC = "hc"
+    HCT_MEMBER = "hct_member"
+    SECRETARIAT = "secretariat"
+    ADMIN = "admin"
+
+
+class MissionKind(enum.StrEnum):
+    P2P = "p2p"
+    OPR = "opr"
+
+
+class Status(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    ON_TRACK = "on_track"
+    DELAYED = "delayed"
+    BLOCKED = "blocked"
+    DONE = "done"
+
+
+class CheckinStep(enum.StrEnum):
+    ASK_STATUS = "ask_status"
+    ASK_NOTE = "ask_note"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    EXPIRED = "expired"
+
+
+def _enum(kind: type[enum.Enum], name: str) -> Enum:
+    # Stored as text with a CHECK constraint: portable, and readable in a database shell.
+    return Enum(kind, name=name, native_enum=False, create_constraint=True, length=20,
+                values_callable=lambda members: [member.value for member in members])
+
+
+class Operation(Base):
+    __tablename__ = "operations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(100))
+    timezone: Mapped[str] = mapped_column(String(60))
+    # ISO weekday numbers (Monday 1 ... Sunday 7); some operations work Sunday to Thursday.
+    working_days: Mapped[list[int]] = mapped_column(JSON, default=lambda: [1, 2, 3, 4, 5])
+
+    people: Mapped[list[Person]] = relationship(back_populates="operation")
+    missions: Mapped[list[Mission]] = relationship(back_populates="operation")
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    operation_id: Mapped[int | None] = mapped_column(ForeignKey("operations.id"))
+
+    operation: Mapped[Operation | None] = relationship(back_populates="people")
+    identities: Mapped[list[ChatIdentity]] = relationship(back_populates="person")
+
+
+class ChatIdentity(Base):
+    __tablename__ = "chat_identities"
+    __table_args__ = (UniqueConstraint("platform", "external_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    platform: Mapped[str] = mapped_column(String(20))
+    external_user_id: Mapped[str] = mapped_column(String(100))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    person: Mapped[Person] = relationship(back_populates="identities")
+
+
+class Mission(Base):
+    __tablename__ = "missions"
+    __table_args__ = (UniqueConstraint("operation_id", "kind", "starts_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"))
+    kind: Mapped[MissionKind] = mapped_column(_enum(MissionKind, "mission_kind"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+
+    operation: Mapped[Operation] = relationship(back_populates="missions")
+    plans: Mapped[list[ActionPlan]] = relationship(back_populates="mission")
+
+
+class ActionPlan(Base):
+    __tablename__ = "action_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"))
+    adopted_on: Mapped[date] = mapped_column(Date)
+    update_due_on: Mapped[date | None] = mapped_column(Date)
+    submitted_at: Mapped[datetime | None]
+    checkin_every_weeks: Mapped[int] = mapped_column(Integer, default=4)
+
+    mission: Mapped[Mission] = relationship(back_populates="plans")
+    actions: Mapped[list[Action]] = relationship(back_populates="plan", order_by="Action.number")
+
+
+class Action(Base):
+    __tablename__ = "actions"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("action_plans.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # Who answers for it in words, when the owner is an agency or a group ("ICCG", "UNICEF").
+    owner_label: Mapped[str | None] = mapped_column(String(200))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    plan: Mapped[ActionPlan] = relationship(back_populates="actions")
+    owner: Mapped[Person | None] = relationship()
+    updates: Mapped[list[ActionUpdate]] = relationship(back_populates="action", order_by="ActionUpdate.id")
+
+
+class ActionUpdate(Base):
+    """Append-only: a status is never edited, a new one is added. The history is the report."""
+
+    __tablename__ = "action_updates"
+    __table_args__ = (Index("ix_action_updates_action_created", "action_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"))
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"))
+    note: Mapped[str | None] = mapped_column(Text)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    platform: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+
+    action: Mapped[Action] = relationship(back_populates="updates")
+    person: Mapped[Person | None] = relationship()
+
+
+class CheckinSession(Base):
+    """A check-in conversation's whole state: which actions, where we are, what was half-said.
+
+    It belongs to the person, not to a chat, so it can be finished on another platform.
+    """
+
+    __tablename__ = "checkin_sessions"
+    __table_args__ = (Index("ix_checkin_sessions_person_step", "person_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    plan_id: Mapped[int] = mapped_column(ForeignKey("action_plans.id"))
+    step: Mapped[CheckinStep] = mapped_column(_enum(CheckinStep, "checkin_step"))
+    action_ids: Mapped[list[int]] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    pending_status: Mapped[Status | None] = mapped_column(_enum(Status, "pending_status"))
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class QuestionLog(Base):
+    __tablename__ = "question_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    platform: Mapped[str] = mapped_column(String(20))
+    external_user_id: Mapped[str] = mapped_column(String(100))
+    question: Mapped[str] = mapped_column(Text)
+    result_ids: Mapped[list[str]] = mapped_column(JSON)
+    confident: Mapped[bool] = mapped_column(Boolean)
+    feedback: Mapped[str | None] = mapped_column(String(20))
+    passed_on: Mapped[bool] = mapped_column(Boolean, default=False)
+    asked_at: Mapped[datetime]

@@ -1,0 +1,189 @@
+"""Queries and writes, one function each, on an ``AsyncSession`` the caller controls.
+
+Relationships are loaded eagerly where a caller needs them: async sessions cannot lazy-load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import (
+    Action,
+    ActionPlan,
+    ActionUpdate,
+    ChatIdentity,
+    CheckinSession,
+    CheckinStep,
+    Mission,
+    Operation,
+    Person,
+    QuestionLog,
+    Role,
+    Status,
+)
+
+OPEN_CHECKIN_STEPS = (CheckinStep.ASK_STATUS, CheckinStep.ASK_NOTE, CheckinStep.PAUSED)
+
+
+async def person_by_identity(session: AsyncSession, platform: str, external_user_id: str) -> Person | None:
+    found = await session.execute(
+        select(Person)
+        .join(ChatIdentity)
+        .where(ChatIdentity.platform == platform, ChatIdentity.external_user_id == external_user_id)
+        .options(selectinload(Person.operation))
+    )
+    return found.scalars().first()
+
+
+async def person_by_email(session: AsyncSession, email: str) -> Person | None:
+    found = await session.execute(
+        select(Person).where(func.lower(Person.email) == email.strip().lower()).options(selectinload(Person.operation))
+    )
+    return found.scalars().first()
+
+
+async def link_identity(session: AsyncSession, person: Person, platform: str, external_user_id: str,
+                        chat_id: str) -> ChatIdentity:
+    """Links a chat account to a person; relinking the same account moves it (and reactivates it)."""
+    found = await session.execute(
+        select(ChatIdentity).where(ChatIdentity.platform == platform, ChatIdentity.external_user_id == external_user_id)
+    )
+    identity = found.scalars().first()
+    if identity is None:
+        identity = ChatIdentity(person_id=person.id, platform=platform, external_user_id=external_user_id,
+                                chat_id=chat_id, active=True)
+        session.add(identity)
+    else:
+        identity.person_id, identity.chat_id, identity.active = person.id, chat_id, True
+    await session.flush()
+    return identity
+
+
+def _plan_loading() -> list[object]:
+    return [
+        selectinload(ActionPlan.mission).selectinload(Mission.operation),
+        selectinload(ActionPlan.actions).selectinload(Action.owner),
+        selectinload(ActionPlan.actions).selectinload(Action.updates).selectinload(ActionUpdate.person),
+    ]
+
+
+def may_see_all_plans(person: Person) -> bool:
+    return person.role in (Role.SECRETARIAT, Role.ADMIN)
+
+
+async def plans_visible_to(session: AsyncSession, person: Person) -> list[ActionPlan]:
+    """The plans a person may see: their own operation's, or every plan for the secretariat.
+
+    Newest adoption first, so "my plan" is the first one.
+    """
+    query = select(ActionPlan).join(Mission).options(*_plan_loading()).order_by(ActionPlan.adopted_on.desc())  # type: ignore[arg-type]
+    if not may_see_all_plans(person):
+        if person.operation_id is None:
+            return []
+        query = query.where(Mission.operation_id == person.operation_id)
+    found = await session.execute(query)
+    return list(found.scalars().unique())
+
+
+async def plan_by_code(session: AsyncSession, code: str) -> ActionPlan | None:
+    found = await session.execute(
+        select(ActionPlan).where(ActionPlan.code == code).options(*_plan_loading())  # type: ignore[arg-type]
+    )
+    return found.scalars().first()
+
+
+async def plan_by_id(session: AsyncSession, plan_id: int) -> ActionPlan | None:
+    found = await session.execute(
+        select(ActionPlan).where(ActionPlan.id == plan_id).options(*_plan_loading())  # type: ignore[arg-type]
+    )
+    return found.scalars().first()
+
+
+def latest_update(action: Action) -> ActionUpdate | None:
+    return action.updates[-1] if action.updates else None
+
+
+def actions_answered_by(person: Person, plan: ActionPlan) -> list[Action]:
+    """The open actions a person answers for: the HC (and the secretariat) the whole plan, an owner
+    their own ones. Done actions are not asked about again."""
+    chosen = []
+    for action in plan.actions:
+        last = latest_update(action)
+        if last is not None and last.status is Status.DONE:
+            continue
+        if person.role in (Role.HC, Role.SECRETARIAT, Role.ADMIN) or action.owner_id == person.id:
+            chosen.append(action)
+    return chosen
+
+
+async def add_update(session: AsyncSession, action_id: int, status: Status, note: str | None,
+                     person_id: int | None, platform: str, now: datetime) -> ActionUpdate:
+    update = ActionUpdate(action_id=action_id, status=status, note=note, person_id=person_id,
+                          platform=platform, created_at=now)
+    session.add(update)
+    await session.flush()
+    return update
+
+
+async def open_checkin(session: AsyncSession, person_id: int) -> CheckinSession | None:
+    found = await session.execute(
+        select(CheckinSession)
+        .where(CheckinSession.person_id == person_id, CheckinSession.step.in_(OPEN_CHECKIN_STEPS))
+        .order_by(CheckinSession.id.desc())
+        .with_for_update()
+    )
+    return found.scalars().first()
+
+
+async def actions_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Action]:
+    found = await session.execute(
+        select(Action).where(Action.id.in_(ids)).options(
+            selectinload(Action.owner), selectinload(Action.updates), selectinload(Action.plan)
+        )
+    )
+    return {action.id: action for action in found.scalars()}
+
+
+async def log_question(session: AsyncSession, *, person_id: int | None, platform: str, external_user_id: str,
+                       question: str, result_ids: list[str], confident: bool, now: datetime) -> QuestionLog:
+    entry = QuestionLog(person_id=person_id, platform=platform, external_user_id=external_user_id,
+                        question=question, result_ids=result_ids, confident=confident, asked_at=now)
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def question_of(session: AsyncSession, log_id: int, platform: str, external_user_id: str) -> QuestionLog | None:
+    """A logged question, only for the person who asked it: a button cannot touch someone else's."""
+    found = await session.execute(
+        select(QuestionLog).where(QuestionLog.id == log_id, QuestionLog.platform == platform,
+                                  QuestionLog.external_user_id == external_user_id)
+    )
+    return found.scalars().first()
+
+
+async def last_question_of(session: AsyncSession, platform: str, external_user_id: str) -> QuestionLog | None:
+    found = await session.execute(
+        select(QuestionLog).where(QuestionLog.platform == platform, QuestionLog.external_user_id == external_user_id)
+        .order_by(QuestionLog.id.desc()).limit(1)
+    )
+    return found.scalars().first()
+
+
+async def questions(session: AsyncSession, *, unanswered_only: bool = False) -> list[QuestionLog]:
+    query = select(QuestionLog).order_by(QuestionLog.asked_at, QuestionLog.id)
+    if unanswered_only:
+        query = query.where((QuestionLog.confident.is_(False)) | (QuestionLog.passed_on.is_(True))
+                            | (QuestionLog.feedback == "not_useful"))
+    found = await session.execute(query)
+    return list(found.scalars())
+
+
+async def operation_by_code(session: AsyncSession, code: str) -> Operation | None:
+    found = await session.execute(select(Operation).where(Operation.code == code))
+    return found.scalars().first()
