@@ -1,0 +1,62 @@
+"""Questions are logged; answers get "useful?" feedback; unanswered ones reach the secretariat."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from storage.models import QuestionLog
+from tests.conftest import Chat
+
+
+def log(chat: Chat) -> list[QuestionLog]:
+    async def read() -> list[QuestionLog]:
+        async with chat.database.transaction() as session:
+            return list((await session.execute(select(QuestionLog).order_by(QuestionLog.id))).scalars())
+    return chat.run(read())
+
+
+def test_answer_feedback_is_recorded(chat: Chat) -> None:
+    answer = chat.say("how did others set up a PSEA network?")
+    assert "Was this useful?" in answer and "[2] Useful" in answer and "[3] Not useful" in answer
+    assert "noted as useful" in chat.say("Useful")
+    entries = log(chat)
+    assert [(entry.question, entry.confident, entry.feedback) for entry in entries] == [
+        ("how did others set up a PSEA network?", True, "useful")]
+    assert len(entries[0].result_ids) >= 3
+
+
+def test_unanswered_question_is_passed_on_once(chat: Chat) -> None:
+    answer = chat.say("what's the weather in Geneva tomorrow?")
+    assert "[1] Pass it to the secretariat" in answer
+    assert "Passed on to the P2P secretariat" in chat.say("1")
+    entries = log(chat)
+    assert [(entry.confident, entry.passed_on) for entry in entries] == [(False, True)]
+
+
+def test_a_button_cannot_touch_someone_elses_question(chat: Chat) -> None:
+    chat.say("GBV")
+    own = log(chat)[0]
+    chat.session.user_id = "someone-else"
+    assert "expired" in chat.say("/pass " + str(own.id)) or "no recent question" in chat.say("/pass " + str(own.id))
+    assert log(chat)[0].passed_on is False
+
+
+def test_admin_questions_lists_the_unanswered(tmp_path: Path) -> None:
+    env = {**os.environ, "HCBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}"}
+
+    def hcbot(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True,
+                              text=True, env=env, cwd=tmp_path, timeout=60, check=False)
+
+    hcbot("chat", stdin="GBV\norder pizza\n")
+    everything = hcbot("admin", "questions", "--json")
+    rows = [json.loads(line) for line in everything.stdout.splitlines()]
+    assert [(row["question"], row["confident"]) for row in rows] == [("GBV", True), ("order pizza", False)]
+    unanswered = hcbot("admin", "questions", "--unanswered")
+    assert "order pizza" in unanswered.stdout and "GBV" not in unanswered.stdout
