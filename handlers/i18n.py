@@ -99,11 +99,10 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "plan.unknown": ("I cannot find a plan \"{code}\" that you may see.", "Je ne trouve pas de plan « {code} » que vous puissiez voir."),
     "plan.none": ("There is no action plan for your operation yet.", "Il n'y a pas encore de plan d'action pour votre opération."),
     "stranger": ("I do not know you yet, so I cannot show any plan. Ask the P2P secretariat (or your HC's office) to "
-                 "register you and send you an invitation code, then type /start followed by the code. You can "
-                 "still ask me how other operations handled something.",
+                 "register you with this chat account. You can still ask me how other operations handled something.",
                  "Je ne vous connais pas encore et ne peux donc montrer aucun plan. Demandez au secrétariat P2P (ou au "
-                 "bureau de votre CH) de vous enregistrer et de vous envoyer un code d'invitation, puis tapez /start "
-                 "suivi du code. Vous pouvez toujours me demander comment d'autres opérations ont fait."),
+                 "bureau de votre CH) de vous enregistrer avec ce compte de messagerie. Vous pouvez toujours me "
+                 "demander comment d'autres opérations ont fait."),
     "feedback.thanks_yes": ("Thank you, noted as useful.", "Merci, noté comme utile."),
     "feedback.thanks_no": ("Thank you. I will let the secretariat know it did not help; reply /pass to send them your question too.",
                            "Merci. Je signalerai au secrétariat que cela n'a pas aidé ; répondez /transmettre pour leur envoyer aussi votre question."),

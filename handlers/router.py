@@ -56,7 +56,7 @@ def default_commands() -> list[Command]:
         Command("pass", answers.pass_on, "transmettre", "Transmettre votre dernière question au secrétariat P2P."),
         Command("checkin", plans.start_checkin, "point",
                 "Faire le point sur vos actions du plan, une par une (/point ou /point PLAN)."),
-        Command("plan", plans.plan_view, "plan_action",
+        Command("plan", plans.plan_view, "plan",
                 "Votre plan en un coup d'œil : statuts, ancienneté, retards."),
         Command("report", plans.report, "rapport", "Le projet de mise à jour au CSU, en fichier Markdown."),
     ]
@@ -115,8 +115,9 @@ class Router:
             replies = [text_reply(t("unknown_command", turn.language, name=name[:40]))]
             return replies + await self._checkin_reminder(turn)
         command, language = found
-        # Typing "/aide" rather than "/help" is the clearest sign of the language a person wants.
-        if name != "start":
+        # Typing "/aide" rather than "/help" is the clearest sign of the language a person wants;
+        # a name both languages share ("/plan") says nothing.
+        if name != "start" and command.name != command.french:
             turn.set_language(language)
         return await command.handler(turn, args)
 

@@ -165,3 +165,10 @@ def test_plan_at_a_glance(chat: Chat) -> None:
     assert "update to the ERC due 15 Oct 2026" in glance and "39 day(s) late" in glance
     assert "Done, today" in glance
     assert "OVERDUE" in glance and "2 action(s) overdue" in glance  # 2 and 3; 1 is done, 4 not yet due
+
+
+def test_a_shared_command_name_keeps_the_persons_language(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(OWNER)  # French
+    assert "mise à jour au CSU due le 15 oct. 2026" in chat.say("/plan")
+    assert "update to the ERC due" in chat.say("/help") and "update to the ERC due" in chat.say("/plan")
