@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -272,6 +272,9 @@ def parse_file(path: Path) -> ImportFile:
 # ------------------------------------------------------------------------------------------ writing
 
 
+_Record = TypeVar("_Record", Operation, Person, Mission, ActionPlan, Action)
+
+
 def _apply(record: object, values: dict[str, Any]) -> bool:
     """Sets the values that differ; returns whether anything changed."""
     changed = False
@@ -292,23 +295,25 @@ async def write(session: AsyncSession, data: ImportFile, display: str) -> Import
     report = ImportReport()
     problems: list[Problem] = []
 
-    def count(kind: str, created: bool, changed: bool) -> None:
+    async def upsert(kind: str, model: type[_Record], keys: dict[str, Any], values: dict[str, Any]) -> _Record:
+        """The record with these natural keys, created or updated to ``values``, and counted."""
+        record: _Record | None = await _one(session, select(model).filter_by(**keys))
+        created = record is None
+        if record is None:
+            record = model(**keys)
+            session.add(record)
+        changed = _apply(record, values)
         (report.created if created else report.updated if changed else report.unchanged)[kind] += 1
+        return record
 
     operations: dict[str, Operation] = {}
     for position, incoming in enumerate(data.operations):
         if incoming.code in operations:
             problems.append(Problem(display, None, f"operations[{position}].code", f"{incoming.code!r} appears twice"))
             continue
-        operation = await _one(session, select(Operation).where(Operation.code == incoming.code))
-        created = operation is None
-        if operation is None:
-            operation = Operation(code=incoming.code)
-            session.add(operation)
-        changed = _apply(operation, {"name": incoming.name, "country": incoming.country, "timezone": incoming.timezone,
-                                     "working_days": sorted(_DAYS[day] for day in set(incoming.working_days))})
-        count("operations", created, changed)
-        operations[incoming.code] = operation
+        operations[incoming.code] = await upsert("operations", Operation, {"code": incoming.code}, {
+            "name": incoming.name, "country": incoming.country, "timezone": incoming.timezone,
+            "working_days": sorted(_DAYS[day] for day in set(incoming.working_days))})
     await session.flush()
 
     people: dict[str, Person] = {}
@@ -324,15 +329,9 @@ async def write(session: AsyncSession, data: ImportFile, display: str) -> Import
         if person_in.email in people:
             problems.append(Problem(display, None, f"people[{position}].email", f"{person_in.email!r} appears twice"))
             continue
-        person = await _one(session, select(Person).where(Person.email == person_in.email))
-        created = person is None
-        if person is None:
-            person = Person(email=person_in.email)
-            session.add(person)
-        changed = _apply(person, {"name": person_in.name, "role": person_in.role, "language": person_in.language,
-                                  "operation_id": operation.id if operation else None})
-        count("people", created, changed)
-        people[person_in.email] = person
+        people[person_in.email] = await upsert("people", Person, {"email": person_in.email}, {
+            "name": person_in.name, "role": person_in.role, "language": person_in.language,
+            "operation_id": operation.id if operation else None})
     await session.flush()
 
     async def owner_of(owner: str | None, where: str) -> tuple[int | None, str | None]:
@@ -349,14 +348,9 @@ async def write(session: AsyncSession, data: ImportFile, display: str) -> Import
 
     async def upsert_action(plan: ActionPlan, action_in: ActionIn, where: str) -> None:
         owner_id, owner_label = await owner_of(action_in.owner, f"{where}.owner")
-        action = await _one(session, select(Action).where(Action.plan_id == plan.id, Action.number == action_in.number))
-        created = action is None
-        if action is None:
-            action = Action(plan_id=plan.id, number=action_in.number)
-            session.add(action)
-        changed = _apply(action, {"title": action_in.title, "owner_id": owner_id, "owner_label": owner_label,
-                                  "due_on": action_in.due_on, "topics": list(action_in.topics)})
-        count("actions", created, changed)
+        await upsert("actions", Action, {"plan_id": plan.id, "number": action_in.number}, {
+            "title": action_in.title, "owner_id": owner_id, "owner_label": owner_label, "due_on": action_in.due_on,
+            "topics": list(action_in.topics)})
 
     plans: dict[str, ActionPlan] = {}
     for op_position, operation_in in enumerate(data.operations):
@@ -365,14 +359,9 @@ async def write(session: AsyncSession, data: ImportFile, display: str) -> Import
             continue
         for mission_position, mission_in in enumerate(operation_in.missions):
             where = f"operations[{op_position}].missions[{mission_position}]"
-            mission = await _one(session, select(Mission).where(
-                Mission.operation_id == operation.id, Mission.kind == mission_in.kind,
-                Mission.starts_on == mission_in.starts_on))
-            created = mission is None
-            if mission is None:
-                mission = Mission(operation_id=operation.id, kind=mission_in.kind, starts_on=mission_in.starts_on)
-                session.add(mission)
-            count("missions", created, _apply(mission, {"ends_on": mission_in.ends_on}))
+            mission = await upsert("missions", Mission, {
+                "operation_id": operation.id, "kind": mission_in.kind, "starts_on": mission_in.starts_on},
+                {"ends_on": mission_in.ends_on})
             await session.flush()
             plan_in = mission_in.plan
             if plan_in is None:
@@ -380,15 +369,9 @@ async def write(session: AsyncSession, data: ImportFile, display: str) -> Import
             if plan_in.code in plans:
                 problems.append(Problem(display, None, f"{where}.plan.code", f"{plan_in.code!r} appears twice"))
                 continue
-            plan = await _one(session, select(ActionPlan).where(ActionPlan.code == plan_in.code))
-            created = plan is None
-            if plan is None:
-                plan = ActionPlan(code=plan_in.code)
-                session.add(plan)
-            changed = _apply(plan, {"title": plan_in.title, "mission_id": mission.id, "adopted_on": plan_in.adopted_on,
-                                    "update_due_on": plan_in.update_due_on,
-                                    "checkin_every_weeks": plan_in.checkin_every_weeks})
-            count("plans", created, changed)
+            plan = await upsert("plans", ActionPlan, {"code": plan_in.code}, {
+                "title": plan_in.title, "mission_id": mission.id, "adopted_on": plan_in.adopted_on,
+                "update_due_on": plan_in.update_due_on, "checkin_every_weeks": plan_in.checkin_every_weeks})
             await session.flush()
             plans[plan_in.code] = plan
             for action_position, action_in in enumerate(plan_in.actions):
