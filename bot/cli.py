@@ -11,13 +11,10 @@ import sys
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.app import App, build_app
 from bot.clock import SystemClock
-from bot.console import run_console
 from bot.settings import Settings
-from handlers.imports import ImportRejected, import_file
-from handlers.report import build_report, report_docx, report_markdown
 from knowledge import (
     BUNDLED_LIBRARY,
     BUNDLED_THESAURUS,
@@ -30,9 +27,12 @@ from knowledge import (
     build_index,
     validate_library,
 )
-from storage import repositories as repo
-from storage.database import Database
-from storage.models import Status
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+# Commands that touch the database import it (SQLAlchemy, Alembic, python-docx) inside their function:
+# `hcbot ask` is run once per question from the shell and must start in well under a second.
 
 EXIT_INVALID = 2
 DEMO_FILE = Path(__file__).parent / "demo.yaml"
@@ -172,6 +172,10 @@ def _kb(settings: Settings, arguments: argparse.Namespace) -> int:
 async def _load_demo(app: App) -> None:
     """Imports the fictional demo, moves its dates so that the plan is always mid-way through its
     window (adopted 100 days ago, update due in 30), and once gives it a little history."""
+    from handlers.imports import import_file
+    from storage import repositories as repo
+    from storage.models import Status
+
     await import_file(app.database, DEMO_FILE)
     now = app.clock.now()
     today = now.date()
@@ -200,6 +204,10 @@ async def _load_demo(app: App) -> None:
 
 
 async def _chat(settings: Settings, arguments: argparse.Namespace) -> int:
+    from bot.app import build_app
+    from bot.console import run_console
+    from storage import repositories as repo
+
     index = _index_or_exit(settings)
     app = await build_app(settings, index=index)
     user_id = "console"
@@ -235,6 +243,8 @@ def _typed_lines() -> Iterator[str]:
 
 
 async def _db(settings: Settings) -> int:
+    from storage.database import Database
+
     database = Database(settings.database_url)
     try:
         applied = await database.upgrade()
@@ -246,6 +256,10 @@ async def _db(settings: Settings) -> int:
 
 
 async def _admin(settings: Settings, arguments: argparse.Namespace) -> int:
+    from handlers.imports import ImportRejected, import_file
+    from storage import repositories as repo
+    from storage.database import Database
+
     database = Database(settings.database_url)
     try:
         await database.upgrade() if database.dialect == "sqlite" else None
@@ -276,6 +290,10 @@ async def _admin(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 async def _report(settings: Settings, arguments: argparse.Namespace) -> int:
+    from handlers.report import build_report, report_docx, report_markdown
+    from storage import repositories as repo
+    from storage.database import Database
+
     database = Database(settings.database_url)
     try:
         await database.upgrade() if database.dialect == "sqlite" else None
