@@ -84,18 +84,23 @@ class Router:
 
     async def handle(self, message: Incoming) -> list[Reply]:
         """Replies to one incoming message; never raises."""
-        language = self.context.memory.languages.get(f"{message.platform}:{message.user_id}", "en")
+        turn: Turn | None = None
         try:
             async with self.context.database.transaction() as session:
                 person = await repo.person_by_identity(session, message.platform, message.user_id)
                 turn = Turn(message, self.context, self.context.now(), session, person)
-                language = turn.language
                 return await self._dispatch(turn)
         except HcbotError as error:
-            return [text_reply(error.user_message(language))]
+            return [text_reply(error.user_message(self._language(message, turn)))]
         except Exception:
             logger.exception("handler failed for %s user %s", message.platform, message.user_id)
-            return [text_reply(t("error", language))]
+            return [text_reply(t("error", self._language(message, turn)))]
+
+    def _language(self, message: Incoming, turn: Turn | None) -> str:
+        """The reply language as the handler left it (a command may just have switched it)."""
+        if turn is not None:
+            return turn.language
+        return self.context.memory.languages.get(f"{message.platform}:{message.user_id}", "en")
 
     async def _dispatch(self, turn: Turn) -> list[Reply]:
         message = turn.message

@@ -49,7 +49,8 @@ FRENCH_MATCH_BONUS = 0.05  # a French question slightly prefers French products,
 
 # Confidence: the share of the question's meaningful words (idf-weighted) that the best product
 # actually contains, and a floor on its score. Tuned on tests/questions.jsonl; see README.
-MIN_COVERAGE = 0.55
+MIN_COVERAGE = 0.40
+UNMATCHED_CONCEPT_CREDIT = 0.5
 MIN_SCORE = 2.0
 RERANK_POOL = 40
 
@@ -253,8 +254,11 @@ class SearchIndex:
         vocabulary -= STOPWORDS
         self._vocabulary = vocabulary
         self._by_length: dict[int, list[str]] = defaultdict(list)
+        self._short_by_length: dict[int, list[str]] = defaultdict(list)
         for word in sorted(vocabulary, key=lambda word: (-word_counts[word], word)):
             self._by_length[len(word)].append(word)
+            if word in thesaurus.vocabulary:
+                self._short_by_length[len(word)].append(word)
         self._types = np.array([product.type for product in self.products], dtype=object)
         self._languages = np.array([product.language for product in self.products], dtype=object)
         self._fuzzy_titles = [normalise(product.title) for product in self.products]
@@ -283,9 +287,12 @@ class SearchIndex:
         if len(word) < 4:
             return None
         allowed = 1 if len(word) <= 7 else 2
+        # One letter off a short word lands on too many other words ("card" is one from "care"):
+        # short words are only corrected towards the thesaurus's own terms ("cahs" -> "cash").
+        table = self._short_by_length if len(word) <= 5 else self._by_length
         best: tuple[int, str] | None = None
         for length in range(len(word) - allowed, len(word) + allowed + 1):
-            candidates = self._by_length.get(length)
+            candidates = table.get(length)
             if not candidates:
                 continue
             match = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=allowed)
@@ -394,10 +401,18 @@ class SearchIndex:
                 topics = self.thesaurus.concept_topics[concept]
                 if any(topic in self.products[position].topics for topic in topics):
                     present = strong = True
-            else:
-                present, strong = self._contains(unit_stems[0], position)
-            if present:
-                matched += weight if strong else weight / 2
+                if present:
+                    matched += weight if strong else weight / 2
+                    continue
+                # A domain idea the product does not address is context ("PSEA in a protracted
+                # crisis"), not a sign that the question is about something else.
+                matched += weight * UNMATCHED_CONCEPT_CREDIT
+                continue
+            for term in unit_stems:
+                present, strong = self._contains(term, position)
+                if present:
+                    idf = self._idf.get(term, self._max_idf)
+                    matched += idf if strong else idf / 2
         if total == 0.0:
             # Only concepts without words of their own: covered if the product carries one of them.
             concepts = [term for term in query.terms if term[0] in "@#"]
