@@ -58,6 +58,13 @@ class Turn:
     now: datetime
     session: AsyncSession
     person: Person | None = None
+    # Read once: after a failed transaction the person's attributes can no longer be loaded, and
+    # the error reply still needs their language.
+    person_language: str = field(init=False, default="en")
+
+    def __post_init__(self) -> None:
+        if self.person is not None:
+            self.person_language = self.person.language
 
     @property
     def key(self) -> str:
@@ -68,7 +75,7 @@ class Turn:
         remembered = self.context.memory.languages.get(self.key)
         if remembered:
             return remembered
-        return self.person.language if self.person is not None else "en"
+        return self.person_language
 
     def set_language(self, language: str) -> None:
         self.context.memory.languages[self.key] = language

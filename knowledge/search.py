@@ -49,8 +49,9 @@ FRENCH_MATCH_BONUS = 0.05  # a French question slightly prefers French products,
 
 # Confidence: the share of the question's meaningful words (idf-weighted) that the best product
 # actually contains, and a floor on its score. Tuned on tests/questions.jsonl; see README.
-MIN_COVERAGE = 0.40
+MIN_COVERAGE = 0.37
 UNMATCHED_CONCEPT_CREDIT = 0.5
+UNKNOWN_WORD_WEIGHT = 1.5
 MIN_SCORE = 2.0
 RERANK_POOL = 40
 
@@ -247,6 +248,9 @@ class SearchIndex:
                 np.frombuffer(strong[term], dtype=np.int8).astype(np.bool_),
             )
         self._max_idf = math.log(1.0 + (count + 0.5) / 0.5)
+        # A word the library has never seen, left after typo correction, is strong evidence that
+        # the question is about something else ("SharePoint", "Skyrim").
+        self._unknown_idf = UNKNOWN_WORD_WEIGHT * self._max_idf
         # Typo correction aims at words that really occur, most frequent first so that ties go to
         # the common word.
         vocabulary = {word for word in word_counts if len(word) >= 3 and not word.isdigit()}
@@ -394,7 +398,7 @@ class SearchIndex:
         """
         total = matched = 0.0
         for unit_stems, concept in query.units:
-            weight = sum(self._idf.get(term, self._max_idf) for term in unit_stems)
+            weight = sum(self._idf.get(term, self._unknown_idf) for term in unit_stems)
             total += weight
             if concept is not None:
                 present, strong = self._contains("@" + concept, position)
@@ -411,7 +415,7 @@ class SearchIndex:
             for term in unit_stems:
                 present, strong = self._contains(term, position)
                 if present:
-                    idf = self._idf.get(term, self._max_idf)
+                    idf = self._idf.get(term, self._unknown_idf)
                     matched += idf if strong else idf / 2
         if total == 0.0:
             # Only concepts without words of their own: covered if the product carries one of them.
@@ -465,8 +469,14 @@ class SearchIndex:
         hits, confident = self._rank(query, query.filters, limit)
         relaxed: set[str] = set()
         active = query.filters
+
+        def on_topic(found: list[Hit]) -> bool:
+            # A question that names a topic is answered by a product on that topic, not by any
+            # product from the country it mentions.
+            return not query.topics or bool(found and set(query.topics).intersection(found[0].product.topics))
+
         for kind in ("country", "type", "language"):
-            if confident:
+            if confident and on_topic(hits):
                 break
             said = {"country": query.filters.countries, "type": query.filters.types,
                     "language": query.filters.language}[kind]
@@ -475,7 +485,7 @@ class SearchIndex:
                 continue
             candidate = active.without(kind)
             more_hits, more_confident = self._rank(query, candidate, limit)
-            if more_confident:
+            if more_confident and (not confident or on_topic(more_hits)):
                 hits, confident, active = more_hits, more_confident, candidate
                 relaxed.add(kind)
         return SearchResult(query=query, hits=hits, confident=confident, relaxed=frozenset(relaxed))

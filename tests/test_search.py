@@ -153,3 +153,10 @@ def test_json_contract_fields(small: SearchIndex) -> None:
     assert set(data) >= {"query", "confident", "results"}
     first = data["results"][0]  # type: ignore[index]
     assert set(first) >= {"id", "title", "type", "topics", "countries", "year", "language", "url", "score"}
+
+
+def test_a_country_does_not_beat_the_topic(small: SearchIndex) -> None:
+    # The only Yemen product is about access: a question on cash "in Yemen" gets cash from elsewhere.
+    result = small.search("multipurpose cash in Yemen")
+    assert result.relaxed == {"country"}
+    assert result.hits[0].product.topics[0] == "cash"
