@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from knowledge import TOPICS, Problem
+from knowledge import Problem
+from knowledge.taxonomy import check_topics
 from storage.models import Action, ActionPlan, Mission, MissionKind, Operation, Person, Role
 
 _SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -61,10 +62,7 @@ class ActionIn(_Strict):
     @field_validator("topics")
     @classmethod
     def _known(cls, topics: list[str]) -> list[str]:
-        unknown = [topic for topic in topics if topic not in TOPICS]
-        if unknown:
-            raise ValueError(f"unknown topic {unknown[0]!r}; known topics: {', '.join(TOPICS)}")
-        return topics
+        return check_topics(topics)
 
 
 class PlanIn(_Strict):

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from knowledge.products import LearningProduct
-from knowledge.taxonomy import PRODUCT_TYPES, TOPICS
+from knowledge.taxonomy import PRODUCT_TYPES, check_topics
 from knowledge.thesaurus import Thesaurus
 
 BUNDLED_LIBRARY = Path(__file__).parent / "library"
@@ -73,12 +73,7 @@ class _FrontMatter(BaseModel):
     @field_validator("topics")
     @classmethod
     def _known_topics(cls, topics: list[str]) -> list[str]:
-        unknown = [topic for topic in topics if topic not in TOPICS]
-        if unknown:
-            raise ValueError(f"unknown topic {', '.join(map(repr, unknown))}; known topics: {', '.join(TOPICS)}")
-        if len(set(topics)) != len(topics):
-            raise ValueError("a topic is listed twice")
-        return topics
+        return check_topics(topics)
 
     @field_validator("year")
     @classmethod

@@ -43,6 +43,16 @@ PRODUCT_TYPES: Final[dict[str, tuple[str, str]]] = {
 LANGUAGES: Final[tuple[str, ...]] = ("en", "fr")
 
 
+def check_topics(topics: list[str]) -> list[str]:
+    """The topics if every one is a taxonomy slug, listed once; a ValueError naming the problem if not."""
+    unknown = [topic for topic in topics if topic not in TOPICS]
+    if unknown:
+        raise ValueError(f"unknown topic {', '.join(map(repr, unknown))}; known topics: {', '.join(TOPICS)}")
+    if len(set(topics)) != len(topics):
+        raise ValueError("a topic is listed twice")
+    return topics
+
+
 def topic_name(slug: str, language: str = "en") -> str:
     english, french = TOPICS[slug]
     return french if language == "fr" else english
