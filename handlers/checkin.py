@@ -75,8 +75,9 @@ async def prompt(session: AsyncSession, checkin: CheckinSession, language: str,
         if last is None:
             builder.add(t("checkin.ask_first", language))
         else:
+            status = status_name(last.status, language)
             builder.add(t("checkin.ask_again", language, date=short_date(last.created_at, language),
-                          status=status_name(last.status, language)))
+                          status=status.lower(), again=status.lower()))
     _buttons(builder, checkin, language)
     return builder.build()
 

@@ -74,7 +74,7 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
                          "Point sur {plan} : action {number} sur {total}"),
     "checkin.owner_due": ("Owner: {owner} · due {due}", "Responsable : {owner} · échéance {due}"),
     "checkin.ask_first": ("No status yet. Where does it stand?", "Pas encore de statut. Où en est-elle ?"),
-    "checkin.ask_again": ("Last time, {date}: {status}. Still the same?", "La dernière fois, le {date} : {status}. Toujours pareil ?"),
+    "checkin.ask_again": ("Last time, {date}: {status}. Still {again}?", "La dernière fois, le {date} : {status}. Toujours {again} ?"),
     "checkin.ask_note": ("{status}. Any note for the update? Type it, or press No note.",
                          "{status}. Une note pour la mise à jour ? Écrivez-la, ou choisissez Pas de note."),
     "checkin.start": ("Hello {name}. Let's go through the {count} open action(s) of {plan}; it takes a couple of minutes.",

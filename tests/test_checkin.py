@@ -63,7 +63,7 @@ def test_buttons_drive_a_check_in_and_last_status_is_offered(chat: Chat) -> None
     chat.say("6")
     chat.say("6")
     second = chat.say("/checkin")
-    assert "Last time, 23 Nov 2026: On track. Still the same?" in second
+    assert "Last time, 23 Nov 2026: on track. Still on track?" in second
     chat.say("yes")
     chat.say("1")
     assert [update.status for update in updates(chat)] == [Status.ON_TRACK, Status.ON_TRACK]

@@ -85,3 +85,21 @@ def test_report_from_the_shell_md_and_docx(tmp_path: Path) -> None:
     assert any("Sahelia HCT action plan" in title for title in titles)
     missing = hcbot("report", "no-such-plan")
     assert missing.returncode == 2 and "no plan with code 'no-such-plan'" in missing.stderr
+
+
+def test_demo_and_as(tmp_path: Path) -> None:
+    env = {**os.environ, "HCBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}"}
+
+    def chat(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot.cli", "chat", *args], input=stdin, capture_output=True,
+                              text=True, env=env, cwd=tmp_path, timeout=60, check=False)
+
+    demo = chat("--demo", stdin="/plan\n/checkin\n")
+    assert demo.returncode == 0, demo.stderr
+    assert "Arcadia HCT action plan 2026 (demo): update to the ERC due" in demo.stdout
+    assert "(30 day(s) left)" in demo.stdout  # the demo's dates move with the clock
+    assert "Still on track?" in demo.stdout  # the demo comes with a little history
+    again = chat("--as", "protection.lead@demo.invalid", stdin="/plan\n")  # the demo's French HCT member
+    assert "mise à jour au CSU due le" in again.stdout
+    unknown = chat("--as", "nobody@demo.invalid", stdin="")
+    assert unknown.returncode == 2 and "no registered person" in unknown.stderr
