@@ -1,0 +1,104 @@
+"""When the HC's progress update is due, and when each nudge about it goes out.
+
+Pure functions of dates, a timezone and working days: the scheduler (a later issue) asks "what is
+due at ``now``?" and gets the same answer however often, and on however many replicas, it asks.
+
+Nudges go out at 09:00 in the operation's own timezone, on one of its working days (some
+operations work Sunday to Thursday). A step that falls on a rest day moves to the working day
+before it while the deadline is ahead (a reminder must not arrive late) and to the working day after
+it once the deadline has passed. Local times are turned into UTC with ``zoneinfo`` at the last
+moment, so a daylight-saving change moves the UTC hour, never the local one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+
+@dataclass(frozen=True, slots=True)
+class LadderSettings:
+    """Every step of the ladder is configurable; these defaults follow the P2P practice."""
+
+    window_opens_months: int = 3
+    """The update window opens three months after adoption..."""
+    window_closes_months: int = 5
+    """...and closes after five: the default due date when a plan sets none."""
+    days_before: tuple[int, ...] = (30, 14, 7, 1)
+    overdue_every_days: int = 7
+    escalate_after_days: int = 14
+    send_hour: int = 9
+
+    def __post_init__(self) -> None:
+        if not 0 < self.window_opens_months <= self.window_closes_months:
+            raise ValueError("the window must open after adoption and before it closes")
+        if any(days <= 0 for days in self.days_before) or self.overdue_every_days <= 0:
+            raise ValueError("nudge intervals must be positive numbers of days")
+        if not 0 <= self.send_hour <= 23:
+            raise ValueError("send_hour must be an hour of the day")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One rung of the ladder. ``key`` is stable: it becomes part of the outbox's dedupe key."""
+
+    key: str
+    day: date
+    """The nominal day, before moving off rest days."""
+    to_secretariat: bool = False
+
+    @property
+    def after_deadline(self) -> bool:
+        return self.key.startswith(("overdue", "escalate"))
+
+
+def update_due_on(adopted_on: date, explicit: date | None, settings: LadderSettings) -> date:
+    """The plan's own due date, or the end of the window after adoption."""
+    return explicit or adopted_on + relativedelta(months=settings.window_closes_months)
+
+
+def ladder(adopted_on: date, due_on: date, settings: LadderSettings, until: date) -> list[Step]:
+    """Every step from adoption to ``until`` (weekly overdue nudges go on until the update is sent)."""
+    steps = [Step("window-open", adopted_on + relativedelta(months=settings.window_opens_months))]
+    steps += [Step(f"before-{days}", due_on - timedelta(days=days)) for days in sorted(settings.days_before,
+                                                                                        reverse=True)]
+    steps.append(Step("due", due_on))
+    steps.append(Step(f"escalate-{settings.escalate_after_days}",
+                      due_on + timedelta(days=settings.escalate_after_days), to_secretariat=True))
+    late = settings.overdue_every_days
+    while due_on + timedelta(days=late) <= until:
+        steps.append(Step(f"overdue-{late}", due_on + timedelta(days=late)))
+        late += settings.overdue_every_days
+    # A step the window opening overtakes (a plan adopted late in its window) is not sent.
+    return sorted((step for step in steps if step.day >= adopted_on), key=lambda step: (step.day, step.key))
+
+
+def working_day(day: date, working_days: frozenset[int], *, earlier: bool) -> date:
+    """``day`` if the operation works then, else the nearest working day before (or after) it."""
+    if not working_days:
+        raise ValueError("an operation needs at least one working day")
+    step = timedelta(days=-1 if earlier else 1)
+    while day.isoweekday() not in working_days:
+        day += step
+    return day
+
+
+def send_at(step: Step, timezone: str, working_days: frozenset[int], settings: LadderSettings) -> datetime:
+    """The UTC instant of a step: 09:00 local on the right working day."""
+    day = working_day(step.day, working_days, earlier=not step.after_deadline)
+    local = datetime.combine(day, time(settings.send_hour), tzinfo=ZoneInfo(timezone))
+    return local.astimezone(UTC)
+
+
+def latest_due(steps: list[Step], timezone: str, working_days: frozenset[int], settings: LadderSettings,
+               now: datetime) -> Step | None:
+    """The most recent step whose time has come: after downtime, only the latest missed nudge is
+    worth sending, never a burst of stale ones. Secretariat escalations are separate rungs."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    due = [step for step in steps if not step.to_secretariat
+           and send_at(step, timezone, working_days, settings) <= now]
+    return max(due, key=lambda step: send_at(step, timezone, working_days, settings), default=None)
