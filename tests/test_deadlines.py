@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.deadlines import LadderSettings, Step, latest_due, ladder, send_at, update_due_on, working_day
+from handlers.deadlines import LadderSettings, Step, ladder, latest_due, send_at, update_due_on, working_day
 
 MON_FRI = frozenset({1, 2, 3, 4, 5})
 SUN_THU = frozenset({7, 1, 2, 3, 4})
