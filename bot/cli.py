@@ -9,7 +9,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,6 +75,14 @@ def _parser() -> argparse.ArgumentParser:
     asked.add_argument("--unanswered", action="store_true",
                        help="only those with no confident answer, passed on, or marked not useful")
     asked.add_argument("--json", action="store_true")
+
+    tick = commands.add_parser("tick", help="one reconcile and deliver pass (for cron, demos and tests)")
+    tick.add_argument("--now", help="the time to act as, ISO 8601 with a zone (default: now)")
+    schedule = commands.add_parser("schedule", help="a plan's nudges with their local times")
+    schedule.add_argument("plan", help="the plan's code")
+    plan_admin = admin_commands.add_parser("plan", help="act on a plan")
+    plan_admin.add_argument("action", choices=["submitted"], help="submitted: the update was sent to the ERC")
+    plan_admin.add_argument("plan", help="the plan's code")
 
     report = commands.add_parser("report", help="the draft progress update on a plan to the ERC")
     report.add_argument("plan", help="the plan's code")
@@ -263,6 +271,17 @@ async def _admin(settings: Settings, arguments: argparse.Namespace) -> int:
     database = Database(settings.database_url)
     try:
         await database.upgrade() if database.dialect == "sqlite" else None
+        if arguments.admin_command == "plan":
+            async with database.transaction() as session:
+                plan = await repo.plan_by_code(session, arguments.plan)
+                if plan is None:
+                    print(f"hcbot: no plan with code {arguments.plan!r}", file=sys.stderr)
+                    return EXIT_INVALID
+                if plan.submitted_at is None:
+                    plan.submitted_at = SystemClock().now()
+                print(f"{plan.code}: update marked as sent on {plan.submitted_at:%Y-%m-%d %H:%M} UTC; "
+                      "its nudges have stopped")
+            return 0
         if arguments.admin_command == "import":
             try:
                 report = await import_file(database, arguments.file)
@@ -320,6 +339,74 @@ async def _report(settings: Settings, arguments: argparse.Namespace) -> int:
         await database.dispose()
 
 
+def _moment(text: str | None) -> datetime:
+    if text is None:
+        return SystemClock().now()
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise SystemExit("hcbot: --now needs a timezone, e.g. 2026-10-15T09:00+00:00")
+    return moment.astimezone(UTC)
+
+
+async def _tick(settings: Settings, arguments: argparse.Namespace) -> int:
+    from bot.console import ConsoleMessenger
+    from handlers.delivery import deliver
+    from handlers.reconcile import reconcile
+    from storage.database import Database
+
+    now = _moment(arguments.now)
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade() if database.dialect == "sqlite" else None
+        async with database.transaction() as session:
+            queued = await reconcile(session, now)
+        delivered = await deliver(database, ConsoleMessenger(sys.stdout), now)
+        print(f"tick at {now.isoformat()}: {queued}; {delivered.sent} sent, {delivered.retried} to retry, "
+              f"{delivered.failed} failed")
+    finally:
+        await database.dispose()
+    return 0
+
+
+async def _schedule(settings: Settings, arguments: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from handlers.deadlines import send_at, update_due_on
+    from handlers.reconcile import ScheduleSettings, plan_steps
+    from storage import repositories as repo
+    from storage.database import Database
+    from storage.models import OutboxMessage
+
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade() if database.dialect == "sqlite" else None
+        async with database.transaction() as session:
+            plan = await repo.plan_by_code(session, arguments.plan)
+            if plan is None:
+                print(f"hcbot: no plan with code {arguments.plan!r}", file=sys.stderr)
+                return EXIT_INVALID
+            now = SystemClock().now()
+            own, steps = plan_steps(plan, ScheduleSettings(), now + timedelta(days=60))
+            operation = plan.mission.operation
+            queued = {row.dedupe_key: row for row in (await session.execute(
+                select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"%:{plan.id}:%")))).scalars()}
+            zone = ZoneInfo(operation.timezone)
+            print(f"{plan.code}: update due {update_due_on(plan.adopted_on, plan.update_due_on, own)}; "
+                  f"times in {operation.timezone}" + (f"; SENT {plan.submitted_at:%Y-%m-%d}, nudges stopped"
+                                                       if plan.submitted_at else ""))
+            for step in steps:
+                moment = send_at(step, operation.timezone, frozenset(operation.working_days), own)
+                row = queued.get(f"nudge:{plan.id}:{step.key}")
+                state = row.status.value if row else ("past, not sent" if moment <= now else "coming")
+                who = "secretariat" if step.to_secretariat else "HC"
+                print(f"  {moment.astimezone(zone):%a %Y-%m-%d %H:%M %Z}  {step.key:<14} to {who:<11} {state}")
+    finally:
+        await database.dispose()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     settings = Settings()
@@ -329,7 +416,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.command == "kb":
         return _kb(settings, arguments)
     runners = {"chat": lambda: _chat(settings, arguments), "db": lambda: _db(settings),
-               "admin": lambda: _admin(settings, arguments), "report": lambda: _report(settings, arguments)}
+               "admin": lambda: _admin(settings, arguments), "report": lambda: _report(settings, arguments),
+               "tick": lambda: _tick(settings, arguments), "schedule": lambda: _schedule(settings, arguments)}
     with contextlib.suppress(KeyboardInterrupt):
         return asyncio.run(runners[arguments.command]())
     return 130

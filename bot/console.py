@@ -12,6 +12,7 @@ from typing import TextIO
 
 from handlers.messages import Button, Incoming, Reply, Span
 from handlers.router import Router
+from storage.models import Person
 
 
 def render_span(span: Span) -> str:
@@ -33,6 +34,17 @@ def render(reply: Reply) -> str:
         else:
             lines.append(f"({len(reply.attachment.content)} bytes)")
     return "\n".join(lines)
+
+
+@dataclass(slots=True)
+class ConsoleMessenger:
+    """Delivers outbox messages by printing them: the console's stand-in for a chat platform."""
+
+    output: TextIO
+
+    async def send(self, person: Person, reply: Reply) -> None:
+        self.output.write(f"--> to {person.name} <{person.email}>\n{render(reply)}\n\n")
+        self.output.flush()
 
 
 @dataclass(slots=True)

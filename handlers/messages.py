@@ -99,3 +99,23 @@ class ReplyBuilder:
 
 def text_reply(*parts: str | Span) -> Reply:
     return Reply((line(*parts),))
+
+
+def reply_to_json(reply: Reply) -> dict[str, object]:
+    """A reply as plain JSON, to wait in the outbox until an adapter renders it."""
+    return {
+        "lines": [[{"text": span.text, "bold": span.bold, "italic": span.italic, "link": span.link} for span in spans]
+                  for spans in reply.lines],
+        "buttons": [{"label": button.label, "payload": button.payload} for button in reply.buttons],
+    }
+
+
+def reply_from_json(data: dict[str, object]) -> Reply:
+    lines = data.get("lines", [])
+    buttons = data.get("buttons", [])
+    assert isinstance(lines, list) and isinstance(buttons, list)
+    return Reply(
+        tuple(tuple(Span(str(span["text"]), bool(span.get("bold")), bool(span.get("italic")), span.get("link"))
+                    for span in spans) for spans in lines),
+        tuple(Button(str(button["label"]), str(button["payload"])) for button in buttons),
+    )

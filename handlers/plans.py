@@ -11,10 +11,10 @@ from handlers.checkin import short_date, status_name
 from handlers.context import Turn
 from handlers.errors import AccessDenied, NotFound
 from handlers.i18n import t
-from handlers.messages import Attachment, Reply, ReplyBuilder, bold, italic
+from handlers.messages import Attachment, Reply, ReplyBuilder, bold, italic, text_reply
 from handlers.report import build_report, report_markdown
 from storage import repositories as repo
-from storage.models import ActionPlan, Person, Status
+from storage.models import ActionPlan, Person, Role, Status
 
 
 def require_person(turn: Turn) -> Person:
@@ -82,6 +82,20 @@ async def plan_view(turn: Turn, args: str) -> list[Reply]:
         builder.add(t("plan.overdue_count", language, count=overdue))
     builder.add(t("plan.footer", language))
     return [builder.build()]
+
+
+async def submitted(turn: Turn, args: str) -> list[Reply]:
+    """Mark the progress update as sent to the ERC: the nudges about it stop (/submitted PLAN)."""
+    person = require_person(turn)
+    if person.role not in (Role.HC, Role.SECRETARIAT, Role.ADMIN):
+        raise AccessDenied("submitted.not_allowed")
+    plan = await _chosen_plan(turn, person, args)
+    language = turn.language
+    if plan.submitted_at is not None:
+        return [text_reply(t("submitted.already", language, plan=plan.title,
+                             date=short_date(plan.submitted_at, language)))]
+    plan.submitted_at = turn.now
+    return [text_reply(t("submitted.done", language, plan=plan.title))]
 
 
 async def report(turn: Turn, args: str) -> list[Reply]:

@@ -59,6 +59,8 @@ def default_commands() -> list[Command]:
         Command("plan", plans.plan_view, "plan",
                 "Votre plan en un coup d'œil : statuts, ancienneté, retards."),
         Command("report", plans.report, "rapport", "Le projet de mise à jour au CSU, en fichier Markdown."),
+        Command("submitted", plans.submitted, "envoye",
+                "Marquer la mise à jour comme envoyée au CSU : les rappels s'arrêtent."),
     ]
 
 
@@ -151,6 +153,10 @@ class Router:
             return await answers.feedback(turn, payload)
         if action == "pass":
             return await answers.pass_on(turn, argument)
+        if action == "report":
+            return await plans.report(turn, argument)
+        if action == "submitted":
+            return await plans.submitted(turn, argument)
         if action == "ci" and turn.person is not None:
             return await checkin.press(turn.session, turn.person, payload, turn.message.platform, turn.now)
         return [text_reply(t("unknown_button", turn.language))]

@@ -82,6 +82,13 @@ class Status(enum.StrEnum):
     DONE = "done"
 
 
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class CheckinStep(enum.StrEnum):
     ASK_STATUS = "ask_status"
     ASK_NOTE = "ask_note"
@@ -106,6 +113,8 @@ class Operation(Base):
     timezone: Mapped[str] = mapped_column(String(60))
     # ISO weekday numbers (Monday 1 ... Sunday 7); some operations work Sunday to Thursday.
     working_days: Mapped[list[int]] = mapped_column(JSON, default=lambda: [1, 2, 3, 4, 5])
+    # The secretariat can hold an operation's check-ins and nudges (an emergency, a transition).
+    paused_until: Mapped[datetime | None]
 
     people: Mapped[list[Person]] = relationship(back_populates="operation")
     missions: Mapped[list[Mission]] = relationship(back_populates="operation")
@@ -120,6 +129,8 @@ class Person(Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     language: Mapped[str] = mapped_column(String(2), default="en")
     operation_id: Mapped[int | None] = mapped_column(ForeignKey("operations.id"))
+    # "/pause 2w": leave, an emergency. Check-ins and nudges to this person wait until then.
+    paused_until: Mapped[datetime | None]
 
     operation: Mapped[Operation | None] = relationship(back_populates="people")
     identities: Mapped[list[ChatIdentity]] = relationship(back_populates="person")
@@ -164,6 +175,9 @@ class ActionPlan(Base):
     update_due_on: Mapped[date | None] = mapped_column(Date)
     submitted_at: Mapped[datetime | None]
     checkin_every_weeks: Mapped[int] = mapped_column(Integer, default=4)
+    # Per-plan overrides of the global ladder (None: the settings' values).
+    window_closes_months: Mapped[int | None] = mapped_column(Integer)
+    nudge_days_before: Mapped[list[int] | None] = mapped_column(JSON)
 
     mission: Mapped[Mission] = relationship(back_populates="plans")
     actions: Mapped[list[Action]] = relationship(back_populates="plan", order_by="Action.number")
@@ -222,6 +236,7 @@ class CheckinSession(Base):
     action_ids: Mapped[list[int]] = mapped_column(JSON)
     position: Mapped[int] = mapped_column(Integer, default=0)
     pending_status: Mapped[Status | None] = mapped_column(_enum(Status, "pending_status"))
+    reminded_at: Mapped[datetime | None]
     answered: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime]
@@ -241,3 +256,26 @@ class QuestionLog(Base):
     feedback: Mapped[str | None] = mapped_column(String(20))
     passed_on: Mapped[bool] = mapped_column(Boolean, default=False)
     asked_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """A proactive message (check-in prompt, reminder, nudge, broadcast) waiting to be delivered.
+
+    ``dedupe_key`` is unique: the reconcile job inserts with "on conflict do nothing", so running it
+    twice, on two replicas or after a week of downtime never queues the same message twice.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    due_at: Mapped[datetime]
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

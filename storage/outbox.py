@@ -1,0 +1,79 @@
+"""The outbox: proactive messages written by the reconcile job and delivered by the adapters.
+
+Writes are idempotent by ``dedupe_key``; claims are short transactions that move rows from pending
+to sending, with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so several replicas never claim the same
+row (SQLite runs one replica, and its writes are serialised anyway).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage, OutboxStatus
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+async def enqueue(session: AsyncSession, *, dedupe_key: str, kind: str, person_id: int, payload: dict[str, Any],
+                  due_at: datetime, now: datetime) -> bool:
+    """Queues a message unless one with the same key exists; returns whether it was new."""
+    insert = postgresql_insert if _dialect(session) == "postgresql" else sqlite_insert
+    statement = insert(OutboxMessage).values(
+        dedupe_key=dedupe_key, kind=kind, person_id=person_id, payload=payload, due_at=due_at,
+        status=OutboxStatus.PENDING, attempts=0, created_at=now,
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def set_payload(session: AsyncSession, dedupe_key: str, payload: dict[str, Any]) -> None:
+    await session.execute(update(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key).values(payload=payload))
+
+
+async def claim(session: AsyncSession, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+    """Pending rows whose time has come, marked as sending by this caller."""
+    query = (select(OutboxMessage)
+             .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now)
+             .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit))
+    if _dialect(session) == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list((await session.execute(query)).scalars())
+    for row in rows:
+        row.status = OutboxStatus.SENDING
+        row.attempts += 1
+    await session.flush()
+    return rows
+
+
+async def mark_sent(session: AsyncSession, message_id: int, now: datetime) -> None:
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                          .values(status=OutboxStatus.SENT, sent_at=now, last_error=None))
+
+
+async def mark_retry(session: AsyncSession, message_id: int, error: str, retry_at: datetime) -> None:
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                          .values(status=OutboxStatus.PENDING, due_at=retry_at, last_error=error[:1000]))
+
+
+async def mark_failed(session: AsyncSession, message_id: int, error: str) -> None:
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                          .values(status=OutboxStatus.FAILED, last_error=error[:1000]))
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min ... capped at one hour."""
+    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+async def pending_for(session: AsyncSession, person_id: int) -> list[OutboxMessage]:
+    found = await session.execute(select(OutboxMessage).where(OutboxMessage.person_id == person_id)
+                                  .order_by(OutboxMessage.due_at))
+    return list(found.scalars())
