@@ -31,14 +31,17 @@ class LadderSettings:
     overdue_every_days: int = 7
     escalate_after_days: int = 14
     send_hour: int = 9
+    last_hour: int = 18
+    """A message caught up late (after downtime, a pause) still goes out only between send_hour and
+    last_hour local time on a working day."""
 
     def __post_init__(self) -> None:
         if not 0 < self.window_opens_months <= self.window_closes_months:
             raise ValueError("the window must open after adoption and before it closes")
         if any(days <= 0 for days in self.days_before) or self.overdue_every_days <= 0:
             raise ValueError("nudge intervals must be positive numbers of days")
-        if not 0 <= self.send_hour <= 23:
-            raise ValueError("send_hour must be an hour of the day")
+        if not 0 <= self.send_hour < self.last_hour <= 24:
+            raise ValueError("send_hour and last_hour must be hours of the day, send_hour first")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,9 @@ def update_due_on(adopted_on: date, explicit: date | None, settings: LadderSetti
 
 def ladder(adopted_on: date, due_on: date, settings: LadderSettings, until: date) -> list[Step]:
     """Every step from adoption to ``until`` (weekly overdue nudges go on until the update is sent)."""
-    steps = [Step("window-open", adopted_on + relativedelta(months=settings.window_opens_months))]
+    window_opens = adopted_on + relativedelta(months=settings.window_opens_months)
+    # A plan whose own due date comes before the usual window has no "window opens" nudge.
+    steps = [Step("window-open", window_opens)] if window_opens < due_on else []
     steps += [Step(f"before-{days}", due_on - timedelta(days=days)) for days in sorted(settings.days_before,
                                                                                         reverse=True)]
     steps.append(Step("due", due_on))
@@ -93,6 +98,17 @@ def send_at(step: Step, timezone: str, working_days: frozenset[int], settings: L
     return local.astimezone(UTC)
 
 
+def sending_slot(moment: datetime, timezone: str, working_days: frozenset[int], settings: LadderSettings) -> datetime:
+    """``moment`` if it is working hours in the operation, else its next working morning (UTC)."""
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    if local.isoweekday() in working_days and settings.send_hour <= local.hour < settings.last_hour:
+        return moment.astimezone(UTC)
+    day = local.date() if local.hour < settings.send_hour else local.date() + timedelta(days=1)
+    day = working_day(day, working_days, earlier=False)
+    return datetime.combine(day, time(settings.send_hour), tzinfo=zone).astimezone(UTC)
+
+
 def latest_due(steps: list[Step], timezone: str, working_days: frozenset[int], settings: LadderSettings,
                now: datetime) -> Step | None:
     """The most recent step whose time has come: after downtime, only the latest missed nudge is
@@ -101,4 +117,6 @@ def latest_due(steps: list[Step], timezone: str, working_days: frozenset[int], s
         raise ValueError("now must be timezone-aware")
     due = [step for step in steps if not step.to_secretariat
            and send_at(step, timezone, working_days, settings) <= now]
-    return max(due, key=lambda step: send_at(step, timezone, working_days, settings), default=None)
+    # Two steps can land on the same morning (a Friday due date moves to Thursday, beside T-1):
+    # the one nearer the deadline, the more urgent, is the one sent.
+    return max(due, key=lambda step: (send_at(step, timezone, working_days, settings), step.day), default=None)

@@ -17,7 +17,16 @@ from sqlalchemy.orm import selectinload
 
 from handlers import checkin
 from handlers.checkin import short_date
-from handlers.deadlines import LadderSettings, Step, ladder, latest_due, send_at, update_due_on, working_day
+from handlers.deadlines import (
+    LadderSettings,
+    Step,
+    ladder,
+    latest_due,
+    send_at,
+    sending_slot,
+    update_due_on,
+    working_day,
+)
 from handlers.i18n import t
 from handlers.messages import ReplyBuilder, bold, reply_to_json
 from storage import outbox
@@ -65,6 +74,7 @@ def plan_ladder(plan: ActionPlan, settings: ScheduleSettings) -> LadderSettings:
         overdue_every_days=base.overdue_every_days,
         escalate_after_days=base.escalate_after_days,
         send_hour=base.send_hour,
+        last_hour=base.last_hour,
     )
 
 
@@ -163,7 +173,8 @@ async def reconcile(session: AsyncSession, now: datetime, settings: ScheduleSett
             report.nudges += await outbox.enqueue(
                 session, dedupe_key=f"nudge:{plan.id}:{step.key}", kind="nudge", person_id=hc.id,
                 payload=nudge_reply(plan, step, due_on, now, settings, hc.language),
-                due_at=send_at(step, operation.timezone, working, own), now=now)
+                due_at=sending_slot(max(now, send_at(step, operation.timezone, working, own)), operation.timezone,
+                                    working, own), now=now)
         for escalation in (s for s in steps if s.to_secretariat):
             if send_at(escalation, operation.timezone, working, own) <= now:
                 for person in secretariat:
@@ -196,8 +207,9 @@ async def _checkins(session: AsyncSession, plan: ActionPlan, operation: Operatio
         # Claim the key first: a second reconcile racing this one stops here, before it opens a
         # second check-in session for the same person.
         key = f"checkin:{plan.id}:{person.id}:{cycle}"
+        due_at = sending_slot(now, operation.timezone, frozenset(operation.working_days), settings.ladder)
         if not await outbox.enqueue(session, dedupe_key=key, kind="checkin", person_id=person.id, payload={},
-                                    due_at=now, now=now):
+                                    due_at=due_at, now=now):
             continue
         replies = await checkin.start(session, person, plan.code, now)
         await outbox.set_payload(session, key, reply_to_json(replies[0]))
@@ -215,12 +227,16 @@ async def _reminders_and_expiry(session: AsyncSession, now: datetime, settings: 
             continue
         if (open_session.step is not CheckinStep.PAUSED and open_session.reminded_at is None
                 and now - open_session.updated_at >= settings.checkin_reminder_after):
-            person = await session.get(Person, open_session.person_id)
+            person = await session.get(Person, open_session.person_id, options=[selectinload(Person.operation)])
             if person is None or _paused(person.paused_until, now):
                 continue
+            due_at = now
+            if person.operation is not None:
+                due_at = sending_slot(now, person.operation.timezone, frozenset(person.operation.working_days),
+                                      settings.ladder)
             open_session.reminded_at = now
             language = person.language
             reply = await checkin.prompt(session, open_session, language, t("checkin.reminder", language))
             report.reminders += await outbox.enqueue(
                 session, dedupe_key=f"checkin-reminder:{open_session.id}", kind="reminder",
-                person_id=person.id, payload=reply_to_json(reply), due_at=now, now=now)
+                person_id=person.id, payload=reply_to_json(reply), due_at=due_at, now=now)

@@ -100,3 +100,17 @@ def test_after_downtime_only_the_latest_missed_step() -> None:
     assert found is not None and found.key == "overdue-14"
     with pytest.raises(ValueError):
         latest_due(steps, "Africa/Niamey", MON_FRI, DEFAULT, datetime(2026, 10, 9))  # noqa: DTZ001
+
+
+def test_late_messages_wait_for_working_hours() -> None:
+    from handlers.deadlines import sending_slot
+
+    niamey = "Africa/Niamey"  # UTC+1
+    tuesday_noon = datetime(2026, 10, 13, 11, tzinfo=UTC)
+    assert sending_slot(tuesday_noon, niamey, MON_FRI, DEFAULT) == tuesday_noon
+    assert sending_slot(datetime(2026, 10, 13, 3, tzinfo=UTC), niamey, MON_FRI, DEFAULT) == \
+        datetime(2026, 10, 13, 8, tzinfo=UTC)  # 04:00 local: wait for 09:00
+    assert sending_slot(datetime(2026, 10, 13, 19, tzinfo=UTC), niamey, MON_FRI, DEFAULT) == \
+        datetime(2026, 10, 14, 8, tzinfo=UTC)  # 20:00 local: tomorrow morning
+    assert sending_slot(datetime(2026, 10, 10, 11, tzinfo=UTC), niamey, MON_FRI, DEFAULT) == \
+        datetime(2026, 10, 12, 8, tzinfo=UTC)  # Saturday: Monday morning

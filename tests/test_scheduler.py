@@ -1,0 +1,187 @@
+"""A simulated clock drives plans through their whole ladder, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from handlers.delivery import deliver
+from handlers.imports import import_file
+from handlers.messages import Reply
+from handlers.reconcile import reconcile
+from storage import repositories as repo
+from storage.database import Database
+from storage.models import OutboxMessage, Person
+from tests.conftest import EXAMPLES, database_url, fresh_database
+
+
+@dataclass
+class RecordingMessenger:
+    """Keeps what it was asked to send, with the simulated time it was sent at."""
+
+    now: datetime = datetime(2000, 1, 1, tzinfo=UTC)
+    sent: list[tuple[str, datetime, str]] = field(default_factory=list)
+
+    async def send(self, person: Person, reply: Reply) -> None:
+        self.sent.append((person.email, self.now, reply.plain_text))
+
+
+class Simulation:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.runner = asyncio.Runner()
+        self.database: Database = self.runner.run(fresh_database(url))
+        self.messenger = RecordingMessenger()
+
+    def tick(self, now: datetime) -> None:
+        async def once() -> None:
+            async with self.database.transaction() as session:
+                await reconcile(session, now)
+            self.messenger.now = now
+            await deliver(self.database, self.messenger, now)
+        self.runner.run(once())
+
+    def restart(self) -> None:
+        """A new process: a new engine; only the database carries over."""
+        self.runner.run(self.database.dispose())
+        self.database = Database(self.url)
+
+    def run_days(self, first: date, last: date, hours_utc: list[int]) -> None:
+        day = first
+        while day <= last:
+            for hour in hours_utc:
+                self.tick(datetime(day.year, day.month, day.day, hour, tzinfo=UTC))
+            day += timedelta(days=1)
+
+    def nudges(self, email: str) -> list[tuple[str, datetime]]:
+        return [(text.splitlines()[1], moment) for who, moment, text in self.messenger.sent
+                if who == email and text.startswith("Progress update on")]
+
+    def keys(self) -> list[str]:
+        async def read() -> list[str]:
+            async with self.database.transaction() as session:
+                rows = await session.execute(select(OutboxMessage.dedupe_key).order_by(OutboxMessage.id))
+                return list(rows.scalars())
+        return self.runner.run(read())
+
+    def close(self) -> None:
+        self.runner.run(self.database.dispose())
+        self.runner.close()
+
+
+@pytest.fixture
+def simulation(backend: str, tmp_path: Path) -> Iterator[Simulation]:
+    simulation = Simulation(database_url(backend, tmp_path))
+    yield simulation
+    simulation.close()
+
+
+def load(simulation: Simulation, file: Path) -> None:
+    simulation.runner.run(import_file(simulation.database, file))
+
+
+def test_adoption_to_six_months_with_a_restart(simulation: Simulation) -> None:
+    load(simulation, EXAMPLES / "operations.yaml")
+    hc = "amina.hc@sahelia.invalid"
+    # Ticks at 07:00, 08:00 (09:00 in Niamey) and 20:00 UTC every day, like a scheduler that runs often.
+    simulation.run_days(date(2026, 5, 15), date(2026, 8, 31), [7, 8, 20])
+    simulation.restart()
+    simulation.run_days(date(2026, 9, 1), date(2026, 11, 15), [7, 8, 20])
+    sent = simulation.nudges(hc)
+    niamey = ZoneInfo("Africa/Niamey")
+    seen = [(moment.astimezone(niamey).strftime("%a %d %b %H:%M"), line.split("2026 (")[1]) for line, moment in sent]
+    assert seen == [
+        ("Fri 14 Aug 09:00", "62 day(s) left)."),   # the window opens (15 Aug is a Saturday)
+        ("Tue 15 Sep 09:00", "30 day(s) left)."),
+        ("Thu 01 Oct 09:00", "14 day(s) left)."),
+        ("Thu 08 Oct 09:00", "7 day(s) left)."),
+        ("Wed 14 Oct 09:00", "1 day(s) left)."),
+        ("Thu 15 Oct 09:00", "due today)."),
+        ("Thu 22 Oct 09:00", "7 day(s) late)."),
+        ("Thu 29 Oct 09:00", "14 day(s) late)."),
+        ("Thu 05 Nov 09:00", "21 day(s) late)."),
+        ("Thu 12 Nov 09:00", "28 day(s) late)."),
+    ]
+    keys = simulation.keys()
+    assert len(keys) == len(set(keys))
+    escalations = [text for who, _moment, text in simulation.messenger.sent if who == "secretariat@p2p.invalid"]
+    assert sum("Sahelia" in text for text in escalations) == 1
+    # Check-ins every four weeks from adoption for the HC, who has a linked chat... none here:
+    assert not any(text.startswith("Hello Amina") for who, _m, text in simulation.messenger.sent if who == hc)
+
+
+def test_submission_stops_the_ladder_and_pause_holds_it(simulation: Simulation) -> None:
+    load(simulation, EXAMPLES / "operations.yaml")
+    hc = "amina.hc@sahelia.invalid"
+
+    async def adjust() -> None:
+        async with simulation.database.transaction() as session:
+            amina = await repo.person_by_email(session, hc)
+            assert amina is not None
+            amina.paused_until = datetime(2026, 10, 10, tzinfo=UTC)  # on leave over T-14 and T-7
+    simulation.runner.run(adjust())
+    simulation.run_days(date(2026, 9, 20), date(2026, 10, 19), [8])
+
+    async def submit() -> None:
+        async with simulation.database.transaction() as session:
+            plan = await repo.plan_by_code(session, "sahelia-2026")
+            assert plan is not None
+            plan.submitted_at = datetime(2026, 10, 19, 12, tzinfo=UTC)
+    simulation.runner.run(submit())
+    simulation.run_days(date(2026, 10, 20), date(2026, 12, 31), [8])
+    days = [moment.date().isoformat() for _line, moment in simulation.nudges(hc)]
+    # Back from leave on the 10th: the latest missed step (T-7 of 8 Oct) comes once, not T-14 too.
+    assert days == ["2026-10-12", "2026-10-14", "2026-10-15"]
+
+
+SUN_THU_PLAN = """
+operations:
+  - code: cedarland
+    name: Cedarland response
+    country: Cedarland (fictional)
+    timezone: Asia/Beirut
+    working_days: [sun, mon, tue, wed, thu]
+    missions:
+      - kind: opr
+        starts_on: 2026-01-05
+        ends_on: 2026-01-16
+        plan:
+          code: cedarland-2026
+          title: Cedarland plan
+          adopted_on: 2026-01-16
+          update_due_on: 2026-04-10
+          actions:
+            - number: 1
+              title: One common feedback mechanism
+people:
+  - email: hc@cedarland.invalid
+    name: Cedar HC
+    role: hc
+    operation: cedarland
+"""
+
+
+def test_daylight_saving_and_a_sunday_to_thursday_week(simulation: Simulation, tmp_path: Path) -> None:
+    plan_file = tmp_path / "cedarland.yaml"
+    plan_file.write_text(SUN_THU_PLAN, encoding="utf-8")
+    load(simulation, plan_file)
+    # Every hour from 03:00 to 10:00 UTC; Beirut moves from UTC+2 to UTC+3 on 29 March 2026.
+    simulation.run_days(date(2026, 3, 1), date(2026, 4, 30), list(range(3, 11)))
+    beirut = ZoneInfo("Asia/Beirut")
+    local = [moment.astimezone(beirut) for _line, moment in simulation.nudges("hc@cedarland.invalid")]
+    assert [moment.strftime("%a %d %b %H:%M") for moment in local] == [
+        "Wed 11 Mar 09:00",  # T-30
+        "Thu 26 Mar 09:00",  # T-14 (27 March is a Friday, a rest day: the Thursday before)
+        "Thu 02 Apr 09:00",  # T-7 (3 April, a Friday): the clocks changed, still 09:00
+        "Thu 09 Apr 09:00",  # T-1, and the due day (a Friday) on the same morning: one message
+        "Sun 19 Apr 09:00",  # T+7 (17 April, a Friday): after the deadline, the next working day
+        "Sun 26 Apr 09:00",  # T+14
+    ]
+    assert {moment.utcoffset() for moment in local} == {timedelta(hours=2), timedelta(hours=3)}
