@@ -6,15 +6,20 @@ an explanation of how to get access and no data at all.
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 from handlers import checkin
 from handlers.checkin import short_date, status_name
 from handlers.context import Turn
-from handlers.errors import AccessDenied, NotFound
+from handlers.errors import AccessDenied, BadInput, NotFound
 from handlers.i18n import t
 from handlers.messages import Attachment, Reply, ReplyBuilder, bold, italic, text_reply
 from handlers.report import build_report, report_markdown
+from knowledge.text import fold
 from storage import repositories as repo
-from storage.models import ActionPlan, Person, Role, Status
+from storage.models import ActionPlan, Operation, Person, Role, Status
+from storage.repositories import may_see_all_plans
 
 
 def require_person(turn: Turn) -> Person:
@@ -96,6 +101,50 @@ async def submitted(turn: Turn, args: str) -> list[Reply]:
                              date=short_date(plan.submitted_at, language)))]
     plan.submitted_at = turn.now
     return [text_reply(t("submitted.done", language, plan=plan.title))]
+
+
+_DURATION = re.compile(
+    r"^(\d{1,3})\s*(d|j|days?|jours?|w|s|weeks?|sem|semaines?|m|months?|mois)$")
+_UNIT_DAYS = {"d": 1, "j": 1, "w": 7, "s": 7, "m": 30}
+MAX_PAUSE = timedelta(days=183)
+
+
+def parse_pause(text: str) -> timedelta | None:
+    """"2w", "10 days", "3 semaines", "1m": how long to hold check-ins and nudges."""
+    match = _DURATION.match(fold(text).strip().lower())
+    if match is None:
+        return None
+    unit = match.group(2)
+    days = int(match.group(1)) * _UNIT_DAYS["m" if unit.startswith("mo") else unit[0]]
+    return timedelta(days=days) if days else None
+
+
+async def pause(turn: Turn, args: str) -> list[Reply]:
+    """Hold your check-ins and nudges: /pause 2w (or 10d, 1m); /pause off to resume."""
+    person = require_person(turn)
+    language = turn.language
+    words = args.split()
+    target: Person | Operation = person
+    if words and may_see_all_plans(person) and len(words) >= 2:
+        # The secretariat pauses a whole operation: /pause OPERATION 2w.
+        operation = await repo.operation_by_code(turn.session, words[0])
+        if operation is None:
+            raise NotFound("pause.unknown_operation", code=words[0][:60])
+        target, words = operation, words[1:]
+    wanted = " ".join(words)
+    name = target.name
+    if wanted.lower() in {"off", "stop", "resume", "fin", "reprendre"}:
+        target.paused_until = None
+        return [text_reply(t("pause.off", language, name=name))]
+    if not wanted:
+        if target.paused_until is not None and target.paused_until > turn.now:
+            return [text_reply(t("pause.status", language, name=name, date=short_date(target.paused_until, language)))]
+        return [text_reply(t("pause.usage", language))]
+    length = parse_pause(wanted)
+    if length is None or length > MAX_PAUSE:
+        raise BadInput("pause.usage")
+    target.paused_until = turn.now + length
+    return [text_reply(t("pause.on", language, name=name, date=short_date(target.paused_until, language)))]
 
 
 async def report(turn: Turn, args: str) -> list[Reply]:

@@ -59,6 +59,8 @@ def default_commands() -> list[Command]:
         Command("plan", plans.plan_view, "plan",
                 "Votre plan en un coup d'œil : statuts, ancienneté, retards."),
         Command("report", plans.report, "rapport", "Le projet de mise à jour au CSU, en fichier Markdown."),
+        Command("pause", plans.pause, "pause",
+                "Suspendre vos points et rappels : /pause 2s (ou 10j, 1m) ; /pause off pour reprendre."),
         Command("submitted", plans.submitted, "envoye",
                 "Marquer la mise à jour comme envoyée au CSU : les rappels s'arrêtent."),
     ]
