@@ -76,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="only those with no confident answer, passed on, or marked not useful")
     asked.add_argument("--json", action="store_true")
 
+    commands.add_parser("run", help="the bot with its scheduler, on every platform it has credentials for "
+                                    "(today: the console); SIGTERM stops it cleanly")
     tick = commands.add_parser("tick", help="one reconcile and deliver pass (for cron, demos and tests)")
     tick.add_argument("--now", help="the time to act as, ISO 8601 with a zone (default: now)")
     schedule = commands.add_parser("schedule", help="a plan's nudges with their local times")
@@ -407,6 +409,46 @@ async def _schedule(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
+async def _run(settings: Settings) -> int:
+    import signal
+
+    from bot.app import build_app
+    from bot.console import ConsoleMessenger, ConsoleSession
+    from bot.scheduler import Scheduler
+
+    index = _index_or_exit(settings)
+    app = await build_app(settings, index=index)
+    scheduler = Scheduler(app.database, ConsoleMessenger(sys.stdout), app.clock)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    await scheduler.start()
+    session = ConsoleSession(app.router)
+
+    async def read_console() -> None:
+        # An asyncio pipe reader, not a thread: a thread blocked in readline() would keep the
+        # process alive after SIGTERM.
+        stdin = asyncio.StreamReader()
+        try:
+            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
+        except ValueError:
+            return  # stdin is a regular file or absent: no console, the scheduler runs on
+        while raw := await stdin.readline():
+            line = raw.decode("utf-8", errors="replace").rstrip("\n")
+            if line.strip():
+                sys.stdout.write(await session.say(line) + "\n\n")
+                sys.stdout.flush()
+
+    reader = asyncio.ensure_future(read_console())
+    print("hcbot: running with the scheduler (console adapter); Ctrl-C or SIGTERM to stop.", file=sys.stderr)
+    await stopping.wait()
+    reader.cancel()
+    await scheduler.stop()
+    await app.close()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     settings = Settings()
@@ -417,7 +459,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _kb(settings, arguments)
     runners = {"chat": lambda: _chat(settings, arguments), "db": lambda: _db(settings),
                "admin": lambda: _admin(settings, arguments), "report": lambda: _report(settings, arguments),
-               "tick": lambda: _tick(settings, arguments), "schedule": lambda: _schedule(settings, arguments)}
+               "tick": lambda: _tick(settings, arguments), "schedule": lambda: _schedule(settings, arguments),
+               "run": lambda: _run(settings)}
     with contextlib.suppress(KeyboardInterrupt):
         return asyncio.run(runners[arguments.command]())
     return 130

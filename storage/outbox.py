@@ -29,9 +29,9 @@ async def enqueue(session: AsyncSession, *, dedupe_key: str, kind: str, person_i
     statement = insert(OutboxMessage).values(
         dedupe_key=dedupe_key, kind=kind, person_id=person_id, payload=payload, due_at=due_at,
         status=OutboxStatus.PENDING, attempts=0, created_at=now,
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id)
+    # RETURNING, not rowcount: drivers disagree on the rowcount of a skipped conflict.
+    return (await session.execute(statement)).first() is not None
 
 
 async def set_payload(session: AsyncSession, dedupe_key: str, payload: dict[str, Any]) -> None:

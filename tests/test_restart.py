@@ -16,8 +16,9 @@ HC = "amina.hc@sahelia.invalid"
 
 
 class BotProcess:
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "chat", "--as", HC], env=env, cwd=cwd,
+    def __init__(self, env: dict[str, str], cwd: Path, arguments: list[str] | None = None) -> None:
+        command = [sys.executable, "-m", "bot.cli", *(arguments or ["chat", "--as", HC])]
+        self.process = subprocess.Popen(command, env=env, cwd=cwd,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.seen = b""
 
@@ -38,7 +39,8 @@ class BotProcess:
         return self.seen[start:].decode()
 
     def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
         for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             if stream is not None:

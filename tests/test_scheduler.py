@@ -185,3 +185,31 @@ def test_daylight_saving_and_a_sunday_to_thursday_week(simulation: Simulation, t
         "Sun 26 Apr 09:00",  # T+14
     ]
     assert {moment.utcoffset() for moment in local} == {timedelta(hours=2), timedelta(hours=3)}
+
+
+def test_two_reconcile_passes_racing_produce_no_duplicate(simulation: Simulation) -> None:
+    load(simulation, EXAMPLES / "operations.yaml")
+    from sqlalchemy import func
+
+    from storage.models import CheckinSession
+
+    async def race() -> tuple[int, int, int]:
+        async with simulation.database.transaction() as session:
+            amina = await repo.person_by_email(session, "amina.hc@sahelia.invalid")
+            assert amina is not None
+            await repo.link_identity(session, amina, "telegram", "1001", "1001")
+        now = datetime(2026, 10, 8, 8, 30, tzinfo=UTC)
+
+        async def one_pass() -> None:
+            async with simulation.database.transaction() as session:
+                await reconcile(session, now)
+        await asyncio.gather(*(one_pass() for _ in range(4)))
+        async with simulation.database.transaction() as session:
+            rows = (await session.execute(select(func.count()).select_from(OutboxMessage))).scalar_one()
+            keys = (await session.execute(select(func.count(func.distinct(OutboxMessage.dedupe_key))))).scalar_one()
+            sessions = (await session.execute(select(func.count()).select_from(CheckinSession))).scalar_one()
+        return rows, keys, sessions
+
+    rows, keys, sessions = simulation.runner.run(race())
+    assert rows == keys and rows >= 3  # two nudges, an escalation, a check-in: each once
+    assert sessions == 1  # one check-in opened for the HC, however many passes raced

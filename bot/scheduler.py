@@ -1,0 +1,69 @@
+"""APScheduler in the bot's own event loop: two short periodic jobs, nothing else in its store.
+
+The database is the source of truth (see handlers/reconcile.py): APScheduler only says "look again
+now". A job that overruns is never started twice (max_instances=1), missed runs collapse into one
+(coalesce), and stopping waits for the job in flight, so SIGTERM loses no outbox row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.clock import Clock
+from handlers.delivery import Messenger, deliver
+from handlers.reconcile import ScheduleSettings, reconcile
+from storage.database import Database
+
+logger = logging.getLogger(__name__)
+
+
+class Scheduler:
+    def __init__(self, database: Database, messenger: Messenger, clock: Clock, *,
+                 settings: ScheduleSettings | None = None, reconcile_every: timedelta = timedelta(minutes=1),
+                 deliver_every: timedelta = timedelta(seconds=5)) -> None:
+        self.database = database
+        self.messenger = messenger
+        self.clock = clock
+        self.settings = settings or ScheduleSettings()
+        self._in_flight = asyncio.Lock()
+        self._scheduler = AsyncIOScheduler()
+        for job, every in ((self.reconcile_once, reconcile_every), (self.deliver_once, deliver_every)):
+            self._scheduler.add_job(self._guarded(job), "interval", seconds=every.total_seconds(),
+                                    max_instances=1, coalesce=True)
+
+    def _guarded(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            async with self._in_flight:
+                try:
+                    await job()
+                except Exception:
+                    # The next run tries again; the rows it needs are still in the database.
+                    logger.exception("scheduled job %s failed", job.__name__)
+        run.__name__ = job.__name__
+        return run
+
+    async def reconcile_once(self) -> None:
+        async with self.database.transaction() as session:
+            report = await reconcile(session, self.clock.now(), self.settings)
+        logger.info("reconcile: %s", report)
+
+    async def deliver_once(self) -> None:
+        report = await deliver(self.database, self.messenger, self.clock.now())
+        if report.sent or report.retried or report.failed:
+            logger.info("deliver: %s sent, %s to retry, %s failed", report.sent, report.retried, report.failed)
+
+    async def start(self) -> None:
+        """Starts the jobs, after one immediate pass (a restart catches up at once)."""
+        await self._guarded(self.reconcile_once)()
+        await self._guarded(self.deliver_once)()
+        self._scheduler.start()
+
+    async def stop(self) -> None:
+        self._scheduler.shutdown(wait=False)
+        async with self._in_flight:  # waits for the job in flight to record what it sent
+            pass

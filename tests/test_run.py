@@ -1,0 +1,56 @@
+"""The scheduler in the bot's loop, and `hcbot run` stopping cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.clock import FixedClock
+from bot.scheduler import Scheduler
+from handlers.imports import import_file
+from tests.conftest import EXAMPLES, database_url, fresh_database
+from tests.test_restart import BotProcess
+from tests.test_scheduler import RecordingMessenger
+
+
+def test_the_scheduler_catches_up_at_start_and_keeps_running(backend: str, tmp_path: Path) -> None:
+    async def scenario() -> list[str]:
+        database = await fresh_database(database_url(backend, tmp_path))
+        await import_file(database, EXAMPLES / "operations.yaml")
+        messenger = RecordingMessenger()
+        clock = FixedClock(datetime(2026, 10, 8, 8, 30, tzinfo=UTC))  # 09:30 in Niamey, T-7
+        scheduler = Scheduler(database, messenger, clock, reconcile_every=timedelta(seconds=0.2),
+                              deliver_every=timedelta(seconds=0.1))
+        await scheduler.start()
+        first = [email for email, _moment, _text in messenger.sent]
+        clock.advance_to(datetime(2026, 10, 14, 8, 30, tzinfo=UTC))  # T-1: the jobs notice by themselves
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            if "amina.hc@sahelia.invalid" in [email for email, _m, _t in messenger.sent[len(first):]]:
+                break
+        await asyncio.sleep(0.5)  # a few more passes: nothing is sent twice
+        await scheduler.stop()
+        await database.dispose()
+        return first + ["--"] + [email for email, _moment, _text in messenger.sent[len(first):]]
+
+    sent = asyncio.run(scenario())
+    assert sent[: sent.index("--")].count("amina.hc@sahelia.invalid") == 1
+    after = sent[sent.index("--") + 1:]
+    assert after.count("amina.hc@sahelia.invalid") == 1  # T-1, once, without any tick by hand
+
+
+def test_hcbot_run_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
+    env = {**os.environ, "HCBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}"}
+    process = BotProcess(env, tmp_path, ["run"])
+    assert "1. " in process.say("GBV", until="Was this useful?")
+    process.process.send_signal(signal.SIGTERM)
+    assert process.process.wait(timeout=20) == 0
+    process.kill()
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "admin", "questions", "--json"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert '"question": "GBV"' in done.stdout
