@@ -8,10 +8,11 @@ the only source of truth: no schedule lives in memory.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -21,7 +22,6 @@ from handlers.deadlines import (
     LadderSettings,
     Step,
     ladder,
-    latest_due,
     send_at,
     sending_slot,
     update_due_on,
@@ -34,12 +34,16 @@ from storage import repositories as repo
 from storage.models import (
     Action,
     ActionPlan,
+    ActionUpdate,
+    ChatIdentity,
     CheckinSession,
     CheckinStep,
     Mission,
     Operation,
+    OutboxMessage,
     Person,
     Role,
+    Status,
 )
 
 
@@ -64,7 +68,18 @@ class ReconcileReport:
                 f"{self.reminders} reminder(s), {self.expired} expired check-in(s) queued or closed")
 
 
-def plan_ladder(plan: ActionPlan, settings: ScheduleSettings) -> LadderSettings:
+class PlanLike(Protocol):
+    @property
+    def adopted_on(self) -> date: ...
+    @property
+    def update_due_on(self) -> date | None: ...
+    @property
+    def window_closes_months(self) -> int | None: ...
+    @property
+    def nudge_days_before(self) -> list[int] | None: ...
+
+
+def plan_ladder(plan: PlanLike, settings: ScheduleSettings) -> LadderSettings:
     """The global ladder with this plan's own overrides."""
     base = settings.ladder
     return LadderSettings(
@@ -78,7 +93,7 @@ def plan_ladder(plan: ActionPlan, settings: ScheduleSettings) -> LadderSettings:
     )
 
 
-def plan_steps(plan: ActionPlan, settings: ScheduleSettings, until: datetime) -> tuple[LadderSettings, list[Step]]:
+def plan_steps(plan: PlanLike, settings: ScheduleSettings, until: datetime) -> tuple[LadderSettings, list[Step]]:
     own = plan_ladder(plan, settings)
     due_on = update_due_on(plan.adopted_on, plan.update_due_on, own)
     return own, ladder(plan.adopted_on, due_on, own, until=until.date() + timedelta(days=1))
@@ -88,155 +103,273 @@ def _paused(until: datetime | None, now: datetime) -> bool:
     return until is not None and until > now
 
 
-async def _open_plans(session: AsyncSession) -> list[ActionPlan]:
-    found = await session.execute(
-        select(ActionPlan).where(ActionPlan.submitted_at.is_(None)).options(
-            selectinload(ActionPlan.mission).selectinload(Mission.operation),
-            selectinload(ActionPlan.actions).selectinload(Action.updates),
-        )
-    )
-    return list(found.scalars())
+@dataclass(frozen=True, slots=True)
+class _PlanRow:
+    """An open plan and its operation, read as one row: a pass over 10,000 plans must not build
+    10,000 object graphs."""
+
+    id: int
+    code: str
+    title: str
+    adopted_on: date
+    update_due_on: date | None
+    checkin_every_weeks: int
+    window_closes_months: int | None
+    nudge_days_before: list[int] | None
+    operation_id: int
+    operation_name: str
+    timezone: str
+    working_days: frozenset[int]
+    operation_paused_until: datetime | None
 
 
-async def _people(session: AsyncSession) -> tuple[dict[int, list[Person]], list[Person]]:
-    """HCs by operation (whoever holds the role now: a new HC inherits the plan's nudges) and the
-    secretariat."""
-    found = await session.execute(select(Person).where(Person.role.in_((Role.HC, Role.SECRETARIAT))))
-    by_operation: dict[int, list[Person]] = {}
-    secretariat: list[Person] = []
-    for person in found.scalars():
-        if person.role is Role.SECRETARIAT:
-            secretariat.append(person)
-        elif person.operation_id is not None:
-            by_operation.setdefault(person.operation_id, []).append(person)
-    return by_operation, secretariat
+@dataclass(frozen=True, slots=True)
+class _PersonRow:
+    id: int
+    language: str
+    paused_until: datetime | None
+    operation_id: int | None
+    role: Role
 
 
-def nudge_reply(plan: ActionPlan, step: Step, due_on: object, now: datetime, settings: ScheduleSettings,
+@dataclass(slots=True)
+class _Candidate:
+    key: str
+    kind: str
+    person: _PersonRow
+    plan: _PlanRow
+    due_at: datetime
+    step: Step | None = None
+    due_on: date | None = None
+
+
+async def _open_plans(session: AsyncSession) -> list[_PlanRow]:
+    rows = await session.execute(
+        select(ActionPlan.id, ActionPlan.code, ActionPlan.title, ActionPlan.adopted_on, ActionPlan.update_due_on,
+               ActionPlan.checkin_every_weeks, ActionPlan.window_closes_months, ActionPlan.nudge_days_before,
+               Operation.id, Operation.name, Operation.timezone, Operation.working_days, Operation.paused_until)
+        .join(Mission, ActionPlan.mission_id == Mission.id).join(Operation, Mission.operation_id == Operation.id)
+        .where(ActionPlan.submitted_at.is_(None)))
+    return [_PlanRow(id=row[0], code=row[1], title=row[2], adopted_on=row[3], update_due_on=row[4],
+                     checkin_every_weeks=row[5], window_closes_months=row[6], nudge_days_before=row[7],
+                     operation_id=row[8], operation_name=row[9], timezone=row[10], working_days=frozenset(row[11]),
+                     operation_paused_until=row[12]) for row in rows]
+
+
+async def _people(session: AsyncSession) -> list[_PersonRow]:
+    rows = await session.execute(select(Person.id, Person.language, Person.paused_until, Person.operation_id,
+                                        Person.role))
+    return [_PersonRow(id=row[0], language=row[1], paused_until=row[2], operation_id=row[3], role=row[4])
+            for row in rows]
+
+
+async def _existing(session: AsyncSession, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 5000):
+        chunk = keys[start:start + 5000]
+        found.update((await session.execute(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk)))).scalars())
+    return found
+
+
+def _latest_step(steps: list[Step], plan: _PlanRow, own: LadderSettings, now: datetime) -> Step | None:
+    """latest_due, from the end: the steps are in date order, so the answer is among the last few."""
+    best: tuple[datetime, date, Step] | None = None
+    for step in reversed(steps):
+        if step.to_secretariat:
+            continue
+        moment = send_at(step, plan.timezone, plan.working_days, own)
+        if moment <= now and (best is None or (moment, step.day) > (best[0], best[1])):
+            best = (moment, step.day, step)
+        elif best is not None and step.day < best[0].date() - timedelta(days=7):
+            break  # earlier steps cannot be later once moved by at most a few rest days
+    return best[2] if best else None
+
+
+def _cycle_instant(plan: _PlanRow, cycle: int, settings: ScheduleSettings) -> datetime:
+    day = plan.adopted_on + timedelta(weeks=plan.checkin_every_weeks * cycle)
+    day = working_day(day, plan.working_days, earlier=False)
+    return datetime.combine(day, time(settings.ladder.send_hour), tzinfo=ZoneInfo(plan.timezone))
+
+
+def _latest_cycle(plan: _PlanRow, now: datetime, settings: ScheduleSettings) -> int:
+    cycle = max(0, (now.date() - plan.adopted_on).days // (7 * plan.checkin_every_weeks) + 1)
+    while cycle > 0 and _cycle_instant(plan, cycle, settings) > now:
+        cycle -= 1
+    return cycle
+
+
+def nudge_reply(plan: _PlanRow, due_on: date, now: datetime, recent: int, total: int, stale: int,
                 language: str) -> dict[str, object]:
     """Days left, how far the check-ins got, and the two things an HC does next: read the draft,
     or say it is sent."""
-    today = now.date()
-    days = (due_on - today).days  # type: ignore[operator]
+    days = (due_on - now.date()).days
     if days > 0:
         when = t("nudge.days_left", language, days=days)
     elif days == 0:
         when = t("nudge.due_today", language)
     else:
         when = t("nudge.days_late", language, days=-days)
-    recent = stale = 0
-    for action in plan.actions:
-        last = repo.latest_update(action)
-        if last is not None and now - last.created_at <= settings.stale_after:
-            recent += 1
-        elif last is None or last.status.value != "done":
-            stale += 1
     builder = ReplyBuilder()
     builder.add(bold(t("nudge.title", language, plan=plan.title)))
-    builder.add(t("nudge.due", language, date=short_date(due_on, language), when=when))  # type: ignore[arg-type]
-    builder.add(t("nudge.progress", language, recent=recent, total=len(plan.actions), stale=stale))
+    builder.add(t("nudge.due", language, date=short_date(due_on, language), when=when))
+    builder.add(t("nudge.progress", language, recent=recent, total=total, stale=stale))
     builder.button(t("nudge.draft", language), f"report:{plan.code}")
     builder.button(t("nudge.mark_sent", language), f"submitted:{plan.code}")
     return reply_to_json(builder.build())
 
 
-def escalation_reply(plan: ActionPlan, due_on: object, now: datetime) -> dict[str, object]:
-    days = (now.date() - due_on).days  # type: ignore[operator]
+def escalation_reply(plan: _PlanRow, due_on: date, now: datetime) -> dict[str, object]:
     builder = ReplyBuilder().add(bold(t("escalate.title", "en", plan=plan.title)))
-    builder.add(t("escalate.body", "en", operation=plan.mission.operation.name, days=days,
-                  date=short_date(due_on, "en")))  # type: ignore[arg-type]
+    builder.add(t("escalate.body", "en", operation=plan.operation_name, days=(now.date() - due_on).days,
+                  date=short_date(due_on, "en")))
     builder.button(t("nudge.draft", "en"), f"report:{plan.code}")
     return reply_to_json(builder.build())
 
 
-def _cycle_instant(plan: ActionPlan, cycle: int, operation: Operation, settings: ScheduleSettings) -> datetime:
-    day = plan.adopted_on + timedelta(weeks=plan.checkin_every_weeks * cycle)
-    day = working_day(day, frozenset(operation.working_days), earlier=False)
-    return datetime.combine(day, time(settings.ladder.send_hour), tzinfo=ZoneInfo(operation.timezone))
+async def _progress(session: AsyncSession, plan_ids: set[int], now: datetime,
+                    settings: ScheduleSettings) -> dict[int, tuple[int, int, int]]:
+    """Per plan: actions reported recently, all actions, actions with a stale or no status."""
+    if not plan_ids:
+        return {}
+    latest = (select(ActionUpdate.action_id, func.max(ActionUpdate.id).label("last_id"))
+              .group_by(ActionUpdate.action_id).subquery())
+    rows = await session.execute(
+        select(Action.plan_id, ActionUpdate.status, ActionUpdate.created_at)
+        .select_from(Action).outerjoin(latest, latest.c.action_id == Action.id)
+        .outerjoin(ActionUpdate, ActionUpdate.id == latest.c.last_id)
+        .where(Action.plan_id.in_(plan_ids)))
+    counts: dict[int, list[int]] = {plan_id: [0, 0, 0] for plan_id in plan_ids}
+    for plan_id, status, created_at in rows:
+        entry = counts[plan_id]
+        entry[1] += 1
+        if created_at is not None and now - created_at <= settings.stale_after:
+            entry[0] += 1
+        elif status is None or status is not Status.DONE:
+            entry[2] += 1
+    return {plan_id: (entry[0], entry[1], entry[2]) for plan_id, entry in counts.items()}
 
 
 async def reconcile(session: AsyncSession, now: datetime, settings: ScheduleSettings | None = None) -> ReconcileReport:
     settings = settings or ScheduleSettings()
     report = ReconcileReport()
-    hcs, secretariat = await _people(session)
-    for plan in await _open_plans(session):
-        operation = plan.mission.operation
-        if _paused(operation.paused_until, now):
-            continue
-        working = frozenset(operation.working_days)
+    people = await _people(session)
+    hcs: dict[int, list[_PersonRow]] = {}
+    for person in people:
+        if person.role is Role.HC and person.operation_id is not None:
+            hcs.setdefault(person.operation_id, []).append(person)
+    secretariat = [person for person in people if person.role is Role.SECRETARIAT]
+    by_id = {person.id: person for person in people}
+    plans = [plan for plan in await _open_plans(session) if not _paused(plan.operation_paused_until, now)]
+
+    candidates: list[_Candidate] = []
+    for plan in plans:
         own, steps = plan_steps(plan, settings, now)
         due_on = update_due_on(plan.adopted_on, plan.update_due_on, own)
-        step = latest_due(steps, operation.timezone, working, own, now)
-        leaders = [person for person in hcs.get(operation.id, []) if not _paused(person.paused_until, now)]
+        step = _latest_step(steps, plan, own, now)
+        leaders = [person for person in hcs.get(plan.operation_id, []) if not _paused(person.paused_until, now)]
         if step is not None and leaders:
-            hc = leaders[0]
-            report.nudges += await outbox.enqueue(
-                session, dedupe_key=f"nudge:{plan.id}:{step.key}", kind="nudge", person_id=hc.id,
-                payload=nudge_reply(plan, step, due_on, now, settings, hc.language),
-                due_at=sending_slot(max(now, send_at(step, operation.timezone, working, own)), operation.timezone,
-                                    working, own), now=now)
+            due_at = sending_slot(max(now, send_at(step, plan.timezone, plan.working_days, own)), plan.timezone,
+                                  plan.working_days, own)
+            candidates.append(_Candidate(f"nudge:{plan.id}:{step.key}", "nudge", leaders[0], plan, due_at, step,
+                                         due_on))
         for escalation in (s for s in steps if s.to_secretariat):
-            if send_at(escalation, operation.timezone, working, own) <= now:
-                for person in secretariat:
-                    report.escalations += await outbox.enqueue(
-                        session, dedupe_key=f"escalate:{plan.id}:{escalation.key}:{person.id}", kind="escalation",
-                        person_id=person.id, payload=escalation_reply(plan, due_on, now), due_at=now, now=now)
-        await _checkins(session, plan, operation, now, settings, report)
+            if send_at(escalation, plan.timezone, plan.working_days, own) <= now:
+                candidates += [_Candidate(f"escalate:{plan.id}:{escalation.key}:{person.id}", "escalation", person,
+                                          plan, now, escalation, due_on) for person in secretariat]
+    candidates += await _checkin_candidates(session, plans, hcs, by_id, now, settings)
+
+    existing = await _existing(session, [candidate.key for candidate in candidates])
+    missing = [candidate for candidate in candidates if candidate.key not in existing]
+    progress = await _progress(session, {c.plan.id for c in missing if c.kind == "nudge"}, now, settings)
+    for candidate in missing:
+        plan, person = candidate.plan, candidate.person
+        if candidate.kind == "nudge":
+            assert candidate.due_on is not None
+            payload = nudge_reply(plan, candidate.due_on, now, *progress[plan.id], person.language)
+            report.nudges += await outbox.enqueue(session, dedupe_key=candidate.key, kind="nudge", person_id=person.id,
+                                                  payload=payload, due_at=candidate.due_at, now=now)
+        elif candidate.kind == "escalation":
+            assert candidate.due_on is not None
+            report.escalations += await outbox.enqueue(
+                session, dedupe_key=candidate.key, kind="escalation", person_id=person.id,
+                payload=escalation_reply(plan, candidate.due_on, now), due_at=now, now=now)
+        else:
+            report.checkins += await _open_checkin(session, candidate, now)
     await _reminders_and_expiry(session, now, settings, report)
     return report
 
 
-async def _checkins(session: AsyncSession, plan: ActionPlan, operation: Operation, now: datetime,
-                    settings: ScheduleSettings, report: ReconcileReport) -> None:
+async def _checkin_candidates(session: AsyncSession, plans: list[_PlanRow], hcs: dict[int, list[_PersonRow]],
+                              by_id: dict[int, _PersonRow], now: datetime,
+                              settings: ScheduleSettings) -> list[_Candidate]:
     """Every N weeks after adoption, a check-in for the HC and each registered action owner; only the
     latest cycle counts after downtime."""
-    cycle = 0
-    while _cycle_instant(plan, cycle + 1, operation, settings) <= now:
-        cycle += 1
-    if cycle == 0:
-        return
-    owner_ids = {action.owner_id for action in plan.actions if action.owner_id is not None}
-    found = await session.execute(
-        select(Person).where(((Person.role == Role.HC) & (Person.operation_id == operation.id))
-                             | Person.id.in_(owner_ids)).options(selectinload(Person.identities)))
-    for person in found.scalars():
-        if _paused(person.paused_until, now) or not any(identity.active for identity in person.identities):
+    linked = set((await session.execute(
+        select(ChatIdentity.person_id).where(ChatIdentity.active.is_(True)).distinct())).scalars())
+    owners: dict[int, set[int]] = {}
+    for plan_id, owner_id in await session.execute(
+            select(Action.plan_id, Action.owner_id).where(Action.owner_id.is_not(None)).distinct()):
+        if owner_id is not None:
+            owners.setdefault(plan_id, set()).add(owner_id)
+    busy = set((await session.execute(select(CheckinSession.person_id).where(
+        CheckinSession.step.in_((CheckinStep.ASK_STATUS, CheckinStep.ASK_NOTE, CheckinStep.PAUSED))))).scalars())
+    found = []
+    for plan in plans:
+        cycle = _latest_cycle(plan, now, settings)
+        if cycle == 0:
             continue
-        if not repo.actions_answered_by(person, plan) or await repo.open_checkin(session, person.id) is not None:
-            continue
-        # Claim the key first: a second reconcile racing this one stops here, before it opens a
-        # second check-in session for the same person.
-        key = f"checkin:{plan.id}:{person.id}:{cycle}"
-        due_at = sending_slot(now, operation.timezone, frozenset(operation.working_days), settings.ladder)
-        if not await outbox.enqueue(session, dedupe_key=key, kind="checkin", person_id=person.id, payload={},
-                                    due_at=due_at, now=now):
-            continue
-        replies = await checkin.start(session, person, plan.code, now)
-        await outbox.set_payload(session, key, reply_to_json(replies[0]))
-        report.checkins += 1
+        due_at = sending_slot(now, plan.timezone, plan.working_days, settings.ladder)
+        invited = {person.id for person in hcs.get(plan.operation_id, [])} | owners.get(plan.id, set())
+        for person_id in sorted(invited):
+            person = by_id.get(person_id)
+            if person is None or person_id not in linked or person_id in busy or _paused(person.paused_until, now):
+                continue
+            found.append(_Candidate(f"checkin:{plan.id}:{person_id}:{cycle}", "checkin", person, plan, due_at))
+    return found
+
+
+async def _open_checkin(session: AsyncSession, candidate: _Candidate, now: datetime) -> int:
+    person = await session.get(Person, candidate.person.id)
+    if person is None:
+        return 0
+    plan = await repo.plan_by_id(session, candidate.plan.id)
+    if plan is None or not repo.actions_answered_by(person, plan):
+        return 0
+    # Claim the key first: a second reconcile racing this one stops here, before it opens a
+    # second check-in session for the same person.
+    if not await outbox.enqueue(session, dedupe_key=candidate.key, kind="checkin", person_id=person.id, payload={},
+                                due_at=candidate.due_at, now=now):
+        return 0
+    replies = await checkin.start(session, person, plan.code, now)
+    await outbox.set_payload(session, candidate.key, reply_to_json(replies[0]))
+    return 1
+
+
+OPEN_STEPS = (CheckinStep.ASK_STATUS, CheckinStep.ASK_NOTE, CheckinStep.PAUSED)
 
 
 async def _reminders_and_expiry(session: AsyncSession, now: datetime, settings: ScheduleSettings,
                                 report: ReconcileReport) -> None:
-    found = await session.execute(select(CheckinSession).where(
-        CheckinSession.step.in_((CheckinStep.ASK_STATUS, CheckinStep.ASK_NOTE, CheckinStep.PAUSED))))
-    for open_session in found.scalars():
-        if now - open_session.started_at >= settings.checkin_expires_after:
-            open_session.step = CheckinStep.EXPIRED
-            report.expired += 1
+    expired = await session.execute(
+        update(CheckinSession).where(CheckinSession.step.in_(OPEN_STEPS),
+                                     CheckinSession.started_at <= now - settings.checkin_expires_after)
+        .values(step=CheckinStep.EXPIRED).returning(CheckinSession.id))
+    report.expired += len(expired.all())
+    waiting = await session.execute(select(CheckinSession).where(
+        CheckinSession.step.in_((CheckinStep.ASK_STATUS, CheckinStep.ASK_NOTE)),
+        CheckinSession.reminded_at.is_(None), CheckinSession.updated_at <= now - settings.checkin_reminder_after))
+    for open_session in waiting.scalars():
+        person = await session.get(Person, open_session.person_id, options=[selectinload(Person.operation)])
+        if person is None or _paused(person.paused_until, now):
             continue
-        if (open_session.step is not CheckinStep.PAUSED and open_session.reminded_at is None
-                and now - open_session.updated_at >= settings.checkin_reminder_after):
-            person = await session.get(Person, open_session.person_id, options=[selectinload(Person.operation)])
-            if person is None or _paused(person.paused_until, now):
-                continue
-            due_at = now
-            if person.operation is not None:
-                due_at = sending_slot(now, person.operation.timezone, frozenset(person.operation.working_days),
-                                      settings.ladder)
-            open_session.reminded_at = now
-            language = person.language
-            reply = await checkin.prompt(session, open_session, language, t("checkin.reminder", language))
-            report.reminders += await outbox.enqueue(
-                session, dedupe_key=f"checkin-reminder:{open_session.id}", kind="reminder",
-                person_id=person.id, payload=reply_to_json(reply), due_at=due_at, now=now)
+        due_at = now
+        if person.operation is not None:
+            due_at = sending_slot(now, person.operation.timezone, frozenset(person.operation.working_days),
+                                  settings.ladder)
+        open_session.reminded_at = now
+        language = person.language
+        reply = await checkin.prompt(session, open_session, language, t("checkin.reminder", language))
+        report.reminders += await outbox.enqueue(
+            session, dedupe_key=f"checkin-reminder:{open_session.id}", kind="reminder",
+            person_id=person.id, payload=reply_to_json(reply), due_at=due_at, now=now)
