@@ -23,9 +23,9 @@ from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from handlers.reconcile import reconcile  # noqa: E402
-from storage.database import Database  # noqa: E402
-from storage.models import Action, ActionPlan, ChatIdentity, Mission, Operation, Person, Role  # noqa: E402
+from handlers.reconcile import reconcile
+from storage.database import Database
+from storage.models import Action, ActionPlan, ChatIdentity, Mission, Operation, Person, Role
 
 ZONES = ["Africa/Niamey", "Asia/Amman", "Europe/Kyiv", "Asia/Kabul", "America/Port-au-Prince", "Africa/Juba"]
 
@@ -90,7 +90,7 @@ def main() -> None:
         targets = [("SQLite", f"sqlite:///{folder}/bench.sqlite3")]
         if arguments.postgres:
             targets.append(("PostgreSQL", arguments.postgres))
-        print(f"| database | plans | actions | first pass (s) | steady pass (s) |\n|---|---:|---:|---:|---:|")
+        print("| database | plans | actions | first pass (s) | steady pass (s) |\n|---|---:|---:|---:|---:|")
         for name, url in targets:
             first, steady, report = asyncio.run(measure(url, arguments.plans, arguments.actions_per_plan))
             print(f"| {name} | {arguments.plans:,} | {arguments.plans * arguments.actions_per_plan:,} "

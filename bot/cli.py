@@ -361,7 +361,7 @@ async def _tick(settings: Settings, arguments: argparse.Namespace) -> int:
     try:
         await database.upgrade() if database.dialect == "sqlite" else None
         async with database.transaction() as session:
-            queued = await reconcile(session, now)
+            queued = await reconcile(session, now, settings.schedule())
         delivered = await deliver(database, ConsoleMessenger(sys.stdout), now)
         print(f"tick at {now.isoformat()}: {queued}; {delivered.sent} sent, {delivered.retried} to retry, "
               f"{delivered.failed} failed")
@@ -376,7 +376,7 @@ async def _schedule(settings: Settings, arguments: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from handlers.deadlines import send_at, update_due_on
-    from handlers.reconcile import ScheduleSettings, plan_steps
+    from handlers.reconcile import plan_steps
     from storage import repositories as repo
     from storage.database import Database
     from storage.models import OutboxMessage
@@ -390,7 +390,7 @@ async def _schedule(settings: Settings, arguments: argparse.Namespace) -> int:
                 print(f"hcbot: no plan with code {arguments.plan!r}", file=sys.stderr)
                 return EXIT_INVALID
             now = SystemClock().now()
-            own, steps = plan_steps(plan, ScheduleSettings(), now + timedelta(days=60))
+            own, steps = plan_steps(plan, settings.schedule(), now + timedelta(days=60))
             operation = plan.mission.operation
             queued = {row.dedupe_key: row for row in (await session.execute(
                 select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"%:{plan.id}:%")))).scalars()}
@@ -418,7 +418,7 @@ async def _run(settings: Settings) -> int:
 
     index = _index_or_exit(settings)
     app = await build_app(settings, index=index)
-    scheduler = Scheduler(app.database, ConsoleMessenger(sys.stdout), app.clock)
+    scheduler = Scheduler(app.database, ConsoleMessenger(sys.stdout), app.clock, settings=settings.schedule())
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from handlers.reconcile import ScheduleSettings
 
 
 class Settings(BaseSettings):
@@ -20,6 +25,32 @@ class Settings(BaseSettings):
     thesaurus_file: Path | None = None
     """A thesaurus YAML to use instead of the bundled one."""
     log_level: str = "WARNING"
+
+    def schedule(self) -> ScheduleSettings:
+        # Imported here: `hcbot ask` reads these settings and must not load the database layer.
+        from handlers.deadlines import LadderSettings
+        from handlers.reconcile import ScheduleSettings
+
+        return ScheduleSettings(
+            ladder=LadderSettings(
+                window_opens_months=self.update_window_opens_months,
+                window_closes_months=self.update_window_closes_months,
+                days_before=tuple(self.nudge_days_before), overdue_every_days=self.overdue_every_days,
+                escalate_after_days=self.escalate_after_days, send_hour=self.send_hour, last_hour=self.last_hour),
+            checkin_reminder_after=timedelta(hours=self.checkin_reminder_hours),
+            checkin_expires_after=timedelta(days=self.checkin_expiry_days),
+        )
+    # The deadline ladder and check-in cadence, globally (a plan may override the window and the
+    # days before; see examples/operations.yaml).
+    update_window_opens_months: int = 3
+    update_window_closes_months: int = 5
+    nudge_days_before: list[int] = [30, 14, 7, 1]
+    overdue_every_days: int = 7
+    escalate_after_days: int = 14
+    send_hour: int = 9
+    last_hour: int = 18
+    checkin_reminder_hours: int = 48
+    checkin_expiry_days: int = 7
     auto_migrate: bool | None = None
     """Bring the schema up to date at start. Default: yes on SQLite, no on PostgreSQL (run
     `hcbot db upgrade` as a deployment step there, so replicas do not race)."""

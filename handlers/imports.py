@@ -71,6 +71,8 @@ class PlanIn(_Strict):
     adopted_on: date
     update_due_on: date | None = None
     checkin_every_weeks: Annotated[int, Field(ge=1, le=26)] = 4
+    window_closes_months: Annotated[int, Field(ge=1, le=12)] | None = None
+    nudge_days_before: list[Annotated[int, Field(ge=1, le=120)]] | None = None
     actions: list[ActionIn] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -369,7 +371,8 @@ async def write(session: AsyncSession, data: ImportFile, display: str) -> Import
                 continue
             plan = await upsert("plans", ActionPlan, {"code": plan_in.code}, {
                 "title": plan_in.title, "mission_id": mission.id, "adopted_on": plan_in.adopted_on,
-                "update_due_on": plan_in.update_due_on, "checkin_every_weeks": plan_in.checkin_every_weeks})
+                "update_due_on": plan_in.update_due_on, "checkin_every_weeks": plan_in.checkin_every_weeks,
+                "window_closes_months": plan_in.window_closes_months, "nudge_days_before": plan_in.nudge_days_before})
             await session.flush()
             plans[plan_in.code] = plan
             for action_position, action_in in enumerate(plan_in.actions):

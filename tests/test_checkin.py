@@ -173,3 +173,17 @@ def test_a_shared_command_name_keeps_the_persons_language(chat: Chat) -> None:
     assert "mise à jour au CSU due le 15 oct. 2026" in chat.say("/plan")
     chat.say("/help")  # an English command name: from now on, English
     assert "update to the ERC due 15 Oct 2026" in chat.say("/plan")
+
+
+def test_mark_as_sent_from_a_nudge_button(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(OWNER)
+    assert "Seuls le CH et le secrétariat" in chat.say("/envoye")
+    chat.as_person(HC)
+    chat.session.buttons = ()
+    from handlers.messages import Incoming
+
+    replies = chat.run(chat.app.router.handle(Incoming("console", HC, HC, button="submitted:sahelia-2026")))
+    assert "Marked as sent: Sahelia HCT action plan, May 2026" in replies[0].plain_text
+    assert "already marked as sent on 23 Nov 2026" in chat.say("/submitted")
+    assert "submitted 23 Nov 2026" in chat.say("/plan")

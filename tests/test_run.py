@@ -54,3 +54,26 @@ def test_hcbot_run_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "bot.cli", "admin", "questions", "--json"], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=60, check=False)
     assert '"question": "GBV"' in done.stdout
+
+
+def test_tick_schedule_and_admin_plan_submitted(tmp_path: Path) -> None:
+    env = {**os.environ, "HCBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}"}
+
+    def hcbot(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60, check=False)
+
+    assert hcbot("admin", "import", str(EXAMPLES / "operations.yaml")).returncode == 0
+    first = hcbot("tick", "--now", "2026-10-08T08:30+00:00")
+    assert "--> to Amina Example <amina.hc@sahelia.invalid>" in first.stdout
+    assert "(7 day(s) left)" in first.stdout
+    again = hcbot("tick", "--now", "2026-10-08T08:31+00:00")
+    assert "-->" not in again.stdout and "0 nudge(s)" in again.stdout
+    schedule = hcbot("schedule", "sahelia-2026")
+    assert "Thu 2026-10-08 09:00 WAT  before-7       to HC          sent" in schedule.stdout
+    assert "Wed 2026-10-14 09:00 WAT  before-1" in schedule.stdout
+    assert hcbot("admin", "plan", "submitted", "sahelia-2026").returncode == 0
+    later = hcbot("tick", "--now", "2026-10-14T08:30+00:00")
+    assert "Sahelia" not in later.stdout
+    assert "nudges stopped" in hcbot("schedule", "sahelia-2026").stdout
+    assert hcbot("tick", "--now", "2026-10-14T08:30").returncode != 0  # a time without a zone is refused

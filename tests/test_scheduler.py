@@ -62,7 +62,7 @@ class Simulation:
 
     def nudges(self, email: str) -> list[tuple[str, datetime]]:
         return [(text.splitlines()[1], moment) for who, moment, text in self.messenger.sent
-                if who == email and text.startswith("Progress update on")]
+                if who == email and text.startswith(("Progress update on", "Point d'avancement sur"))]
 
     def keys(self) -> list[str]:
         async def read() -> list[str]:
@@ -213,3 +213,50 @@ def test_two_reconcile_passes_racing_produce_no_duplicate(simulation: Simulation
     rows, keys, sessions = simulation.runner.run(race())
     assert rows == keys and rows >= 3  # two nudges, an escalation, a check-in: each once
     assert sessions == 1  # one check-in opened for the HC, however many passes raced
+
+
+def link(simulation: Simulation, email: str) -> None:
+    async def run() -> None:
+        async with simulation.database.transaction() as session:
+            person = await repo.person_by_email(session, email)
+            assert person is not None
+            await repo.link_identity(session, person, "telegram", email, email)
+    simulation.runner.run(run())
+
+
+def test_check_ins_every_four_weeks_with_a_reminder_then_expiry(simulation: Simulation) -> None:
+    load(simulation, EXAMPLES / "operations.yaml")
+    hc = "amina.hc@sahelia.invalid"
+    link(simulation, hc)
+    simulation.run_days(date(2026, 5, 15), date(2026, 8, 20), [8])
+    niamey = ZoneInfo("Africa/Niamey")
+    prompts = [(moment.astimezone(niamey).strftime("%a %d %b %H:%M"), text.splitlines()[0][:30])
+               for who, moment, text in simulation.messenger.sent if who == hc and not text.startswith("Progress")]
+    # Adopted Friday 15 May: every four weeks a check-in at 09:00 local; 48 hours unanswered, one
+    # reminder; after 7 days the check-in expires and the next cycle opens a new one.
+    assert prompts == [
+        ("Fri 12 Jun 09:00", "Hello Amina. Let's go through "),
+        ("Mon 15 Jun 09:00", "A reminder: your check-in is w"),  # 48 h fall on Sunday: Monday morning
+        ("Fri 10 Jul 09:00", "Hello Amina. Let's go through "),
+        ("Mon 13 Jul 09:00", "A reminder: your check-in is w"),
+        ("Fri 07 Aug 09:00", "Hello Amina. Let's go through "),
+        ("Mon 10 Aug 09:00", "A reminder: your check-in is w"),
+    ]
+
+
+def test_a_new_hc_inherits_the_nudges_and_mark_as_sent_stops_them(simulation: Simulation) -> None:
+    load(simulation, EXAMPLES / "operations.yaml")
+    simulation.run_days(date(2026, 10, 1), date(2026, 10, 1), [8])
+
+    async def change_hc() -> None:
+        async with simulation.database.transaction() as session:
+            old = await repo.person_by_email(session, "amina.hc@sahelia.invalid")
+            new = await repo.person_by_email(session, "jules.unicef@sahelia.invalid")
+            assert old is not None and new is not None
+            old.role, new.role = new.role, old.role
+    simulation.runner.run(change_hc())
+    simulation.run_days(date(2026, 10, 2), date(2026, 10, 8), [8])
+    assert [line for line, _m in simulation.nudges("amina.hc@sahelia.invalid")] == [
+        "Your update to the ERC is due 15 Oct 2026 (14 day(s) left)."]
+    assert [line for line, _m in simulation.nudges("jules.unicef@sahelia.invalid")] == [
+        "Votre mise à jour au CSU est due le 15 oct. 2026 (7 jour(s) restant(s))."]  # the new HC, in French
