@@ -8,7 +8,7 @@ import contextlib
 import json
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +30,7 @@ from knowledge import (
 
 if TYPE_CHECKING:
     from bot.app import App
+    from storage.database import Database
 
 # Commands that touch the database import it (SQLAlchemy, Alembic, python-docx) inside their function:
 # `hcbot ask` is run once per question from the shell and must start in well under a second.
@@ -115,6 +116,20 @@ def _index_or_exit(settings: Settings) -> SearchIndex:
     except ThesaurusError as error:
         print(f"hcbot: {error}", file=sys.stderr)
         raise SystemExit(EXIT_INVALID) from None
+
+
+@contextlib.asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[Database]:
+    """The configured database, brought up to date when it is the embedded SQLite, closed after."""
+    from storage.database import Database
+
+    database = Database(settings.database_url)
+    try:
+        if database.dialect == "sqlite":
+            await database.upgrade()
+        yield database
+    finally:
+        await database.dispose()
 
 
 def _questions(arguments: argparse.Namespace) -> Iterator[str]:
@@ -268,11 +283,8 @@ async def _db(settings: Settings) -> int:
 async def _admin(settings: Settings, arguments: argparse.Namespace) -> int:
     from handlers.imports import ImportRejected, import_file
     from storage import repositories as repo
-    from storage.database import Database
 
-    database = Database(settings.database_url)
-    try:
-        await database.upgrade() if database.dialect == "sqlite" else None
+    async with _database(settings) as database:
         if arguments.admin_command == "plan":
             async with database.transaction() as session:
                 plan = await repo.plan_by_code(session, arguments.plan)
@@ -306,18 +318,13 @@ async def _admin(settings: Settings, arguments: argparse.Namespace) -> int:
                                                ("not useful", entry.feedback == "not_useful")) if on]
                 print(f"{entry.asked_at:%Y-%m-%d %H:%M} [{', '.join(flags) or 'answered'}] {entry.question}")
         return 0
-    finally:
-        await database.dispose()
 
 
 async def _report(settings: Settings, arguments: argparse.Namespace) -> int:
     from handlers.report import build_report, report_docx, report_markdown
     from storage import repositories as repo
-    from storage.database import Database
 
-    database = Database(settings.database_url)
-    try:
-        await database.upgrade() if database.dialect == "sqlite" else None
+    async with _database(settings) as database:
         async with database.transaction() as session:
             plan = await repo.plan_by_code(session, arguments.plan)
             if plan is None:
@@ -337,8 +344,6 @@ async def _report(settings: Settings, arguments: argparse.Namespace) -> int:
         output.write_bytes(report_docx(draft, arguments.language))
         print(f"wrote {output}")
         return 0
-    finally:
-        await database.dispose()
 
 
 def _moment(text: str | None) -> datetime:
@@ -354,19 +359,14 @@ async def _tick(settings: Settings, arguments: argparse.Namespace) -> int:
     from bot.console import ConsoleMessenger
     from handlers.delivery import deliver
     from handlers.reconcile import reconcile
-    from storage.database import Database
 
     now = _moment(arguments.now)
-    database = Database(settings.database_url)
-    try:
-        await database.upgrade() if database.dialect == "sqlite" else None
+    async with _database(settings) as database:
         async with database.transaction() as session:
             queued = await reconcile(session, now, settings.schedule())
         delivered = await deliver(database, ConsoleMessenger(sys.stdout), now)
         print(f"tick at {now.isoformat()}: {queued}; {delivered.sent} sent, {delivered.retried} to retry, "
               f"{delivered.failed} failed")
-    finally:
-        await database.dispose()
     return 0
 
 
@@ -378,34 +378,28 @@ async def _schedule(settings: Settings, arguments: argparse.Namespace) -> int:
     from handlers.deadlines import send_at, update_due_on
     from handlers.reconcile import plan_steps
     from storage import repositories as repo
-    from storage.database import Database
     from storage.models import OutboxMessage
 
-    database = Database(settings.database_url)
-    try:
-        await database.upgrade() if database.dialect == "sqlite" else None
-        async with database.transaction() as session:
-            plan = await repo.plan_by_code(session, arguments.plan)
-            if plan is None:
-                print(f"hcbot: no plan with code {arguments.plan!r}", file=sys.stderr)
-                return EXIT_INVALID
-            now = SystemClock().now()
-            own, steps = plan_steps(plan, settings.schedule(), now + timedelta(days=60))
-            operation = plan.mission.operation
-            queued = {row.dedupe_key: row for row in (await session.execute(
-                select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"%:{plan.id}:%")))).scalars()}
-            zone = ZoneInfo(operation.timezone)
-            print(f"{plan.code}: update due {update_due_on(plan.adopted_on, plan.update_due_on, own)}; "
-                  f"times in {operation.timezone}" + (f"; SENT {plan.submitted_at:%Y-%m-%d}, nudges stopped"
-                                                       if plan.submitted_at else ""))
-            for step in steps:
-                moment = send_at(step, operation.timezone, frozenset(operation.working_days), own)
-                row = queued.get(f"nudge:{plan.id}:{step.key}")
-                state = row.status.value if row else ("past, not sent" if moment <= now else "coming")
-                who = "secretariat" if step.to_secretariat else "HC"
-                print(f"  {moment.astimezone(zone):%a %Y-%m-%d %H:%M %Z}  {step.key:<14} to {who:<11} {state}")
-    finally:
-        await database.dispose()
+    async with _database(settings) as database, database.transaction() as session:
+        plan = await repo.plan_by_code(session, arguments.plan)
+        if plan is None:
+            print(f"hcbot: no plan with code {arguments.plan!r}", file=sys.stderr)
+            return EXIT_INVALID
+        now = SystemClock().now()
+        own, steps = plan_steps(plan, settings.schedule(), now + timedelta(days=60))
+        operation = plan.mission.operation
+        queued = {row.dedupe_key: row for row in (await session.execute(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"%:{plan.id}:%")))).scalars()}
+        zone = ZoneInfo(operation.timezone)
+        print(f"{plan.code}: update due {update_due_on(plan.adopted_on, plan.update_due_on, own)}; "
+              f"times in {operation.timezone}" + (f"; SENT {plan.submitted_at:%Y-%m-%d}, nudges stopped"
+                                                   if plan.submitted_at else ""))
+        for step in steps:
+            moment = send_at(step, operation.timezone, frozenset(operation.working_days), own)
+            row = queued.get(f"nudge:{plan.id}:{step.key}")
+            state = row.status.value if row else ("past, not sent" if moment <= now else "coming")
+            who = "secretariat" if step.to_secretariat else "HC"
+            print(f"  {moment.astimezone(zone):%a %Y-%m-%d %H:%M %Z}  {step.key:<14} to {who:<11} {state}")
     return 0
 
 
