@@ -357,14 +357,14 @@ def _moment(text: str | None) -> datetime:
 
 async def _tick(settings: Settings, arguments: argparse.Namespace) -> int:
     from bot.console import ConsoleMessenger
-    from handlers.delivery import deliver
+    from handlers.delivery import Deliverer
     from handlers.reconcile import reconcile
 
     now = _moment(arguments.now)
     async with _database(settings) as database:
         async with database.transaction() as session:
             queued = await reconcile(session, now, settings.schedule())
-        delivered = await deliver(database, ConsoleMessenger(sys.stdout), now)
+        delivered = await Deliverer(database, [], fallback=ConsoleMessenger(sys.stdout), now=lambda: now).deliver()
         print(f"tick at {now.isoformat()}: {queued}; {delivered.sent} sent, {delivered.retried} to retry, "
               f"{delivered.failed} failed")
     return 0
@@ -412,7 +412,10 @@ async def _run(settings: Settings) -> int:
 
     index = _index_or_exit(settings)
     app = await build_app(settings, index=index)
-    scheduler = Scheduler(app.database, ConsoleMessenger(sys.stdout), app.clock, settings=settings.schedule())
+    from handlers.delivery import Deliverer
+
+    deliverer = Deliverer(app.database, [], fallback=ConsoleMessenger(sys.stdout), now=app.clock.now)
+    scheduler = Scheduler(app.database, deliverer, app.clock, settings=settings.schedule())
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from handlers.delivery import RateLimits, Recipient
 from handlers.messages import Button, Incoming, Reply, Span
 from handlers.router import Router
-from storage.models import Person
 
 
 def render_span(span: Span) -> str:
@@ -41,9 +41,11 @@ class ConsoleMessenger:
     """Delivers outbox messages by printing them: the console's stand-in for a chat platform."""
 
     output: TextIO
+    platform: str = "console"
+    limits: RateLimits = field(default_factory=RateLimits)
 
-    async def send(self, person: Person, reply: Reply) -> None:
-        self.output.write(f"--> to {person.name} <{person.email}>\n{render(reply)}\n\n")
+    async def send(self, recipient: Recipient, reply: Reply) -> None:
+        self.output.write(f"--> to {recipient.name} <{recipient.email}>\n{render(reply)}\n\n")
         self.output.flush()
 
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
-from handlers.delivery import Messenger, deliver
+from handlers.delivery import Deliverer
 from handlers.reconcile import ScheduleSettings, reconcile
 from storage.database import Database
 
@@ -23,11 +23,11 @@ logger = logging.getLogger(__name__)
 
 
 class Scheduler:
-    def __init__(self, database: Database, messenger: Messenger, clock: Clock, *,
+    def __init__(self, database: Database, deliverer: Deliverer, clock: Clock, *,
                  settings: ScheduleSettings | None = None, reconcile_every: timedelta = timedelta(minutes=1),
                  deliver_every: timedelta = timedelta(seconds=5)) -> None:
         self.database = database
-        self.messenger = messenger
+        self.deliverer = deliverer
         self.clock = clock
         self.settings = settings or ScheduleSettings()
         self._in_flight = asyncio.Lock()
@@ -53,9 +53,9 @@ class Scheduler:
         logger.info("reconcile: %s", report)
 
     async def deliver_once(self) -> None:
-        report = await deliver(self.database, self.messenger, self.clock.now())
+        report = await self.deliverer.deliver()
         if report.sent or report.retried or report.failed:
-            logger.info("deliver: %s sent, %s to retry, %s failed", report.sent, report.retried, report.failed)
+            logger.info("deliver: %s", report)
 
     async def start(self) -> None:
         """Starts the jobs, after one immediate pass (a restart catches up at once)."""
@@ -65,5 +65,6 @@ class Scheduler:
 
     async def stop(self) -> None:
         self._scheduler.shutdown(wait=False)
+        self.deliverer.request_stop()  # a long broadcast stops after its chunk in flight
         async with self._in_flight:  # waits for the job in flight to record what it sent
             pass

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -51,6 +52,32 @@ class Settings(BaseSettings):
     last_hour: int = 18
     checkin_reminder_hours: int = 48
     checkin_expiry_days: int = 7
+    # Telegram: set the token to run on Telegram. Long polling by default; with a webhook URL, the bot
+    # listens for Telegram's calls instead (several replicas), and only calls carrying the secret count.
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    """Bot API base URL, e.g. http://127.0.0.1:8081/bot (a local Bot API server, or the tests' stub)."""
+    telegram_webhook_url: str | None = None
+    """The public HTTPS URL Telegram calls; setting it switches from polling to webhook mode."""
+    telegram_webhook_secret: SecretStr | None = None
+    """Required in webhook mode: Telegram sends it in X-Telegram-Bot-Api-Secret-Token."""
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = 8443
+    telegram_webhook_path: str = "telegram"
+    # Slack: set the bot token and the signing secret to run on Slack. Socket Mode (the app-level
+    # token, xapp-...) needs no public URL; HTTP mode listens for Slack's signed requests.
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_mode: Literal["socket", "http"] = "socket"
+    slack_http_port: int = 3000
+    slack_http_path: str = "/slack/events"
+    slack_api_url: str | None = None
+    """Web API base URL ending in /, e.g. http://127.0.0.1:8082/api/ (the tests' stub)."""
+    console: bool = True
+    """Read the terminal as a chat when stdin is a terminal or a pipe (hcbot run)."""
+    invite_days: int = 7
+    """How long an invite code stays valid."""
     auto_migrate: bool | None = None
     """Bring the schema up to date at start. Default: yes on SQLite, no on PostgreSQL (run
     `hcbot db upgrade` as a deployment step there, so replicas do not race)."""

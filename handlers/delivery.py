@@ -1,40 +1,93 @@
-"""Delivering the outbox through whatever messenger the bot runs with.
+"""Delivering the outbox through the platforms the bot runs on, under their rate limits.
 
-A row is claimed (pending -> sending) in one short transaction, sent, then recorded in another.
-A crash between sending and recording leaves the row in "sending": it is not sent again
-(at most once), and ``in_doubt`` lists such rows for the secretariat to check.
+Rows are claimed in small chunks (pending -> sending) in one short transaction, sent concurrently
+(one chat's messages in order), and the outcomes of the chunk are recorded in one more. A crash
+between a send and its record leaves the row in "sending": it is never sent again (the bot errs
+towards at most once), and ``in_doubt`` lists such rows for the secretariat. The chunk size bounds
+how many rows a crash can leave in doubt.
+
+Outcomes, by what the platform said:
+
+- a rate limit (429) pauses the whole platform for its ``retry_after``, then the same message is sent
+  again in the same pass; a long wait goes back to the outbox with that time;
+- a server error or a network failure goes back to the outbox with exponential backoff;
+- "this person cannot be reached" (Telegram 403, a blocked bot; Slack ``user_not_found``...) marks the
+  chat identity inactive and fails the row with the reason; the person's other chats stay usable;
+- after ``MAX_ATTEMPTS`` the row fails for good, with its last reason.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
+from aiolimiter import AsyncLimiter
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from handlers.messages import Reply, reply_from_json
 from storage import outbox
 from storage.database import Database
-from storage.models import OutboxMessage, OutboxStatus, Person
+from storage.models import ChatIdentity, OutboxMessage, OutboxStatus, Person
+
+logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# A rate-limit wait longer than this goes back to the outbox rather than holding the pass.
+MAX_INLINE_WAIT = 60.0
 
 
 class DeliveryError(Exception):
-    """A send that did not happen. ``retry_after`` (seconds) for rate limits; ``permanent`` when
-    retrying cannot help (the person blocked the bot)."""
+    """A send that did not happen.
 
-    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+    ``retry_after`` (seconds) for rate limits; ``unreachable`` when this chat can never be reached
+    again until the person writes (they blocked the bot, left the workspace): the identity is marked
+    inactive; ``permanent`` when retrying cannot help for this message.
+    """
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False,
+                 unreachable: bool = False) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
-        self.permanent = permanent
+        self.permanent = permanent or unreachable
+        self.unreachable = unreachable
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """What a platform accepts: messages per second overall, and per chat (None: no limit)."""
+
+    overall_per_second: float | None = None
+    per_chat_per_second: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Who a proactive message goes to, and through which chat."""
+
+    person_id: int
+    name: str
+    email: str
+    language: str
+    platform: str
+    chat_id: str
 
 
 class Messenger(Protocol):
-    async def send(self, person: Person, reply: Reply) -> None:
-        """Sends one reply to one person, or raises DeliveryError."""
+    """One platform's way of sending a reply to a chat. Implementations translate the platform's
+    errors into ``DeliveryError``; they do not retry or wait: the deliverer does."""
+
+    platform: str
+    limits: RateLimits
+
+    async def send(self, recipient: Recipient, reply: Reply) -> None:
+        """Sends one reply to one chat, or raises DeliveryError."""
         ...
 
 
@@ -43,33 +96,220 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    deactivated: int = 0
+    rate_limited: int = 0
+
+    def add(self, other: DeliveryReport) -> None:
+        self.sent += other.sent
+        self.retried += other.retried
+        self.failed += other.failed
+        self.deactivated += other.deactivated
+        self.rate_limited += other.rate_limited
 
 
-async def deliver(database: Database, messenger: Messenger, now: datetime, limit: int = 100) -> DeliveryReport:
-    report = DeliveryReport()
-    async with database.transaction() as session:
-        claimed = await outbox.claim(session, now, limit)
-        jobs = [(row.id, row.attempts, row.person_id, row.payload) for row in claimed]
-        people = {person.id: person for person in (await session.execute(
-            select(Person).where(Person.id.in_({job[2] for job in jobs})).options(selectinload(Person.identities))
-        )).scalars()}
-    for message_id, attempts, person_id, payload in jobs:
-        try:
-            await messenger.send(people[person_id], reply_from_json(payload))
-        except DeliveryError as error:
-            async with database.transaction() as session:
-                if error.permanent or attempts >= MAX_ATTEMPTS:
-                    await outbox.mark_failed(session, message_id, str(error))
+@dataclass(slots=True)
+class _Job:
+    message_id: int
+    attempts: int
+    reply: Reply
+    recipient: Recipient | None
+    # Set when no chat could be chosen: failed for good, or back to the outbox.
+    problem: str | None = None
+    retry_later: bool = False
+
+
+@dataclass(slots=True)
+class _Outcome:
+    message_id: int
+    sent: bool = False
+    error: DeliveryError | None = None
+    recipient: Recipient | None = None
+
+
+class _PlatformGate:
+    """A platform's limits: a limiter overall, one per chat (the most recent chats kept), and a
+    pause that a 429 puts on every send to the platform."""
+
+    def __init__(self, limits: RateLimits, max_chats: int = 20_000) -> None:
+        self.limits = limits
+        self.overall = (AsyncLimiter(limits.overall_per_second, 1) if limits.overall_per_second else None)
+        self._chats: OrderedDict[str, AsyncLimiter] = OrderedDict()
+        self._max_chats = max_chats
+        self.paused_until = 0.0
+
+    def _chat(self, chat_id: str) -> AsyncLimiter | None:
+        rate = self.limits.per_chat_per_second
+        if not rate:
+            return None
+        limiter = self._chats.pop(chat_id, None) or AsyncLimiter(1, 1 / rate)
+        self._chats[chat_id] = limiter
+        if len(self._chats) > self._max_chats:
+            self._chats.popitem(last=False)
+        return limiter
+
+    async def wait(self, chat_id: str) -> None:
+        while (pause := self.paused_until - time.monotonic()) > 0:
+            await asyncio.sleep(pause)
+        chat = self._chat(chat_id)
+        if chat is not None:
+            await chat.acquire()
+        if self.overall is not None:
+            await self.overall.acquire()
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+
+
+def choose_identity(identities: Sequence[ChatIdentity], platforms: Mapping[str, object]) -> ChatIdentity | None:
+    """The active chat on a running platform where the person was seen last (then the newest link)."""
+    usable = [identity for identity in identities if identity.active and identity.platform in platforms]
+    if not usable:
+        return None
+    return max(usable, key=lambda identity: (identity.last_seen_at is not None, identity.last_seen_at or 0,
+                                             identity.id))
+
+
+class Deliverer:
+    """Sends what the outbox holds. One per process: it keeps each platform's rate limiters
+    between passes. ``fallback`` (the console) takes messages for people with no chat on a
+    running platform, so a demo shows everything the bot would send."""
+
+    def __init__(self, database: Database, messengers: Sequence[Messenger], *, fallback: Messenger | None = None,
+                 now: Callable[[], datetime], chunk: int = 30) -> None:
+        self.database = database
+        self.messengers = {messenger.platform: messenger for messenger in messengers}
+        self.fallback = fallback
+        self.now = now
+        self.chunk = chunk
+        self._gates = {messenger.platform: _PlatformGate(messenger.limits) for messenger in messengers}
+        if fallback is not None:
+            self._gates.setdefault(fallback.platform, _PlatformGate(fallback.limits))
+        self._stopping = False
+
+    def request_stop(self) -> None:
+        """Finish the chunk in flight, then stop: SIGTERM loses nothing and waits little."""
+        self._stopping = True
+
+    async def deliver(self, *, limit: int | None = None) -> DeliveryReport:
+        """Sends every due row (or up to ``limit``), chunk by chunk, until none is left."""
+        report = DeliveryReport()
+        done = 0
+        while not self._stopping and (limit is None or done < limit):
+            size = self.chunk if limit is None else min(self.chunk, limit - done)
+            jobs = await self._claim(size)
+            if not jobs:
+                break
+            done += len(jobs)
+            outcomes = await self._send_all(jobs, report)
+            await self._record(jobs, outcomes, report)
+        return report
+
+    async def _claim(self, size: int) -> list[_Job]:
+        now = self.now()
+        async with self.database.transaction() as session:
+            claimed = await outbox.claim(session, now, size)
+            if not claimed:
+                return []
+            people = {person.id: person for person in (await session.execute(
+                select(Person).where(Person.id.in_({row.person_id for row in claimed}))
+                .options(selectinload(Person.identities)))).scalars()}
+            return [self._job(row, people[row.person_id]) for row in claimed]
+
+    def _job(self, row: OutboxMessage, person: Person) -> _Job:
+        reply = reply_from_json(row.payload)
+        identity = choose_identity(person.identities, self.messengers)
+
+        def recipient(platform: str, chat_id: str) -> Recipient:
+            return Recipient(person.id, person.name, person.email, person.language, platform, chat_id)
+
+        if identity is not None:
+            return _Job(row.id, row.attempts, reply, recipient(identity.platform, identity.chat_id))
+        if self.fallback is not None:
+            return _Job(row.id, row.attempts, reply, recipient(self.fallback.platform, person.email))
+        active = [identity for identity in person.identities if identity.active]
+        if active:
+            # Linked on a platform this process does not run (its credentials are missing here, or
+            # it runs on another replica): keep the message and try again later.
+            platforms = ", ".join(sorted({identity.platform for identity in active}))
+            return _Job(row.id, row.attempts, reply, None, f"no running platform for {platforms}", retry_later=True)
+        reason = "no active chat (blocked or never linked)" if person.identities else "no linked chat"
+        return _Job(row.id, row.attempts, reply, None, reason)
+
+    async def _send_all(self, jobs: list[_Job], report: DeliveryReport) -> list[_Outcome]:
+        by_chat: dict[tuple[str, str], list[_Job]] = {}
+        for job in jobs:
+            if job.recipient is not None:
+                by_chat.setdefault((job.recipient.platform, job.recipient.chat_id), []).append(job)
+
+        async def one_chat(chat_jobs: list[_Job]) -> list[_Outcome]:
+            return [await self._send_one(job, report) for job in chat_jobs]
+
+        results = await asyncio.gather(*(one_chat(chat_jobs) for chat_jobs in by_chat.values()))
+        return [outcome for chat_outcomes in results for outcome in chat_outcomes]
+
+    async def _send_one(self, job: _Job, report: DeliveryReport) -> _Outcome:
+        assert job.recipient is not None
+        recipient = job.recipient
+        messenger = self.messengers.get(recipient.platform) or self.fallback
+        assert messenger is not None
+        gate = self._gates[messenger.platform]
+        while True:
+            await gate.wait(recipient.chat_id)
+            try:
+                await messenger.send(recipient, job.reply)
+            except DeliveryError as error:
+                if error.retry_after is not None and error.retry_after <= MAX_INLINE_WAIT:
+                    # The platform asked every sender to slow down, not just this message.
+                    report.rate_limited += 1
+                    gate.pause(error.retry_after)
+                    continue
+                return _Outcome(job.message_id, error=error, recipient=recipient)
+            except Exception as error:  # a bug in a translator must not stall the outbox
+                logger.exception("sending outbox row %s through %s failed", job.message_id, recipient.platform)
+                return _Outcome(job.message_id, error=DeliveryError(f"internal error: {type(error).__name__}"),
+                                recipient=recipient)
+            return _Outcome(job.message_id, sent=True, recipient=recipient)
+
+    async def _record(self, jobs: list[_Job], outcomes: list[_Outcome], report: DeliveryReport) -> None:
+        now = self.now()
+        attempts = {job.message_id: job.attempts for job in jobs}
+        async with self.database.transaction() as session:
+            sent = [outcome for outcome in outcomes if outcome.sent]
+            for outcome in sent:
+                assert outcome.recipient is not None
+                await outbox.mark_sent(session, outcome.message_id, now,
+                                       f"{outcome.recipient.platform}:{outcome.recipient.chat_id}")
+            report.sent += len(sent)
+            for job in jobs:
+                if job.recipient is not None:
+                    continue
+                assert job.problem is not None
+                if job.retry_later and job.attempts < MAX_ATTEMPTS:
+                    await outbox.mark_retry(session, job.message_id, job.problem, now + outbox.backoff(job.attempts))
+                    report.retried += 1
+                else:
+                    await outbox.mark_failed(session, job.message_id, job.problem)
+                    report.failed += 1
+            for outcome in outcomes:
+                error = outcome.error
+                if error is None:
+                    continue
+                assert outcome.recipient is not None
+                if error.unreachable:
+                    result = await session.execute(
+                        update(ChatIdentity).where(ChatIdentity.platform == outcome.recipient.platform,
+                                                   ChatIdentity.chat_id == outcome.recipient.chat_id)
+                        .values(active=False, inactive_reason=str(error)[:200]).returning(ChatIdentity.id))
+                    report.deactivated += len(result.all())
+                tries = attempts[outcome.message_id]
+                if error.permanent or tries >= MAX_ATTEMPTS:
+                    await outbox.mark_failed(session, outcome.message_id, str(error))
                     report.failed += 1
                 else:
-                    wait = timedelta(seconds=error.retry_after) if error.retry_after else outbox.backoff(attempts)
-                    await outbox.mark_retry(session, message_id, str(error), now + wait)
+                    wait = (timedelta(seconds=error.retry_after) if error.retry_after is not None
+                            else outbox.backoff(tries))
+                    await outbox.mark_retry(session, outcome.message_id, str(error), now + wait)
                     report.retried += 1
-            continue
-        async with database.transaction() as session:
-            await outbox.mark_sent(session, message_id, now)
-        report.sent += 1
-    return report
 
 
 async def in_doubt(database: Database, now: datetime, older_than: timedelta = timedelta(minutes=10)) -> list[int]:
@@ -78,3 +318,15 @@ async def in_doubt(database: Database, now: datetime, older_than: timedelta = ti
         found = await session.execute(select(OutboxMessage.id).where(
             OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.due_at <= now - older_than))
         return list(found.scalars())
+
+
+@dataclass(slots=True)
+class RecordingMessenger:
+    """A messenger that keeps what it was asked to send: the test double of every platform."""
+
+    platform: str = "console"
+    limits: RateLimits = field(default_factory=RateLimits)
+    sent: list[tuple[Recipient, Reply]] = field(default_factory=list)
+
+    async def send(self, recipient: Recipient, reply: Reply) -> None:
+        self.sent.append((recipient, reply))

@@ -98,11 +98,19 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
                         "Votre point attend à l'action {number} sur {total} : répondez, ou tapez passer ou plus tard."),
     "plan.unknown": ("I cannot find a plan \"{code}\" that you may see.", "Je ne trouve pas de plan « {code} » que vous puissiez voir."),
     "plan.none": ("There is no action plan for your operation yet.", "Il n'y a pas encore de plan d'action pour votre opération."),
-    "stranger": ("I do not know you yet, so I cannot show any plan. Ask the P2P secretariat (or your HC's office) to "
-                 "register you with this chat account. You can still ask me how other operations handled something.",
+    "stranger": ("I do not know you yet, so I cannot show any plan. Ask the P2P secretariat (or your HC's office) for an "
+                 "invite code and send it here with /link CODE. You can still ask me how other operations handled something.",
                  "Je ne vous connais pas encore et ne peux donc montrer aucun plan. Demandez au secrétariat P2P (ou au "
-                 "bureau de votre CH) de vous enregistrer avec ce compte de messagerie. Vous pouvez toujours me "
+                 "bureau de votre CH) un code d'invitation et envoyez-le ici avec /lier CODE. Vous pouvez toujours me "
                  "demander comment d'autres opérations ont fait."),
+    "invite.unknown_person": ("No registered person has the e-mail {email}.", "Aucune personne inscrite n'a l'adresse {email}."),
+    "invite.bad_code": ("That code does not work: it may be mistyped, used already or expired. Ask the P2P secretariat for a new one.",
+                        "Ce code ne fonctionne pas : il est peut-être mal tapé, déjà utilisé ou expiré. Demandez-en un nouveau au secrétariat P2P."),
+    "invite.how": ("To see your operation's plan here, send the code the P2P secretariat gave you: /link CODE.",
+                   "Pour voir ici le plan de votre opération, envoyez le code reçu du secrétariat P2P : /lier CODE."),
+    "invite.already": ("This chat is already linked to {name}.", "Ce compte est déjà lié à {name}."),
+    "invite.linked": ("Welcome, {name}: this chat is now linked to your registration. Check-ins and reminders about your plan will come here.",
+                      "Bienvenue, {name} : ce compte est maintenant lié à votre inscription. Les points et rappels sur votre plan arriveront ici."),
     "feedback.thanks_yes": ("Thank you, noted as useful.", "Merci, noté comme utile."),
     "feedback.thanks_no": ("Thank you. I will let the secretariat know it did not help; reply /pass to send them your question too.",
                            "Merci. Je signalerai au secrétariat que cela n'a pas aidé ; répondez /transmettre pour leur envoyer aussi votre question."),

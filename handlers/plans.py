@@ -31,7 +31,9 @@ def require_person(turn: Turn) -> Person:
 async def _chosen_plan(turn: Turn, person: Person, code: str) -> ActionPlan:
     plans = await repo.plans_visible_to(turn.session, person)
     if code:
-        chosen = [plan for plan in plans if plan.code == code.strip()]
+        wanted = code.strip()
+        # Buttons name a plan "#ID": a code can be 60 characters, and Telegram allows 64 bytes a button.
+        chosen = [plan for plan in plans if plan.code == wanted or f"#{plan.id}" == wanted]
         if not chosen:
             # The same answer whether the plan does not exist or belongs to another operation:
             # a person must not learn which plans exist elsewhere.

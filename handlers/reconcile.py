@@ -214,8 +214,8 @@ def nudge_reply(plan: _PlanRow, due_on: date, now: datetime, recent: int, total:
     builder.add(bold(t("nudge.title", language, plan=plan.title)))
     builder.add(t("nudge.due", language, date=short_date(due_on, language), when=when))
     builder.add(t("nudge.progress", language, recent=recent, total=total, stale=stale))
-    builder.button(t("nudge.draft", language), f"report:{plan.code}")
-    builder.button(t("nudge.mark_sent", language), f"submitted:{plan.code}")
+    builder.button(t("nudge.draft", language), f"report:#{plan.id}")
+    builder.button(t("nudge.mark_sent", language), f"submitted:#{plan.id}")
     return reply_to_json(builder.build())
 
 
@@ -223,7 +223,7 @@ def escalation_reply(plan: _PlanRow, due_on: date, now: datetime) -> dict[str, o
     builder = ReplyBuilder().add(bold(t("escalate.title", "en", plan=plan.title)))
     builder.add(t("escalate.body", "en", operation=plan.operation_name, days=(now.date() - due_on).days,
                   date=short_date(due_on, "en")))
-    builder.button(t("nudge.draft", "en"), f"report:{plan.code}")
+    builder.button(t("nudge.draft", "en"), f"report:#{plan.id}")
     return reply_to_json(builder.build())
 
 

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from handlers import answers, checkin, plans
+from handlers import accounts, answers, checkin, plans
 from handlers.context import HandlerContext, Turn
 from handlers.errors import HcbotError
 from handlers.i18n import t
@@ -44,9 +44,19 @@ async def _help(turn: Turn, _args: str) -> list[Reply]:
     return [help_reply(default_commands(), turn.language)]
 
 
+async def _start(turn: Turn, args: str) -> list[Reply]:
+    """Telegram's first message: "/start CODE" from an invite link, or a plain "/start"."""
+    if args.strip():
+        return await accounts.link(turn, args) + [help_reply(default_commands(), turn.language)]
+    replies = [help_reply(default_commands(), turn.language)]
+    if turn.person is None:
+        replies.append(text_reply(t("invite.how", turn.language)))
+    return replies
+
+
 def default_commands() -> list[Command]:
     return [
-        Command("help", _help, "aide", "Voir ce que je sais faire.", ("start",)),
+        Command("help", _help, "aide", "Voir ce que je sais faire."),
         Command("ask", answers.ask, "question",
                 "Demander comment d'autres opérations ont fait (ou tapez simplement la question)."),
         Command("more", answers.more, "plus", "Voir les résultats suivants.", ("suite",)),
@@ -63,7 +73,13 @@ def default_commands() -> list[Command]:
                 "Suspendre vos points et rappels : /pause 2s (ou 10j, 1m) ; /pause off pour reprendre."),
         Command("submitted", plans.submitted, "envoye",
                 "Marquer la mise à jour comme envoyée au CSU : les rappels s'arrêtent."),
+        Command("link", accounts.link, "lier",
+                "Lier ce compte à votre inscription avec le code reçu du secrétariat (/lier CODE)."),
     ]
+
+
+# Not listed in /help: Telegram sends it by itself when a person opens the bot or an invite link.
+START = Command("start", _start, "demarrer", "")
 
 
 def help_reply(commands: Sequence[Command], language: str) -> Reply:
@@ -80,7 +96,7 @@ class Router:
         self.context = context
         self.commands = list(commands or default_commands())
         self._by_name: dict[str, tuple[Command, str]] = {}
-        for command in self.commands:
+        for command in [*self.commands, START]:
             self._by_name[command.name] = (command, "en")
             self._by_name.setdefault(command.french, (command, "fr"))
             for alias in command.aliases:
@@ -92,7 +108,10 @@ class Router:
         try:
             async with self.context.database.transaction() as session:
                 person = await repo.person_by_identity(session, message.platform, message.user_id)
-                turn = Turn(message, self.context, self.context.now(), session, person)
+                now = self.context.now()
+                if person is not None:
+                    await accounts.seen(session, message.platform, message.user_id, message.chat_id, now)
+                turn = Turn(message, self.context, now, session, person)
                 return await self._dispatch(turn)
         except HcbotError as error:
             return [text_reply(error.user_message(self._language(message, turn)))]
@@ -126,7 +145,7 @@ class Router:
         command, language = found
         # Typing "/aide" rather than "/help" is the clearest sign of the language a person wants;
         # a name both languages share ("/plan") says nothing.
-        if name != "start" and command.name != command.french:
+        if command is not START and command.name != command.french:
             turn.set_language(language)
         return await command.handler(turn, args)
 

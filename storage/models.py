@@ -146,6 +146,10 @@ class ChatIdentity(Base):
     external_user_id: Mapped[str] = mapped_column(String(100))
     chat_id: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Why the platform refused to deliver ("blocked the bot"): shown to the secretariat, cleared on relink.
+    inactive_reason: Mapped[str | None] = mapped_column(String(200))
+    # Proactive messages go where the person last talked to the bot.
+    last_seen_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship(back_populates="identities")
 
@@ -258,6 +262,34 @@ class QuestionLog(Base):
     asked_at: Mapped[datetime]
 
 
+class InviteCode(Base):
+    """A single-use, expiring code that links a chat account to a registered person.
+
+    Only a hash is kept: the code itself is shown once, to the secretariat member who issued it, so
+    a copy of the database cannot be used to take over someone's account.
+    """
+
+    __tablename__ = "invite_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[str | None] = mapped_column(String(140))
+
+
+class ProcessedEvent(Base):
+    """Platform events already handled (Slack ``event_id``): a retried delivery is answered once,
+    whichever replica receives it."""
+
+    __tablename__ = "processed_events"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[datetime]
+
+
 class OutboxMessage(Base):
     """A proactive message (check-in prompt, reminder, nudge, broadcast) waiting to be delivered.
 
@@ -279,3 +311,5 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # "telegram:123456": where it went, for the delivery report and the in-doubt list.
+    delivered_to: Mapped[str | None] = mapped_column(String(140))

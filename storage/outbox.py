@@ -53,9 +53,10 @@ async def claim(session: AsyncSession, now: datetime, limit: int = 100) -> list[
     return rows
 
 
-async def mark_sent(session: AsyncSession, message_id: int, now: datetime) -> None:
+async def mark_sent(session: AsyncSession, message_id: int, now: datetime, delivered_to: str | None = None) -> None:
     await session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
-                          .values(status=OutboxStatus.SENT, sent_at=now, last_error=None))
+                          .values(status=OutboxStatus.SENT, sent_at=now, last_error=None,
+                                  delivered_to=delivered_to[:140] if delivered_to else None))
 
 
 async def mark_retry(session: AsyncSession, message_id: int, error: str, retry_at: datetime) -> None:

@@ -1,22 +1,26 @@
-"""Delivery outcomes: sent once, retried after a rate limit, failed for good, in doubt after a crash."""
+"""Delivery outcomes: sent once, rate limits, backoff, unreachable chats, routing between platforms,
+and a crash mid-send that leaves a message in doubt rather than sending it twice."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from handlers.delivery import DeliveryError, deliver, in_doubt
+from handlers.delivery import Deliverer, DeliveryError, RateLimits, Recipient, in_doubt
 from handlers.messages import Reply, reply_to_json, text_reply
 from storage import outbox
+from storage import repositories as repo
 from storage.database import Database
-from storage.models import OutboxMessage, OutboxStatus, Person
+from storage.models import ChatIdentity, OutboxMessage, OutboxStatus
 from tests.conftest import EXAMPLES, database_url, fresh_database
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
+HC = "amina.hc@sahelia.invalid"
 
 
 @pytest.fixture
@@ -26,22 +30,35 @@ async def database(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
     database = await fresh_database(database_url(backend, tmp_path))
     await import_file(database, EXAMPLES / "operations.yaml")
     async with database.transaction() as session:
-        await outbox.enqueue(session, dedupe_key="test:1", kind="nudge", person_id=1,
+        person = await repo.person_by_email(session, HC)
+        assert person is not None
+        await repo.link_identity(session, person, "telegram", "1001", "1001")
+        await outbox.enqueue(session, dedupe_key="test:1", kind="nudge", person_id=person.id,
                              payload=reply_to_json(text_reply("hello")), due_at=NOW, now=NOW)
     yield database
     await database.dispose()
 
 
-class Scripted:
-    def __init__(self, *outcomes: Exception | None) -> None:
-        self.outcomes = list(outcomes)
-        self.delivered: list[str] = []
+class Killed(BaseException):
+    """Stands for the process dying: not an Exception, so nothing in the bot catches it."""
 
-    async def send(self, person: Person, reply: Reply) -> None:
+
+@dataclass
+class Scripted:
+    outcomes: list[BaseException | None] = field(default_factory=list)
+    platform: str = "telegram"
+    limits: RateLimits = field(default_factory=RateLimits)
+    delivered: list[tuple[str, str]] = field(default_factory=list)
+
+    async def send(self, recipient: Recipient, reply: Reply) -> None:
         outcome = self.outcomes.pop(0) if self.outcomes else None
         if outcome is not None:
             raise outcome
-        self.delivered.append(reply.plain_text)
+        self.delivered.append((recipient.chat_id, reply.plain_text))
+
+
+def deliverer(database: Database, *messengers: Scripted, at: datetime = NOW) -> Deliverer:
+    return Deliverer(database, list(messengers), now=lambda: at)
 
 
 async def row(database: Database) -> OutboxMessage:
@@ -49,35 +66,106 @@ async def row(database: Database) -> OutboxMessage:
         return (await session.execute(select(OutboxMessage))).scalar_one()
 
 
-async def test_sent_once(database: Database) -> None:
+async def identity(database: Database, platform: str = "telegram") -> ChatIdentity:
+    async with database.transaction() as session:
+        return (await session.execute(select(ChatIdentity).where(ChatIdentity.platform == platform))).scalar_one()
+
+
+async def test_sent_once_and_recorded_with_its_chat(database: Database) -> None:
     messenger = Scripted()
-    assert (await deliver(database, messenger, NOW)).sent == 1
-    assert (await deliver(database, messenger, NOW + timedelta(minutes=1))).sent == 0
-    assert messenger.delivered == ["hello"] and (await row(database)).status is OutboxStatus.SENT
+    assert (await deliverer(database, messenger).deliver()).sent == 1
+    assert (await deliverer(database, messenger, at=NOW + timedelta(minutes=1)).deliver()).sent == 0
+    assert messenger.delivered == [("1001", "hello")]
+    sent = await row(database)
+    assert sent.status is OutboxStatus.SENT and sent.delivered_to == "telegram:1001"
 
 
-async def test_rate_limited_then_sent(database: Database) -> None:
-    messenger = Scripted(DeliveryError("429 Too Many Requests", retry_after=30))
-    assert (await deliver(database, messenger, NOW)).retried == 1
+async def test_a_short_rate_limit_is_waited_out_in_the_same_pass(database: Database) -> None:
+    messenger = Scripted([DeliveryError("429 Too Many Requests", retry_after=0.05)])
+    report = await deliverer(database, messenger).deliver()
+    assert (report.sent, report.rate_limited) == (1, 1)
+    assert messenger.delivered == [("1001", "hello")]
+
+
+async def test_a_long_rate_limit_goes_back_to_the_outbox_until_its_time(database: Database) -> None:
+    messenger = Scripted([DeliveryError("429 Too Many Requests", retry_after=600)])
+    assert (await deliverer(database, messenger).deliver()).retried == 1
     waiting = await row(database)
-    assert waiting.status is OutboxStatus.PENDING and waiting.due_at == NOW + timedelta(seconds=30)
-    assert (await deliver(database, messenger, NOW + timedelta(seconds=10))).sent == 0  # not before retry-after
-    assert (await deliver(database, messenger, NOW + timedelta(seconds=31))).sent == 1
-    assert messenger.delivered == ["hello"]
+    assert waiting.status is OutboxStatus.PENDING and waiting.due_at == NOW + timedelta(seconds=600)
+    assert (await deliverer(database, messenger, at=NOW + timedelta(seconds=10)).deliver()).sent == 0
+    assert (await deliverer(database, messenger, at=NOW + timedelta(seconds=601)).deliver()).sent == 1
+    assert messenger.delivered == [("1001", "hello")]
 
 
-async def test_blocked_fails_for_good_with_its_reason(database: Database) -> None:
-    messenger = Scripted(DeliveryError("403 Forbidden: bot was blocked by the user", permanent=True))
-    assert (await deliver(database, messenger, NOW)).failed == 1
+async def test_server_errors_back_off_then_fail_for_good_with_the_last_reason(database: Database) -> None:
+    messenger = Scripted([DeliveryError(f"502 Bad Gateway ({n})") for n in range(20)])
+    moment = NOW
+    for attempt in range(1, 9):
+        await deliverer(database, messenger, at=moment).deliver()
+        current = await row(database)
+        if attempt < 8:
+            assert current.status is OutboxStatus.PENDING and current.due_at == moment + outbox.backoff(attempt)
+            moment = current.due_at
+    failed = await row(database)
+    assert failed.status is OutboxStatus.FAILED and failed.attempts == 8 and "502" in (failed.last_error or "")
+    assert messenger.delivered == []
+
+
+async def test_a_blocked_bot_deactivates_the_chat_and_fails_with_its_reason(database: Database) -> None:
+    messenger = Scripted([DeliveryError("Forbidden: bot was blocked by the user", unreachable=True)])
+    report = await deliverer(database, messenger).deliver()
+    assert (report.failed, report.deactivated) == (1, 1)
     failed = await row(database)
     assert failed.status is OutboxStatus.FAILED and "blocked" in (failed.last_error or "")
-    assert (await deliver(database, messenger, NOW + timedelta(hours=1))).sent == 0
+    chat = await identity(database)
+    assert not chat.active and "blocked" in (chat.inactive_reason or "")
+
+
+async def test_messages_follow_the_person_to_the_platform_they_last_used(database: Database) -> None:
+    async with database.transaction() as session:
+        person = await repo.person_by_email(session, HC)
+        assert person is not None
+        slack = await repo.link_identity(session, person, "slack", "U1", "D1")
+        slack.last_seen_at = NOW
+    telegram, slack_messenger = Scripted(), Scripted(platform="slack")
+    assert (await deliverer(database, telegram, slack_messenger).deliver()).sent == 1
+    assert slack_messenger.delivered == [("D1", "hello")] and telegram.delivered == []
+
+
+async def test_a_platform_not_running_here_keeps_the_message_for_later(database: Database) -> None:
+    slack_only = Scripted(platform="slack")
+    report = await deliverer(database, slack_only).deliver()
+    assert report.retried == 1
+    waiting = await row(database)
+    assert waiting.status is OutboxStatus.PENDING and "telegram" in (waiting.last_error or "")
+
+
+async def test_a_person_with_no_chat_at_all_fails_with_that_reason(database: Database) -> None:
+    async with database.transaction() as session:
+        await session.execute(ChatIdentity.__table__.delete())
+    report = await deliverer(database, Scripted()).deliver()
+    assert report.failed == 1 and (await row(database)).last_error == "no linked chat"
 
 
 async def test_a_crash_mid_send_leaves_the_message_in_doubt_not_resent(database: Database) -> None:
-    with pytest.raises(RuntimeError):
-        await deliver(database, Scripted(RuntimeError("process killed")), NOW)
+    with pytest.raises(Killed):
+        await deliverer(database, Scripted([Killed()])).deliver()
     messenger = Scripted()
-    assert (await deliver(database, messenger, NOW + timedelta(minutes=20))).sent == 0
+    assert (await deliverer(database, messenger, at=NOW + timedelta(minutes=20)).deliver()).sent == 0
     assert messenger.delivered == []
     assert await in_doubt(database, NOW + timedelta(minutes=20)) == [(await row(database)).id]
+
+
+async def test_one_chat_gets_its_messages_in_order_across_chunks(database: Database) -> None:
+    async with database.transaction() as session:
+        person = await repo.person_by_email(session, HC)
+        assert person is not None
+        for number in range(2, 8):
+            await outbox.enqueue(session, dedupe_key=f"test:{number}", kind="nudge", person_id=person.id,
+                                 payload=reply_to_json(text_reply(f"hello {number}")),
+                                 due_at=NOW + timedelta(seconds=number), now=NOW)
+    messenger = Scripted()
+    late = NOW + timedelta(minutes=1)
+    report = await Deliverer(database, [messenger], now=lambda: late, chunk=3).deliver()
+    assert report.sent == 7
+    assert [text for _chat, text in messenger.delivered] == ["hello", *(f"hello {n}" for n in range(2, 8))]

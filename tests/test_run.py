@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.clock import FixedClock
 from bot.scheduler import Scheduler
+from handlers.delivery import Deliverer
 from handlers.imports import import_file
 from tests.conftest import EXAMPLES, database_url, fresh_database
 from tests.test_restart import BotProcess
@@ -24,7 +25,8 @@ def test_the_scheduler_catches_up_at_start_and_keeps_running(backend: str, tmp_p
         await import_file(database, EXAMPLES / "operations.yaml")
         messenger = RecordingMessenger()
         clock = FixedClock(datetime(2026, 10, 8, 8, 30, tzinfo=UTC))  # 09:30 in Niamey, T-7
-        scheduler = Scheduler(database, messenger, clock, reconcile_every=timedelta(seconds=0.2),
+        deliverer = Deliverer(database, [], fallback=messenger, now=clock.now)
+        scheduler = Scheduler(database, deliverer, clock, reconcile_every=timedelta(seconds=0.2),
                               deliver_every=timedelta(seconds=0.1))
         await scheduler.start()
         first = [email for email, _moment, _text in messenger.sent]

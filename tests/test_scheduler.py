@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from handlers.delivery import deliver
+from handlers.delivery import Deliverer, RateLimits, Recipient
 from handlers.imports import import_file
 from handlers.messages import Reply
 from handlers.reconcile import reconcile
 from storage import repositories as repo
 from storage.database import Database
-from storage.models import OutboxMessage, Person
+from storage.models import OutboxMessage
 from tests.conftest import EXAMPLES, database_url, fresh_database
 
 
@@ -28,9 +28,11 @@ class RecordingMessenger:
 
     now: datetime = datetime(2000, 1, 1, tzinfo=UTC)
     sent: list[tuple[str, datetime, str]] = field(default_factory=list)
+    platform: str = "console"
+    limits: RateLimits = field(default_factory=RateLimits)
 
-    async def send(self, person: Person, reply: Reply) -> None:
-        self.sent.append((person.email, self.now, reply.plain_text))
+    async def send(self, recipient: Recipient, reply: Reply) -> None:
+        self.sent.append((recipient.email, self.now, reply.plain_text))
 
 
 class Simulation:
@@ -45,7 +47,7 @@ class Simulation:
             async with self.database.transaction() as session:
                 await reconcile(session, now)
             self.messenger.now = now
-            await deliver(self.database, self.messenger, now)
+            await Deliverer(self.database, [], fallback=self.messenger, now=lambda: now).deliver()
         self.runner.run(once())
 
     def restart(self) -> None:
