@@ -83,9 +83,28 @@ def _parser() -> argparse.ArgumentParser:
     tick.add_argument("--now", help="the time to act as, ISO 8601 with a zone (default: now)")
     schedule = commands.add_parser("schedule", help="a plan's nudges with their local times")
     schedule.add_argument("plan", help="the plan's code")
+    invite = admin_commands.add_parser("invite", help="a single-use, expiring code (and Telegram link) that links a "
+                                                      "person's chat account")
+    invite.add_argument("email", help="the registered person's e-mail")
+    invite.add_argument("--days", type=int, help="how long the code stays valid (default: HCBOT_INVITE_DAYS, 7)")
     plan_admin = admin_commands.add_parser("plan", help="act on a plan")
     plan_admin.add_argument("action", choices=["submitted"], help="submitted: the update was sent to the ERC")
     plan_admin.add_argument("plan", help="the plan's code")
+
+    broadcast = commands.add_parser("broadcast", help="the secretariat's notices to HCs and HCT members")
+    broadcast_commands = broadcast.add_subparsers(dest="broadcast_command", required=True, metavar="BROADCAST_COMMAND")
+    send = broadcast_commands.add_parser("send", help="send (or schedule) a notice from a Markdown file")
+    send.add_argument("--file", type=Path, required=True, help="the notice: optional webinar front matter, the "
+                                                                "English text, then ---fr--- and the French text")
+    send.add_argument("--audience", default="all", help='"all", or key=value pairs: role, operation, country, '
+                                                         'language, topic (e.g. "role=hc,country=Chad")')
+    send.add_argument("--at", help="when to send, ISO 8601 with a zone (default: now)")
+    send.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    for name, text in (("status", "how far a broadcast got: sent, failed, skipped, pending"),
+                       ("cancel", "stop a broadcast: what has not gone out yet is withdrawn")):
+        sub = broadcast_commands.add_parser(name, help=text)
+        sub.add_argument("id", type=int, help="the broadcast's number")
+    broadcast_commands.add_parser("list", help="the broadcasts, newest first")
 
     report = commands.add_parser("report", help="the draft progress update on a plan to the ERC")
     report.add_argument("plan", help="the plan's code")
@@ -285,6 +304,8 @@ async def _admin(settings: Settings, arguments: argparse.Namespace) -> int:
     from storage import repositories as repo
 
     async with _database(settings) as database:
+        if arguments.admin_command == "invite":
+            return await _invite(settings, database, arguments)
         if arguments.admin_command == "plan":
             async with database.transaction() as session:
                 plan = await repo.plan_by_code(session, arguments.plan)
@@ -320,6 +341,52 @@ async def _admin(settings: Settings, arguments: argparse.Namespace) -> int:
         return 0
 
 
+async def _invite(settings: Settings, database: Database, arguments: argparse.Namespace) -> int:
+    from handlers.accounts import issue_invite
+    from handlers.errors import NotFound
+
+    days = arguments.days if arguments.days is not None else settings.invite_days
+    if not 1 <= days <= 90:
+        print("hcbot: --days must be between 1 and 90", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        async with database.transaction() as session:
+            invite = await issue_invite(session, arguments.email, SystemClock().now(), timedelta(days=days))
+    except NotFound as error:
+        print(f"hcbot: {error.user_message('en')} (import people with `hcbot admin import`)", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"Invite code for {invite.person.name} <{invite.person.email}>: {invite.code}")
+    print(f"Valid once, until {invite.expires_at:%Y-%m-%d %H:%M} UTC. Earlier codes for this person no longer work.")
+    username = await _telegram_username(settings)
+    if username:
+        from bot.telegram import invite_link
+
+        print(f"Telegram: {invite_link(username, invite.code)}")
+    else:
+        print(f"Telegram: send /start {invite.code} to the bot")
+    print(f"Slack: /hcbot link {invite.code}")
+    return 0
+
+
+async def _telegram_username(settings: Settings) -> str | None:
+    """The bot's @username for the t.me link: configured, or asked of Telegram when a token is set."""
+    if settings.telegram_bot_username:
+        return settings.telegram_bot_username.lstrip("@")
+    if settings.telegram_token is None:
+        return None
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    base_url = settings.telegram_api_url or "https://api.telegram.org/bot"
+    try:
+        async with Bot(settings.telegram_token.get_secret_value(), base_url=base_url) as bot:
+            return bot.username
+    except TelegramError as error:
+        print(f"hcbot: could not ask Telegram for the bot's name ({type(error).__name__}); "
+              "set HCBOT_TELEGRAM_BOT_USERNAME", file=sys.stderr)
+        return None
+
+
 async def _report(settings: Settings, arguments: argparse.Namespace) -> int:
     from handlers.report import build_report, report_docx, report_markdown
     from storage import repositories as repo
@@ -346,12 +413,93 @@ async def _report(settings: Settings, arguments: argparse.Namespace) -> int:
         return 0
 
 
+async def _broadcast(settings: Settings, arguments: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from handlers import broadcasts
+    from storage.models import Broadcast, BroadcastStatus
+
+    async with _database(settings) as database:
+        if arguments.broadcast_command == "send":
+            return await _broadcast_send(database, arguments)
+        async with database.transaction() as session:
+            if arguments.broadcast_command == "list":
+                for listed in (await session.execute(select(Broadcast).order_by(Broadcast.id.desc()))).scalars():
+                    title = (listed.text_en or "").splitlines()[0][:60] if listed.text_en else "(draft)"
+                    print(f"{listed.id:>5} {listed.status.value:<10} "
+                          f"{listed.send_at or listed.created_at:%Y-%m-%d %H:%M} {title}")
+                return 0
+            broadcast = await session.get(Broadcast, arguments.id)
+            if broadcast is None:
+                print(f"hcbot: no broadcast {arguments.id}", file=sys.stderr)
+                return EXIT_INVALID
+            if arguments.broadcast_command == "cancel":
+                if broadcast.status is BroadcastStatus.CANCELLED:
+                    print(f"broadcast {broadcast.id} was already cancelled")
+                    return 0
+                withdrawn = await broadcasts.cancel(session, broadcast, SystemClock().now())
+                print(f"broadcast {broadcast.id} cancelled; {withdrawn} message(s) not yet sent were withdrawn")
+                return 0
+            print("\n".join((await broadcasts.report(session, broadcast)).lines()))
+            return 0
+
+
+async def _broadcast_send(database: Database, arguments: argparse.Namespace) -> int:
+    from handlers import broadcasts
+
+    try:
+        text = arguments.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"hcbot: cannot read {arguments.file}: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        notice = broadcasts.parse_notice(text, str(arguments.file))
+        audience = broadcasts.parse_audience(arguments.audience)
+    except broadcasts.NoticeRejected as error:
+        _print_problems(error.problems, what=str(arguments.file))
+        return EXIT_INVALID
+    except broadcasts.AudienceRejected as error:
+        print(f"hcbot: --audience: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    now = SystemClock().now()
+    send_at = _moment(arguments.at) if arguments.at else now
+    async with database.transaction() as session:
+        reach = await broadcasts.expand(session, audience)
+    skipped = ", ".join(f"{count} {reason.replace('_', ' ')}" for reason, count in sorted(reach.skipped.items()))
+    print(f"audience {broadcasts.describe_audience(audience)}: {len(reach.recipients)} recipient(s); "
+          f"skipped: {skipped or 'none'}")
+    if reach.matched == 0:
+        print("hcbot: that audience matches nobody (check the spelling; `hcbot broadcast send` sends nothing)",
+              file=sys.stderr)
+        return EXIT_INVALID
+    print(f"sends {'now' if send_at <= now else f'at {send_at:%Y-%m-%d %H:%M} UTC'}; preview (English):")
+    from bot.console import render
+
+    print(render(broadcasts.render(0, notice, "en", "UTC")))
+    if not arguments.yes:
+        if not sys.stdin.isatty():
+            print("hcbot: nothing sent; add --yes to send without a question", file=sys.stderr)
+            return EXIT_INVALID
+        if input("Send it? [y/N] ").strip().lower() not in {"y", "yes", "o", "oui"}:
+            print("nothing sent")
+            return 1
+    async with database.transaction() as session:
+        broadcast = await broadcasts.schedule(session, notice, audience, send_at, now, None)
+        number = broadcast.id
+    print(f"broadcast {number} {'released to the outbox' if send_at <= now else 'scheduled'}; "
+          f"`hcbot run` delivers it; `hcbot broadcast status {number}` follows it")
+    return 0
+
+
 def _moment(text: str | None) -> datetime:
     if text is None:
         return SystemClock().now()
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        raise SystemExit("hcbot: --now needs a timezone, e.g. 2026-10-15T09:00+00:00")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise SystemExit(f"hcbot: {text!r}: give an ISO 8601 time with a zone, e.g. 2026-10-15T09:00+00:00")
     return moment.astimezone(UTC)
 
 
@@ -457,7 +605,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runners = {"chat": lambda: _chat(settings, arguments), "db": lambda: _db(settings),
                "admin": lambda: _admin(settings, arguments), "report": lambda: _report(settings, arguments),
                "tick": lambda: _tick(settings, arguments), "schedule": lambda: _schedule(settings, arguments),
-               "run": lambda: _run(settings)}
+               "run": lambda: _run(settings), "broadcast": lambda: _broadcast(settings, arguments)}
     with contextlib.suppress(KeyboardInterrupt):
         return asyncio.run(runners[arguments.command]())
     return 130

@@ -15,6 +15,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
+from handlers.accounts import forget_events
 from handlers.delivery import Deliverer
 from handlers.reconcile import ScheduleSettings, reconcile
 from storage.database import Database
@@ -30,15 +31,20 @@ class Scheduler:
         self.deliverer = deliverer
         self.clock = clock
         self.settings = settings or ScheduleSettings()
-        self._in_flight = asyncio.Lock()
+        # One lock per job: a long delivery (a big broadcast at 30 a second) must not hold back the
+        # reconcile pass that queues the next nudges, and neither runs twice at once.
+        self._in_flight: dict[str, asyncio.Lock] = {}
         self._scheduler = AsyncIOScheduler()
-        for job, every in ((self.reconcile_once, reconcile_every), (self.deliver_once, deliver_every)):
+        for job, every in ((self.reconcile_once, reconcile_every), (self.deliver_once, deliver_every),
+                           (self.housekeeping_once, timedelta(hours=1))):
             self._scheduler.add_job(self._guarded(job), "interval", seconds=every.total_seconds(),
                                     max_instances=1, coalesce=True)
 
     def _guarded(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        lock = self._in_flight.setdefault(job.__name__, asyncio.Lock())
+
         async def run() -> None:
-            async with self._in_flight:
+            async with lock:
                 try:
                     await job()
                 except Exception:
@@ -57,6 +63,10 @@ class Scheduler:
         if report.sent or report.retried or report.failed:
             logger.info("deliver: %s", report)
 
+    async def housekeeping_once(self) -> None:
+        # Platforms retry an event for minutes at most; a day of event ids is plenty to answer once.
+        await forget_events(self.database, self.clock.now() - timedelta(days=1))
+
     async def start(self) -> None:
         """Starts the jobs, after one immediate pass (a restart catches up at once)."""
         await self._guarded(self.reconcile_once)()
@@ -66,5 +76,6 @@ class Scheduler:
     async def stop(self) -> None:
         self._scheduler.shutdown(wait=False)
         self.deliverer.request_stop()  # a long broadcast stops after its chunk in flight
-        async with self._in_flight:  # waits for the job in flight to record what it sent
-            pass
+        for lock in self._in_flight.values():  # waits for the jobs in flight to record what they did
+            async with lock:
+                pass

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # Telegram: set the token to run on Telegram. Long polling by default; with a webhook URL, the bot
     # listens for Telegram's calls instead (several replicas), and only calls carrying the secret count.
     telegram_token: SecretStr | None = None
+    telegram_bot_username: str | None = None
+    """The bot's @username, for invite links; asked of Telegram (getMe) when not set."""
     telegram_api_url: str | None = None
     """Bot API base URL, e.g. http://127.0.0.1:8081/bot (a local Bot API server, or the tests' stub)."""
     telegram_webhook_url: str | None = None

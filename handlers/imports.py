@@ -123,6 +123,12 @@ class PersonIn(_Strict):
     role: Role
     language: Literal["en", "fr"] = "en"
     operation: str | None = None
+    timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, name: str | None) -> str | None:
+        return None if name is None else OperationIn._zone(name)
 
     @field_validator("email")
     @classmethod
@@ -154,7 +160,7 @@ class ImportReport:
 # ------------------------------------------------------------------------------------------ parsing
 
 
-def _yaml_lines(node: yaml.Node | None, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
+def yaml_lines(node: yaml.Node | None, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
     """Every path in a YAML document mapped to its line, to place pydantic's errors in the file."""
     lines: dict[tuple[Any, ...], int] = {}
     if node is None:
@@ -163,10 +169,10 @@ def _yaml_lines(node: yaml.Node | None, path: tuple[Any, ...] = ()) -> dict[tupl
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             lines[(*path, key.value)] = key.start_mark.line + 1
-            lines.update({k: v for k, v in _yaml_lines(value, (*path, key.value)).items() if k != (*path, key.value)})
+            lines.update({k: v for k, v in yaml_lines(value, (*path, key.value)).items() if k != (*path, key.value)})
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            lines.update(_yaml_lines(item, (*path, index)))
+            lines.update(yaml_lines(item, (*path, index)))
     return lines
 
 
@@ -177,7 +183,7 @@ def _dotted(location: tuple[Any, ...]) -> str:
     return text
 
 
-def _problems_from(error: ValidationError, display: str, lines: dict[tuple[Any, ...], int],
+def problems_from(error: ValidationError, display: str, lines: dict[tuple[Any, ...], int],
                    row_base: tuple[Any, ...] = ()) -> list[Problem]:
     problems = []
     for item in error.errors():
@@ -207,11 +213,11 @@ def parse_yaml(text: str, display: str) -> ImportFile:
     try:
         return ImportFile.model_validate(data)
     except ValidationError as error:
-        raise ImportRejected(_problems_from(error, display, _yaml_lines(node))) from None
+        raise ImportRejected(problems_from(error, display, yaml_lines(node))) from None
 
 
 def _row_problems(error: ValidationError, display: str, row: int) -> list[Problem]:
-    return [Problem(display, row, problem.field, problem.message) for problem in _problems_from(error, display, {})]
+    return [Problem(display, row, problem.field, problem.message) for problem in problems_from(error, display, {})]
 
 
 def parse_csv(text: str, display: str) -> ImportFile:
@@ -331,7 +337,7 @@ async def write(session: AsyncSession, data: ImportFile, display: str) -> Import
             continue
         people[person_in.email] = await upsert("people", Person, {"email": person_in.email}, {
             "name": person_in.name, "role": person_in.role, "language": person_in.language,
-            "operation_id": operation.id if operation else None})
+            "operation_id": operation.id if operation else None, "timezone": person_in.timezone})
     await session.flush()
 
     async def owner_of(owner: str | None, where: str) -> tuple[int | None, str | None]:

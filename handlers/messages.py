@@ -7,6 +7,7 @@ containing "<b>" or "*" can never break a message.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 
 
@@ -107,15 +108,24 @@ def reply_to_json(reply: Reply) -> dict[str, object]:
         "lines": [[{"text": span.text, "bold": span.bold, "italic": span.italic, "link": span.link} for span in spans]
                   for spans in reply.lines],
         "buttons": [{"label": button.label, "payload": button.payload} for button in reply.buttons],
+        **({"attachment": {"filename": reply.attachment.filename, "mime_type": reply.attachment.mime_type,
+                           "content": base64.b64encode(reply.attachment.content).decode("ascii")}}
+           if reply.attachment is not None else {}),
     }
 
 
 def reply_from_json(data: dict[str, object]) -> Reply:
     lines = data.get("lines", [])
     buttons = data.get("buttons", [])
+    attached = data.get("attachment")
     assert isinstance(lines, list) and isinstance(buttons, list)
+    attachment = None
+    if isinstance(attached, dict):
+        attachment = Attachment(str(attached["filename"]), base64.b64decode(str(attached["content"])),
+                                str(attached["mime_type"]))
     return Reply(
         tuple(tuple(Span(str(span["text"]), bool(span.get("bold")), bool(span.get("italic")), span.get("link"))
                     for span in spans) for spans in lines),
         tuple(Button(str(button["label"]), str(button["payload"])) for button in buttons),
+        attachment,
     )

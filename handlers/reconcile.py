@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers import checkin
+from handlers import broadcasts, checkin
 from handlers.checkin import short_date
 from handlers.deadlines import (
     LadderSettings,
@@ -62,10 +62,12 @@ class ReconcileReport:
     checkins: int = 0
     reminders: int = 0
     expired: int = 0
+    broadcast_messages: int = 0
 
     def __str__(self) -> str:
         return (f"{self.nudges} nudge(s), {self.escalations} escalation(s), {self.checkins} check-in(s), "
-                f"{self.reminders} reminder(s), {self.expired} expired check-in(s) queued or closed")
+                f"{self.reminders} reminder(s), {self.expired} expired check-in(s) queued or closed, "
+                f"{self.broadcast_messages} broadcast message(s) released")
 
 
 class PlanLike(Protocol):
@@ -297,6 +299,7 @@ async def reconcile(session: AsyncSession, now: datetime, settings: ScheduleSett
         else:
             report.checkins += await _open_checkin(session, candidate, now)
     await _reminders_and_expiry(session, now, settings, report)
+    report.broadcast_messages = await broadcasts.release_due(session, now)
     return report
 
 

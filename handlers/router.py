@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from handlers import accounts, answers, checkin, plans
+from handlers import accounts, answers, checkin, notices, plans
 from handlers.context import HandlerContext, Turn
 from handlers.errors import HcbotError
 from handlers.i18n import t
@@ -75,6 +75,13 @@ def default_commands() -> list[Command]:
                 "Marquer la mise à jour comme envoyée au CSU : les rappels s'arrêtent."),
         Command("link", accounts.link, "lier",
                 "Lier ce compte à votre inscription avec le code reçu du secrétariat (/lier CODE)."),
+        Command("notices", notices.notices, "annonces",
+                "Arrêter ou reprendre les annonces du secrétariat : /annonces off, /annonces on."),
+        Command("follow", notices.follow, "suivre", "Recevoir les annonces sur un sujet : /suivre peas."),
+        Command("unfollow", notices.unfollow, "nepassuivre",
+                "Ne plus recevoir les annonces sur un sujet : /nepassuivre peas (ou tout)."),
+        Command("broadcast", notices.start, "annonce",
+                "Secrétariat : rédiger une annonce (texte, public, aperçu, envoi)."),
     ]
 
 
@@ -130,6 +137,10 @@ class Router:
         if message.button is not None:
             return await self._press(turn, message.button)
         text = message.text.strip()
+        if not text.startswith("/") or text.lower() in notices.CANCEL_WORDS:
+            draft = await notices.open_draft(turn)
+            if draft is not None:
+                return await notices.answer(turn, draft, text)
         if not text.startswith("/"):
             open_checkin = await self._open_checkin(turn)
             if open_checkin is not None and turn.person is not None:
@@ -174,6 +185,10 @@ class Router:
             return await answers.feedback(turn, payload)
         if action == "pass":
             return await answers.pass_on(turn, argument)
+        if action == "checkin":
+            return await plans.start_checkin(turn, argument)
+        if action == "bc":
+            return await notices.press(turn, payload)
         if action == "report":
             return await plans.report(turn, argument)
         if action == "submitted":

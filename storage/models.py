@@ -131,6 +131,10 @@ class Person(Base):
     operation_id: Mapped[int | None] = mapped_column(ForeignKey("operations.id"))
     # "/pause 2w": leave, an emergency. Check-ins and nudges to this person wait until then.
     paused_until: Mapped[datetime | None]
+    # "/notices off": no broadcasts. Check-ins and nudges about their own plan still come.
+    notices: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Their own IANA zone, for webinar times; None: their operation's (or UTC for headquarters).
+    timezone: Mapped[str | None] = mapped_column(String(60))
 
     operation: Mapped[Operation | None] = relationship(back_populates="people")
     identities: Mapped[list[ChatIdentity]] = relationship(back_populates="person")
@@ -262,6 +266,60 @@ class QuestionLog(Base):
     asked_at: Mapped[datetime]
 
 
+class TopicFollow(Base):
+    """A topic a person wants notices about (``/follow psea``): broadcasts can target followers."""
+
+    __tablename__ = "topic_follows"
+    __table_args__ = (UniqueConstraint("person_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    topic: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+
+
+class BroadcastStatus(enum.StrEnum):
+    DRAFT = "draft"          # being composed in a chat
+    SCHEDULED = "scheduled"  # confirmed; the reconcile job releases it at send_at
+    RELEASED = "released"    # one outbox row per recipient written
+    CANCELLED = "cancelled"
+
+
+class BroadcastStep(enum.StrEnum):
+    """Where a /broadcast conversation stands; kept in the row, so a restart resumes it."""
+
+    TEXT = "text"
+    FRENCH = "french"
+    AUDIENCE = "audience"
+    PREVIEW = "preview"
+
+
+class Broadcast(Base):
+    """A notice from the secretariat to many people: text in English (and French), an optional
+    webinar, an audience, a time. Released into the outbox once, one row per recipient."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (Index("ix_broadcasts_status_send_at", "status", "send_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    status: Mapped[BroadcastStatus] = mapped_column(_enum(BroadcastStatus, "broadcast_status"))
+    step: Mapped[BroadcastStep | None] = mapped_column(_enum(BroadcastStep, "broadcast_step"))
+    text_en: Mapped[str | None] = mapped_column(Text)
+    text_fr: Mapped[str | None] = mapped_column(Text)
+    # {"title", "starts_at" (ISO with offset), "timezone", "duration_minutes", "link", "speakers", "topics"}
+    webinar: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # {"role": [...], "operation": [...], "country": [...], "language": [...], "topic": [...]}; {} is everyone.
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    send_at: Mapped[datetime | None]
+    released_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    targeted: Mapped[int] = mapped_column(Integer, default=0)
+    # {"opted_out": n, "unlinked": n, "inactive": n, "cancelled": n}
+    skipped: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 class InviteCode(Base):
     """A single-use, expiring code that links a chat account to a registered person.
 
@@ -313,3 +371,4 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     # "telegram:123456": where it went, for the delivery report and the in-doubt list.
     delivered_to: Mapped[str | None] = mapped_column(String(140))
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"), index=True)

@@ -29,6 +29,18 @@ async def test_migrations_reach_head_and_rerun_is_a_no_op(database: Database) ->
     assert await database.upgrade() == []
 
 
+async def test_the_migrations_build_exactly_the_models(database: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from storage.models import Base
+
+    async with database.engine.connect() as connection:
+        differences = await connection.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata))
+    assert differences == []
+
+
 def test_urls_people_paste_get_the_async_drivers() -> None:
     assert normalise_url("sqlite:///bot.sqlite3") == "sqlite+aiosqlite:///bot.sqlite3"
     assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"

@@ -1,0 +1,454 @@
+"""Broadcasts: the secretariat's notices (webinars, new learning products) to the people who want them.
+
+A notice is an English text, optionally a French one, and optionally a webinar with structured
+fields; everyone gets their language, the webinar's start in their own timezone and an ``.ics`` file
+for their calendar. The audience is a combination of role, operation, country, language and topic
+followed; people who turned notices off, who have no linked chat or whose chats are all inactive are
+skipped and counted.
+
+Releasing a broadcast writes one outbox row per recipient under the key ``broadcast:ID:PERSON`` with
+insert-on-conflict-do-nothing, in one transaction with the broadcast's own status: a release that
+crashes half-way writes nothing, and one that runs twice writes each row once. Delivery is then the
+outbox's (rate limits, 429, 403, at most once per row).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.checkin import short_date
+from handlers.imports import problems_from, yaml_lines
+from handlers.messages import Attachment, Reply, ReplyBuilder, bold, link, reply_to_json
+from knowledge import Problem
+from knowledge.taxonomy import TOPICS, check_topics, topic_name
+from storage.models import (
+    Broadcast,
+    BroadcastStatus,
+    ChatIdentity,
+    Operation,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    Role,
+    TopicFollow,
+)
+
+AUDIENCE_KEYS = ("role", "operation", "country", "language", "topic")
+FRENCH_MARKER = re.compile(r"^\s*-{3}\s*fr\s*-{3}\s*$", re.IGNORECASE | re.MULTILINE)
+MAX_TEXT = 3500
+
+
+class NoticeRejected(Exception):
+    """A notice that cannot be sent as written; every problem with its line and field."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+class AudienceRejected(ValueError):
+    """An audience that names an unknown key or value."""
+
+
+class WebinarIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = Field(min_length=3, max_length=200)
+    start: datetime
+    timezone: str = "UTC"
+    duration_minutes: int = Field(default=60, ge=10, le=600)
+    link: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    speakers: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Europe/Zurich)") from None
+        return name
+
+    @field_validator("topics")
+    @classmethod
+    def _topics(cls, topics: list[str]) -> list[str]:
+        return check_topics(topics)
+
+    def starts_at(self) -> datetime:
+        """The start as an aware UTC time: a start written without an offset is in ``timezone``."""
+        start = self.start if self.start.tzinfo else self.start.replace(tzinfo=ZoneInfo(self.timezone))
+        return start.astimezone(ZoneInfo("UTC"))
+
+
+class NoticeHeader(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    webinar: WebinarIn | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    text_en: str
+    text_fr: str | None = None
+    webinar: dict[str, Any] | None = None
+
+
+def parse_notice(text: str, display: str = "message") -> Notice:
+    """A notice from Markdown: optional YAML front matter with a ``webinar:``, the English text, then
+    optionally a line ``---fr---`` and the French text."""
+    header: dict[str, Any] = {}
+    body = text.replace("\r\n", "\n")
+    offset = 0
+    if body.startswith("---\n"):
+        end = body.find("\n---", 4)
+        if end < 0:
+            raise NoticeRejected([Problem(display, 1, None, "front matter opened with '---' but never closed")])
+        front = body[4:end]
+        offset = 1
+        try:
+            node = yaml.compose(front, Loader=yaml.SafeLoader)
+            loaded = yaml.safe_load(front) or {}
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark
+            raise NoticeRejected([Problem(display, mark.line + 1 + offset if mark else None, None,
+                                          f"bad YAML: {error.problem}")]) from None
+        if not isinstance(loaded, dict):
+            raise NoticeRejected([Problem(display, 2, None, "the front matter must be a mapping (webinar: ...)")])
+        try:
+            header = NoticeHeader.model_validate(loaded).model_dump(mode="json", exclude_none=True)
+        except ValidationError as error:
+            lines = {path: line + offset for path, line in yaml_lines(node).items()}
+            raise NoticeRejected(problems_from(error, display, lines)) from None
+        body = body[end + 4:].lstrip("-").lstrip("\n")
+    parts = FRENCH_MARKER.split(body, maxsplit=1)
+    english = parts[0].strip()
+    french = parts[1].strip() if len(parts) > 1 else None
+    problems = []
+    if not english:
+        problems.append(Problem(display, None, "text", "the English text is empty"))
+    for name, value in (("text", english), ("text_fr", french)):
+        if value and len(value) > MAX_TEXT:
+            problems.append(Problem(display, None, name,
+                                    f"{len(value)} characters; at most {MAX_TEXT} fit one message"))
+    if problems:
+        raise NoticeRejected(problems)
+    webinar = header.get("webinar")
+    if webinar is not None:
+        parsed = WebinarIn.model_validate(webinar)
+        webinar = {**webinar, "start": parsed.starts_at().isoformat()}
+    return Notice(english, french or None, webinar)
+
+
+def parse_audience(text: str) -> dict[str, list[str]]:
+    """"role=hc,country=Chad" -> {"role": ["hc"], "country": ["Chad"]}. Values of one key are
+    alternatives (``role=hc|hct_member``, or the key repeated); different keys must all hold.
+    "all" or an empty text is everyone."""
+    wanted = text.strip()
+    if wanted.lower() in {"", "all", "everyone", "tous"}:
+        return {}
+    audience: dict[str, list[str]] = {}
+    for part in wanted.split(","):
+        key, sep, values = part.partition("=")
+        key = key.strip().lower()
+        if not sep or key not in AUDIENCE_KEYS:
+            raise AudienceRejected(f"{part.strip()!r}: use key=value with a key among {', '.join(AUDIENCE_KEYS)}")
+        for value in values.split("|"):
+            value = value.strip()
+            if not value:
+                raise AudienceRejected(f"{part.strip()!r}: empty value")
+            if key == "role" and value.lower() not in {role.value for role in Role}:
+                raise AudienceRejected(f"unknown role {value!r}; roles: {', '.join(role.value for role in Role)}")
+            if key == "language" and value.lower() not in {"en", "fr"}:
+                raise AudienceRejected(f"unknown language {value!r}; languages: en, fr")
+            if key == "topic" and value.lower() not in TOPICS:
+                raise AudienceRejected(f"unknown topic {value!r}; topics: {', '.join(TOPICS)}")
+            normal = value if key in {"country", "operation"} else value.lower()
+            audience.setdefault(key, [])
+            if normal not in audience[key]:
+                audience[key].append(normal)
+    return audience
+
+
+def describe_audience(audience: dict[str, Any]) -> str:
+    if not audience:
+        return "everyone"
+    return ", ".join(f"{key}={'|'.join(values)}" for key, values in audience.items())
+
+
+@dataclass(slots=True)
+class Recipient:
+    person_id: int
+    language: str
+    timezone: str
+
+
+@dataclass(slots=True)
+class Audience:
+    recipients: list[Recipient] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def matched(self) -> int:
+        return len(self.recipients) + sum(self.skipped.values())
+
+
+async def expand(session: AsyncSession, audience: dict[str, Any]) -> Audience:
+    """Who an audience reaches now, and who it skips and why. A few set-based queries, so ten
+    thousand people take milliseconds, not ten thousand round trips."""
+    query = select(Person.id, Person.language, Person.timezone, Person.notices, Operation.timezone).outerjoin(
+        Operation, Person.operation_id == Operation.id)
+    if roles := audience.get("role"):
+        query = query.where(Person.role.in_([Role(role) for role in roles]))
+    if languages := audience.get("language"):
+        query = query.where(Person.language.in_(languages))
+    if operations := audience.get("operation"):
+        query = query.where(Operation.code.in_(operations))
+    if countries := audience.get("country"):
+        query = query.where(func.lower(Operation.country).in_([country.lower() for country in countries]))
+    if topics := audience.get("topic"):
+        query = query.where(Person.id.in_(select(TopicFollow.person_id).where(TopicFollow.topic.in_(topics))))
+    people = (await session.execute(query.order_by(Person.id))).all()
+    chats: dict[int, bool] = {}
+    for person_id, active in await session.execute(select(ChatIdentity.person_id, ChatIdentity.active)):
+        chats[person_id] = chats.get(person_id, False) or active
+    result = Audience()
+    for person_id, language, own_zone, notices, operation_zone in people:
+        if not notices:
+            result.skipped["opted_out"] += 1
+        elif person_id not in chats:
+            result.skipped["unlinked"] += 1
+        elif not chats[person_id]:
+            result.skipped["inactive"] += 1
+        else:
+            result.recipients.append(Recipient(person_id, language, own_zone or operation_zone or "UTC"))
+    return result
+
+
+_LABELS = {
+    "webinar": ("Webinar", "Webinaire"),
+    "when": ("When", "Quand"),
+    "minutes": ("{minutes} min", "{minutes} min"),
+    "speakers": ("Speakers", "Intervenants"),
+    "join": ("Join", "Rejoindre"),
+    "calendar": ("The attached .ics file adds it to your calendar.",
+                 "Le fichier .ics joint l'ajoute à votre agenda."),
+    "topics": ("Topics", "Sujets"),
+    "footer": ("You get notices from the P2P secretariat; /notices off stops them.",
+               "Vous recevez les annonces du secrétariat P2P ; /annonces off les arrête."),
+}
+
+
+def _label(key: str, language: str, **values: object) -> str:
+    english, french = _LABELS[key]
+    return (french if language == "fr" else english).format(**values)
+
+
+def local_start(webinar: dict[str, Any], zone: str) -> str:
+    start = datetime.fromisoformat(webinar["start"]).astimezone(ZoneInfo(zone))
+    return f"{start:%H:%M} {start.tzname()} ({zone})"
+
+
+def render(broadcast_id: int, notice: Notice, language: str, zone: str) -> Reply:
+    """The notice as one person sees it: their language, the start in their zone, the .ics."""
+    text = notice.text_fr if language == "fr" and notice.text_fr else notice.text_en
+    builder = ReplyBuilder()
+    for paragraph_line in text.splitlines():
+        builder.add(paragraph_line)
+    attachment = None
+    webinar = notice.webinar
+    if webinar is not None:
+        start = datetime.fromisoformat(webinar["start"]).astimezone(ZoneInfo(zone))
+        builder.blank().add(bold(f"{_label('webinar', language)}: {webinar['title']}"))
+        builder.add(f"{_label('when', language)}: {short_date(start.date(), language)}, {local_start(webinar, zone)}, "
+                    + _label("minutes", language, minutes=webinar.get("duration_minutes", 60)))
+        if webinar.get("speakers"):
+            builder.add(f"{_label('speakers', language)}: {', '.join(webinar['speakers'])}")
+        if webinar.get("topics"):
+            builder.add(f"{_label('topics', language)}: "
+                        + ", ".join(topic_name(topic, language) for topic in webinar["topics"]))
+        if webinar.get("link"):
+            builder.add(link(_label("join", language), webinar["link"]))
+        builder.add(_label("calendar", language))
+        attachment = Attachment(f"webinar-{broadcast_id}.ics", calendar_file(broadcast_id, webinar),
+                                "text/calendar")
+    builder.blank().add(_label("footer", language))
+    reply = builder.build()
+    return Reply(reply.lines, reply.buttons, attachment)
+
+
+def calendar_file(broadcast_id: int, webinar: dict[str, Any]) -> bytes:
+    """An iCalendar event in UTC, so every calendar shows it at the right local time; the UID is
+    stable, so adding it twice updates one event rather than making two."""
+    start = datetime.fromisoformat(webinar["start"]).astimezone(ZoneInfo("UTC"))
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//hcbot//P2P notices//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = icalendar.Event()
+    event.add("uid", f"broadcast-{broadcast_id}@hcbot")
+    event.add("dtstamp", start)
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(minutes=int(webinar.get("duration_minutes", 60))))
+    event.add("summary", webinar["title"])
+    if webinar.get("link"):
+        event.add("url", webinar["link"])
+        event.add("location", webinar["link"])
+    if webinar.get("speakers"):
+        event.add("description", "Speakers: " + ", ".join(webinar["speakers"]))
+    calendar.add_component(event)
+    return bytes(calendar.to_ical())
+
+
+def notice_of(broadcast: Broadcast) -> Notice:
+    return Notice(broadcast.text_en or "", broadcast.text_fr, broadcast.webinar)
+
+
+async def release(session: AsyncSession, broadcast: Broadcast, now: datetime) -> int:
+    """Writes the broadcast's outbox rows, one per recipient; returns how many were new."""
+    audience = await expand(session, broadcast.audience)
+    notice = notice_of(broadcast)
+    payloads: dict[tuple[str, str], dict[str, Any]] = {}
+    rows = []
+    for recipient in audience.recipients:
+        variant = (recipient.language, recipient.timezone if notice.webinar else "UTC")
+        if variant not in payloads:
+            payloads[variant] = reply_to_json(render(broadcast.id, notice, *variant))
+        rows.append({"dedupe_key": f"broadcast:{broadcast.id}:{recipient.person_id}", "kind": "broadcast",
+                     "person_id": recipient.person_id, "payload": payloads[variant], "due_at": now,
+                     "status": OutboxStatus.PENDING, "attempts": 0, "created_at": now,
+                     "broadcast_id": broadcast.id})
+    written = await _insert_new(session, rows)
+    broadcast.status = BroadcastStatus.RELEASED
+    broadcast.released_at = now
+    broadcast.step = None
+    broadcast.targeted = audience.matched
+    broadcast.skipped = dict(audience.skipped)
+    return written
+
+
+async def _insert_new(session: AsyncSession, rows: list[dict[str, Any]], batch: int = 1000) -> int:
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    written = 0
+    for start in range(0, len(rows), batch):
+        statement = (insert(OutboxMessage).values(rows[start:start + batch])
+                     .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id))
+        written += len((await session.execute(statement)).all())
+    return written
+
+
+async def release_due(session: AsyncSession, now: datetime) -> int:
+    """Releases every scheduled broadcast whose time has come (the reconcile job calls this)."""
+    due = (await session.execute(select(Broadcast).where(
+        Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.send_at <= now).order_by(Broadcast.id)
+        .with_for_update(skip_locked=True))).scalars().all()
+    written = 0
+    for broadcast in due:
+        written += await release(session, broadcast, now)
+    return written
+
+
+async def schedule(session: AsyncSession, notice: Notice, audience: dict[str, Any], send_at: datetime,
+                   now: datetime, created_by: Person | None) -> Broadcast:
+    broadcast = Broadcast(created_by_id=created_by.id if created_by else None, created_at=now,
+                          status=BroadcastStatus.SCHEDULED, text_en=notice.text_en, text_fr=notice.text_fr,
+                          webinar=notice.webinar, audience=audience, send_at=send_at, targeted=0, skipped={})
+    session.add(broadcast)
+    await session.flush()
+    if send_at <= now:
+        await release(session, broadcast, now)
+    return broadcast
+
+
+async def cancel(session: AsyncSession, broadcast: Broadcast, now: datetime) -> int:
+    """Stops a broadcast: not yet released, nothing goes out; released, what has not been sent yet
+    is withdrawn (and counted). Returns how many messages were withdrawn."""
+    withdrawn = 0
+    if broadcast.status is BroadcastStatus.RELEASED:
+        pending = (await session.execute(select(OutboxMessage).where(
+            OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.status == OutboxStatus.PENDING)
+            .with_for_update(skip_locked=True))).scalars().all()
+        for row in pending:
+            await session.delete(row)
+        withdrawn = len(pending)
+        broadcast.skipped = {**broadcast.skipped, "cancelled": broadcast.skipped.get("cancelled", 0) + withdrawn}
+    broadcast.status = BroadcastStatus.CANCELLED
+    broadcast.cancelled_at = now
+    broadcast.step = None
+    return withdrawn
+
+
+@dataclass(slots=True)
+class BroadcastReport:
+    id: int
+    status: str
+    audience: str
+    send_at: datetime | None
+    targeted: int
+    sent: int
+    failed: int
+    pending: int
+    in_doubt: int
+    skipped: dict[str, int]
+    failures: dict[str, int]
+    took: timedelta | None
+
+    def lines(self) -> list[str]:
+        skipped = ", ".join(f"{count} {reason.replace('_', ' ')}" for reason, count in sorted(self.skipped.items())
+                            if count) or "none"
+        lines = [
+            f"Broadcast {self.id}: {self.status}, audience {self.audience}"
+            + (f", send at {self.send_at:%Y-%m-%d %H:%M} UTC" if self.send_at else ""),
+            f"targeted {self.targeted}: sent {self.sent}, failed {self.failed}, pending {self.pending}, "
+            f"in doubt {self.in_doubt}, skipped {skipped}",
+        ]
+        for reason, count in sorted(self.failures.items(), key=lambda item: -item[1]):
+            lines.append(f"  failed {count}: {reason}")
+        if self.took is not None:
+            lines.append(f"took {self.took.total_seconds():.1f} s from release to last message")
+        if self.in_doubt:
+            lines.append("in doubt: claimed for sending when the bot stopped, so maybe sent, maybe not; not resent "
+                         "(at most once)")
+        return lines
+
+
+async def report(session: AsyncSession, broadcast: Broadcast) -> BroadcastReport:
+    counts: Counter[str] = Counter()
+    failures: Counter[str] = Counter()
+    last_sent: datetime | None = None
+    for status, error, sent_at in await session.execute(select(
+            OutboxMessage.status, OutboxMessage.last_error, OutboxMessage.sent_at)
+            .where(OutboxMessage.broadcast_id == broadcast.id)):
+        counts[status.value] += 1
+        if status is OutboxStatus.FAILED:
+            failures[_reason(error)] += 1
+        if sent_at is not None and (last_sent is None or sent_at > last_sent):
+            last_sent = sent_at
+    took = (last_sent - broadcast.released_at) if last_sent and broadcast.released_at else None
+    return BroadcastReport(broadcast.id, broadcast.status.value, describe_audience(broadcast.audience),
+                           broadcast.send_at, broadcast.targeted, counts["sent"], counts["failed"], counts["pending"],
+                           counts["sending"], {key: int(value) for key, value in broadcast.skipped.items()},
+                           dict(failures), took)
+
+
+def _reason(error: str | None) -> str:
+    """Failure reasons grouped: the platform's words without the ids that make each one unique."""
+    return re.sub(r"\d{3,}", "N", (error or "unknown")[:120])
+
+
+def topics_named(names: Iterable[str]) -> list[str]:
+    return [name for name in names if name in TOPICS]

@@ -1,0 +1,224 @@
+"""Notices in the chat: the secretariat composes a broadcast (/broadcast), everyone chooses what they
+get (/notices on|off, /follow TOPIC, /unfollow TOPIC).
+
+The /broadcast conversation is a state machine kept in its ``broadcasts`` row (status draft, a step):
+text, French text, audience, preview, send. A restart, or switching platforms, resumes it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from handlers import broadcasts
+from handlers.answers import resolve_topic
+from handlers.context import Turn
+from handlers.errors import AccessDenied, BadInput, NotFound
+from handlers.i18n import t
+from handlers.messages import Reply, ReplyBuilder, bold, italic, text_reply
+from handlers.plans import require_person
+from knowledge.taxonomy import TOPICS, topic_name
+from storage.models import Broadcast, BroadcastStatus, BroadcastStep, Person, Role, TopicFollow
+
+logger = logging.getLogger(__name__)
+
+BROADCASTERS = (Role.SECRETARIAT, Role.ADMIN)
+# The audiences offered as buttons; anything else is typed (role=hc,country=Chad).
+PRESETS = {"all": "", "hc": "role=hc", "hct": "role=hct_member", "fr": "language=fr"}
+SKIP_WORDS = {"skip", "passer", "no", "non", "none", "-"}
+SEND_WORDS = {"send", "envoyer", "yes", "oui", "ok"}
+CANCEL_WORDS = {"cancel", "annuler", "/cancel", "/annuler", "stop"}
+
+
+def may_broadcast(person: Person | None) -> bool:
+    return person is not None and person.role in BROADCASTERS
+
+
+async def open_draft(turn: Turn) -> Broadcast | None:
+    if turn.person is None or turn.person.role not in BROADCASTERS:
+        return None
+    found = await turn.session.execute(select(Broadcast).where(
+        Broadcast.created_by_id == turn.person.id, Broadcast.status == BroadcastStatus.DRAFT)
+        .order_by(Broadcast.id.desc()).with_for_update())
+    return found.scalars().first()
+
+
+async def start(turn: Turn, args: str) -> list[Reply]:
+    """Secretariat: compose a notice to HCs and HCT members (text, audience, preview, send)."""
+    person = turn.person
+    if not may_broadcast(person):
+        # Logged: an attempt to broadcast without the role is worth the secretariat's attention.
+        logger.warning("broadcast refused: %s user %s (person %s) has no broadcasting role",
+                       turn.message.platform, turn.message.user_id, person.id if person else None)
+        raise AccessDenied("broadcast.refused")
+    assert person is not None
+    draft = await open_draft(turn)
+    if draft is not None:
+        return [text_reply(t("broadcast.resumed", turn.language)), *await _prompt(turn, draft)]
+    draft = Broadcast(created_by_id=person.id, created_at=turn.now, status=BroadcastStatus.DRAFT,
+                      step=BroadcastStep.TEXT, audience={}, targeted=0, skipped={})
+    turn.session.add(draft)
+    await turn.session.flush()
+    if args.strip():
+        return await answer(turn, draft, args)
+    return await _prompt(turn, draft)
+
+
+async def _prompt(turn: Turn, draft: Broadcast) -> list[Reply]:
+    language = turn.language
+    step = draft.step
+    if step is BroadcastStep.TEXT:
+        return [text_reply(t("broadcast.ask_text", language))]
+    if step is BroadcastStep.FRENCH:
+        builder = ReplyBuilder().add(t("broadcast.ask_french", language))
+        builder.button(t("broadcast.no_french", language), f"bc:{draft.id}:skip")
+        return [builder.build()]
+    if step is BroadcastStep.AUDIENCE:
+        builder = ReplyBuilder().add(t("broadcast.ask_audience", language))
+        for key in PRESETS:
+            builder.button(t(f"broadcast.audience_{key}", language), f"bc:{draft.id}:aud:{key}")
+        return [builder.build()]
+    return await _preview(turn, draft)
+
+
+async def _preview(turn: Turn, draft: Broadcast) -> list[Reply]:
+    language = turn.language
+    audience = await broadcasts.expand(turn.session, draft.audience)
+    notice = broadcasts.notice_of(draft)
+    zone = (turn.person.timezone if turn.person else None) or "UTC"
+    sample = broadcasts.render(draft.id, notice, "en", zone)
+    builder = ReplyBuilder().add(bold(t("broadcast.preview", language)))
+    for spans in sample.lines:
+        builder.lines.append(spans)
+    builder.blank()
+    builder.add(italic(t("broadcast.reach", language, audience=broadcasts.describe_audience(draft.audience),
+                         count=len(audience.recipients), opted_out=audience.skipped["opted_out"],
+                         unlinked=audience.skipped["unlinked"], inactive=audience.skipped["inactive"])))
+    if notice.text_fr:
+        builder.add(italic(t("broadcast.has_french", language)))
+    builder.button(t("broadcast.send", language), f"bc:{draft.id}:send")
+    builder.button(t("broadcast.cancel", language), f"bc:{draft.id}:cancel")
+    return [builder.build()]
+
+
+async def answer(turn: Turn, draft: Broadcast, text: str) -> list[Reply]:
+    """A typed message while a draft is open: the text, the French text, the audience, or send."""
+    wanted = text.strip()
+    if wanted.lower() in CANCEL_WORDS:
+        return await _cancel(turn, draft)
+    step = draft.step
+    if step is BroadcastStep.TEXT:
+        try:
+            notice = broadcasts.parse_notice(wanted)
+        except broadcasts.NoticeRejected as error:
+            problems = "; ".join(f"{problem.field or 'text'}: {problem.message}" for problem in error.problems)
+            raise BadInput("broadcast.bad_text", problems=problems[:500]) from None
+        draft.text_en, draft.text_fr, draft.webinar = notice.text_en, notice.text_fr, notice.webinar
+        draft.step = BroadcastStep.AUDIENCE if notice.text_fr else BroadcastStep.FRENCH
+    elif step is BroadcastStep.FRENCH:
+        draft.text_fr = None if wanted.lower() in SKIP_WORDS else wanted[:broadcasts.MAX_TEXT]
+        draft.step = BroadcastStep.AUDIENCE
+    elif step is BroadcastStep.AUDIENCE:
+        await _set_audience(turn, draft, wanted)
+    elif wanted.lower() in SEND_WORDS:
+        return await _send(turn, draft)
+    else:
+        return [text_reply(t("broadcast.confirm_hint", turn.language)), *await _preview(turn, draft)]
+    return await _prompt(turn, draft)
+
+
+async def _set_audience(turn: Turn, draft: Broadcast, wanted: str) -> None:
+    try:
+        draft.audience = broadcasts.parse_audience(wanted)
+    except broadcasts.AudienceRejected as error:
+        raise BadInput("broadcast.bad_audience", problem=str(error)[:300]) from None
+    draft.step = BroadcastStep.PREVIEW
+
+
+async def _send(turn: Turn, draft: Broadcast) -> list[Reply]:
+    draft.send_at = turn.now
+    draft.status = BroadcastStatus.SCHEDULED
+    await turn.session.flush()
+    written = await broadcasts.release(turn.session, draft, turn.now)
+    skipped = sum(draft.skipped.values())
+    return [text_reply(t("broadcast.sent", turn.language, id=draft.id, count=written, skipped=skipped))]
+
+
+async def _cancel(turn: Turn, draft: Broadcast) -> list[Reply]:
+    await broadcasts.cancel(turn.session, draft, turn.now)
+    return [text_reply(t("broadcast.cancelled", turn.language))]
+
+
+async def press(turn: Turn, payload: str) -> list[Reply]:
+    """The buttons of the /broadcast conversation: ``bc:ID:skip|aud:KEY|send|cancel``."""
+    parts = payload.split(":")
+    draft = await open_draft(turn)
+    if draft is None or len(parts) < 3 or parts[1] != str(draft.id):
+        if not may_broadcast(turn.person):
+            raise AccessDenied("broadcast.refused")
+        raise NotFound("broadcast.stale_button")
+    choice = parts[2]
+    if choice == "cancel":
+        return await _cancel(turn, draft)
+    if choice == "skip" and draft.step is BroadcastStep.FRENCH:
+        return await answer(turn, draft, "skip")
+    if choice == "aud" and len(parts) == 4 and parts[3] in PRESETS and draft.step is BroadcastStep.AUDIENCE:
+        await _set_audience(turn, draft, PRESETS[parts[3]])
+        return await _prompt(turn, draft)
+    if choice == "send" and draft.step is BroadcastStep.PREVIEW:
+        return await _send(turn, draft)
+    return [text_reply(t("checkin.stale_button", turn.language)), *await _prompt(turn, draft)]
+
+
+async def notices(turn: Turn, args: str) -> list[Reply]:
+    """Turn the secretariat's notices (webinars, new products) off or on: /notices off."""
+    person = require_person(turn)
+    wanted = args.strip().lower()
+    if wanted in {"off", "non", "no", "stop", "arret", "arrêt"}:
+        person.notices = False
+    elif wanted in {"on", "oui", "yes", "start"}:
+        person.notices = True
+    elif wanted:
+        raise BadInput("notices.usage")
+    return [text_reply(t("notices.on" if person.notices else "notices.off", turn.language))]
+
+
+async def follow(turn: Turn, args: str) -> list[Reply]:
+    """Get notices about a topic: /follow psea (with no topic: what you follow)."""
+    person = require_person(turn)
+    language = turn.language
+    if not args.strip():
+        followed = await _followed(turn, person)
+        names = ", ".join(f"{slug} ({topic_name(slug, language)})" for slug in followed)
+        return [text_reply(t("follow.list", language, topics=names or "—"))]
+    slug = resolve_topic(turn.context, args)
+    if slug is None:
+        raise NotFound("topic.unknown", name=args.strip()[:80])
+    insert = postgresql_insert if turn.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await turn.session.execute(insert(TopicFollow).values(person_id=person.id, topic=slug, created_at=turn.now)
+                               .on_conflict_do_nothing(index_elements=["person_id", "topic"]))
+    return [text_reply(t("follow.done", language, topic=topic_name(slug, language)))]
+
+
+async def unfollow(turn: Turn, args: str) -> list[Reply]:
+    """Stop notices about a topic: /unfollow psea (or /unfollow all)."""
+    person = require_person(turn)
+    language = turn.language
+    wanted = args.strip().lower()
+    if wanted in {"all", "tout", "tous"}:
+        await turn.session.execute(delete(TopicFollow).where(TopicFollow.person_id == person.id))
+        return [text_reply(t("follow.none", language))]
+    slug = resolve_topic(turn.context, args) if wanted else None
+    if slug is None:
+        raise NotFound("topic.unknown", name=args.strip()[:80])
+    await turn.session.execute(delete(TopicFollow).where(TopicFollow.person_id == person.id,
+                                                         TopicFollow.topic == slug))
+    return [text_reply(t("follow.stopped", language, topic=topic_name(slug, language)))]
+
+
+async def _followed(turn: Turn, person: Person) -> list[str]:
+    found = await turn.session.execute(select(TopicFollow.topic).where(TopicFollow.person_id == person.id))
+    return sorted(topic for topic in found.scalars() if topic in TOPICS)
