@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     asked.add_argument("--json", action="store_true")
 
     commands.add_parser("run", help="the bot with its scheduler, on every platform it has credentials for "
-                                    "(today: the console); SIGTERM stops it cleanly")
+                                    "(Telegram, Slack; the console otherwise); SIGTERM stops it cleanly")
     tick = commands.add_parser("tick", help="one reconcile and deliver pass (for cron, demos and tests)")
     tick.add_argument("--now", help="the time to act as, ISO 8601 with a zone (default: now)")
     schedule = commands.add_parser("schedule", help="a plan's nudges with their local times")
@@ -556,18 +556,40 @@ async def _run(settings: Settings) -> int:
 
     from bot.app import build_app
     from bot.console import ConsoleMessenger, ConsoleSession
+    from bot.platforms import SetupError, platforms_from_settings
     from bot.scheduler import Scheduler
+    from handlers.delivery import Deliverer
 
     index = _index_or_exit(settings)
     app = await build_app(settings, index=index)
-    from handlers.delivery import Deliverer
-
-    deliverer = Deliverer(app.database, [], fallback=ConsoleMessenger(sys.stdout), now=app.clock.now)
+    try:
+        platforms = platforms_from_settings(settings, app.router, app.database, app.clock.now)
+    except SetupError as error:
+        print(f"hcbot: {error}", file=sys.stderr)
+        await app.close()
+        return EXIT_INVALID
+    # With no chat platform configured, the console shows what would be sent (a demo, a trial);
+    # with one, proactive messages go only to people's chats.
+    fallback = None if platforms else ConsoleMessenger(sys.stdout)
+    deliverer = Deliverer(app.database, [platform.messenger for platform in platforms], fallback=fallback,
+                          now=app.clock.now)
     scheduler = Scheduler(app.database, deliverer, app.clock, settings=settings.schedule())
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
+    started: list[object] = []
+    try:
+        for platform in platforms:
+            await platform.start()
+            started.append(platform)
+    except Exception as error:  # a refused token, a port in use: say which, and stop cleanly
+        print(f"hcbot: could not start {type(platform).__name__}: {error}", file=sys.stderr)
+        for running in platforms:
+            if running in started:
+                await running.stop()
+        await app.close()
+        return EXIT_INVALID
     await scheduler.start()
     session = ConsoleSession(app.router)
 
@@ -578,18 +600,23 @@ async def _run(settings: Settings) -> int:
         try:
             await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
         except ValueError:
-            return  # stdin is a regular file or absent: no console, the scheduler runs on
+            return  # stdin is a regular file or absent: no console, the rest runs on
         while raw := await stdin.readline():
             line = raw.decode("utf-8", errors="replace").rstrip("\n")
             if line.strip():
                 sys.stdout.write(await session.say(line) + "\n\n")
                 sys.stdout.flush()
 
-    reader = asyncio.ensure_future(read_console())
-    print("hcbot: running with the scheduler (console adapter); Ctrl-C or SIGTERM to stop.", file=sys.stderr)
+    reader = asyncio.ensure_future(read_console()) if settings.console else None
+    names = ", ".join(type(platform).__name__.removesuffix("Bot") for platform in platforms) or "console only"
+    print(f"hcbot: running ({names}) with the scheduler; Ctrl-C or SIGTERM to stop.", file=sys.stderr)
     await stopping.wait()
-    reader.cancel()
+    if reader is not None:
+        reader.cancel()
+    # The scheduler first: its delivery chunk in flight still needs the platforms' connections.
     await scheduler.stop()
+    for platform in reversed(platforms):
+        await platform.stop()
     await app.close()
     return 0
 

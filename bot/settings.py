@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     slack_http_path: str = "/slack/events"
     slack_api_url: str | None = None
     """Web API base URL ending in /, e.g. http://127.0.0.1:8082/api/ (the tests' stub)."""
+    telegram_messages_per_second: float = 30
+    """Telegram's bulk limit across all chats (raise it only with Telegram's paid broadcasts; 0: no limit)."""
+    slack_messages_per_second: float = 1
+    """Slack's chat.postMessage limit per channel (0: no limit)."""
     console: bool = True
     """Read the terminal as a chat when stdin is a terminal or a pipe (hcbot run)."""
     invite_days: int = 7

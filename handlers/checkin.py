@@ -93,7 +93,7 @@ async def start(session: AsyncSession, person: Person, plan_code: str | None, no
         return [await prompt(session, existing, language, t("checkin.resumed", language))]
     plans = await repo.plans_visible_to(session, person)
     if plan_code:
-        plans = [plan for plan in plans if plan.code == plan_code]
+        plans = [plan for plan in plans if plan.code == plan_code or f"#{plan.id}" == plan_code]
         if not plans:
             raise NotFound("plan.unknown", code=plan_code[:60])
     plan = _first_plan_with_work(plans, person)

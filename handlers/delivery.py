@@ -263,6 +263,8 @@ class Deliverer:
                     report.rate_limited += 1
                     gate.pause(error.retry_after)
                     continue
+                # The reason only: a chat id is enough to find the row, and no message text is logged.
+                logger.warning("outbox row %s to %s failed: %s", job.message_id, recipient.platform, error)
                 return _Outcome(job.message_id, error=error, recipient=recipient)
             except Exception as error:  # a bug in a translator must not stall the outbox
                 logger.exception("sending outbox row %s through %s failed", job.message_id, recipient.platform)
@@ -274,11 +276,9 @@ class Deliverer:
         now = self.now()
         attempts = {job.message_id: job.attempts for job in jobs}
         async with self.database.transaction() as session:
-            sent = [outcome for outcome in outcomes if outcome.sent]
-            for outcome in sent:
-                assert outcome.recipient is not None
-                await outbox.mark_sent(session, outcome.message_id, now,
-                                       f"{outcome.recipient.platform}:{outcome.recipient.chat_id}")
+            sent = [(outcome.message_id, f"{outcome.recipient.platform}:{outcome.recipient.chat_id}")
+                    for outcome in outcomes if outcome.sent and outcome.recipient is not None]
+            await outbox.mark_sent_many(session, sent, now)
             report.sent += len(sent)
             for job in jobs:
                 if job.recipient is not None:

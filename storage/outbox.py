@@ -59,6 +59,14 @@ async def mark_sent(session: AsyncSession, message_id: int, now: datetime, deliv
                                   delivered_to=delivered_to[:140] if delivered_to else None))
 
 
+async def mark_sent_many(session: AsyncSession, sent: list[tuple[int, str]], now: datetime) -> None:
+    """Records a chunk of sends in one statement (an executemany by primary key)."""
+    if sent:
+        await session.execute(update(OutboxMessage), [
+            {"id": message_id, "status": OutboxStatus.SENT, "sent_at": now, "last_error": None,
+             "delivered_to": delivered_to[:140]} for message_id, delivered_to in sent])
+
+
 async def mark_retry(session: AsyncSession, message_id: int, error: str, retry_at: datetime) -> None:
     await session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
                           .values(status=OutboxStatus.PENDING, due_at=retry_at, last_error=error[:1000]))

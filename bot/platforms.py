@@ -1,0 +1,65 @@
+"""The chat platforms `hcbot run` starts: every one whose credentials are set, in one event loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Protocol
+
+from bot.settings import Settings
+from handlers.delivery import Messenger
+from handlers.router import Router
+from storage.database import Database
+
+
+class Platform(Protocol):
+    """A running chat platform: it takes messages in, and its messenger delivers the outbox."""
+
+    @property
+    def messenger(self) -> Messenger: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class SetupError(ValueError):
+    """Settings that cannot start a platform; the message names the setting, never a secret."""
+
+
+def _per_second(value: float) -> float | None:
+    return value if value > 0 else None
+
+
+def platforms_from_settings(settings: Settings, router: Router, database: Database,
+                            now: Callable[[], datetime]) -> list[Platform]:
+    """Telegram when HCBOT_TELEGRAM_TOKEN is set; Slack when HCBOT_SLACK_BOT_TOKEN is."""
+    found: list[Platform] = []
+    if settings.telegram_token is not None and settings.telegram_token.get_secret_value():
+        from bot.telegram import TelegramSetupError, telegram_bot_from_settings
+
+        try:
+            telegram = telegram_bot_from_settings(settings, router, database, now)
+        except TelegramSetupError as error:
+            raise SetupError(str(error)) from None
+        if telegram is not None:
+            telegram.messenger.limits = replace(
+                telegram.messenger.limits, overall_per_second=_per_second(settings.telegram_messages_per_second))
+            found.append(telegram)
+    if settings.slack_bot_token is not None and settings.slack_bot_token.get_secret_value():
+        from bot.slack import SlackBot
+
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+        app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+        if settings.slack_mode == "socket" and not app_token:
+            raise SetupError("Slack Socket Mode needs the app-level token: set HCBOT_SLACK_APP_TOKEN (xapp-...), "
+                             "or HCBOT_SLACK_MODE=http with HCBOT_SLACK_SIGNING_SECRET")
+        if settings.slack_mode == "http" and not secret:
+            raise SetupError("Slack HTTP mode needs HCBOT_SLACK_SIGNING_SECRET: it is how requests are checked")
+        slack = SlackBot(bot_token=settings.slack_bot_token.get_secret_value(), router=router, database=database,
+                         now=now, signing_secret=secret, app_token=app_token, mode=settings.slack_mode,
+                         api_url=settings.slack_api_url, http_port=settings.slack_http_port,
+                         http_path=settings.slack_http_path)
+        found.append(slack)
+    return found

@@ -1,0 +1,107 @@
+"""The home a chat platform shows beside the conversation (Slack's App Home tab): a person's plans
+at a glance, with buttons to check in and to draft the update; for a stranger, how to get access.
+
+Platform-neutral like every handler: it returns a reply and the adapter renders it. It shows what
+``/plan`` shows, shorter, and follows the same access rule (a person sees their own operation's
+plans, the secretariat all of them).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Final
+
+from handlers.checkin import short_date, status_name
+from handlers.i18n import t
+from handlers.messages import Reply, ReplyBuilder, bold, italic
+from storage import repositories as repo
+from storage.database import Database
+from storage.models import ActionPlan, Person
+
+# A home is a glance, not a report: the secretariat, who sees every plan, gets the first few.
+HOME_PLANS: Final = 3
+
+_TEXTS: Final[dict[str, tuple[str, str]]] = {
+    "home.title": ("hcbot: peer support for humanitarian leaders",
+                   "hcbot : l'appui entre pairs pour les responsables humanitaires"),
+    "home.greeting": ("Hello {name}.", "Bonjour {name}."),
+    "home.ask": ("Send me a message to ask how other operations handled something: I answer from the P2P "
+                 "learning products, in English or French.",
+                 "Envoyez-moi un message pour demander comment d'autres opérations ont fait : je réponds à partir "
+                 "des produits d'apprentissage P2P, en français ou en anglais."),
+    "home.stranger": ("I do not know you yet, so I show no plan here.",
+                      "Je ne vous connais pas encore : je n'affiche donc aucun plan ici."),
+    "home.checkin": ("Check in", "Faire le point"),
+    "home.more_plans": ("{count} more plan(s): type /plan and a plan's code to see it.",
+                        "{count} autre(s) plan(s) : tapez /plan et le code d'un plan pour le voir."),
+}
+
+
+def _text(key: str, language: str, **values: object) -> str:
+    english, french = _TEXTS[key]
+    template = french if language == "fr" else english
+    return template.format(**values) if values else template
+
+
+def _due_state(plan: ActionPlan, today: date, language: str) -> str:
+    """Days left or late, or when the update went to the ERC."""
+    due = plan.update_due_on
+    if plan.submitted_at is not None:
+        return t("plan.submitted", language, date=short_date(plan.submitted_at, language))
+    if due is None:
+        return "—"
+    if due >= today:
+        return t("plan.days_left", language, days=(due - today).days)
+    return t("plan.days_late", language, days=(today - due).days)
+
+
+def _add_plan(builder: ReplyBuilder, person: Person, plan: ActionPlan, today: date, language: str,
+              name_buttons: bool) -> None:
+    due = short_date(plan.update_due_on, language) if plan.update_due_on else "—"
+    builder.add(bold(t("plan.header", language, plan=plan.title, due=due)), f" ({_due_state(plan, today, language)})")
+    for action in plan.actions:
+        last = repo.latest_update(action)
+        state = status_name(last.status, language) if last else t("report.no_status", language)
+        builder.add(bold(f"#{action.number} "), action.title, " · ", italic(state))
+    builder.blank()
+    # With several plans on one home, a bare "Check in" would not say which plan it is for.
+    suffix = f" · {plan.code}" if name_buttons else ""
+    # Plan codes rather than "#ID": the check-in command looks plans up by code.
+    if repo.actions_answered_by(person, plan):
+        builder.button(_text("home.checkin", language) + suffix, f"checkin:{plan.code}")
+    builder.button(t("nudge.draft", language) + suffix, f"report:{plan.code}")
+
+
+def _stranger() -> Reply:
+    builder = ReplyBuilder().add(bold(_text("home.title", "en")))
+    # Nothing says which language a stranger reads: both, English first.
+    for language in ("en", "fr"):
+        builder.blank()
+        builder.add(_text("home.stranger", language), " ", t("invite.how", language))
+        builder.add(_text("home.ask", language))
+    return builder.build()
+
+
+async def home(database: Database, platform: str, user_id: str, now: datetime) -> Reply:
+    """What the home shows to this chat account at ``now``."""
+    async with database.transaction() as session:
+        person = await repo.person_by_identity(session, platform, user_id)
+        if person is None:
+            return _stranger()
+        language = person.language
+        builder = ReplyBuilder().add(bold(_text("home.title", language)))
+        builder.add(_text("home.greeting", language, name=person.name.split()[0] if person.name else ""))
+        builder.blank()
+        plans = await repo.plans_visible_to(session, person)
+        # Plans still waiting for their update first: those are the ones a person acts on.
+        plans.sort(key=lambda plan: plan.submitted_at is not None)
+        shown = plans[:HOME_PLANS]
+        if not shown:
+            builder.add(t("plan.none", language))
+            builder.blank()
+        for plan in shown:
+            _add_plan(builder, person, plan, now.date(), language, name_buttons=len(shown) > 1)
+        if len(plans) > len(shown):
+            builder.add(_text("home.more_plans", language, count=len(plans) - len(shown)))
+        builder.add(_text("home.ask", language))
+        return builder.build()

@@ -1,0 +1,257 @@
+"""A stand-in for the Telegram Bot API on loopback, for the real python-telegram-bot to talk to.
+
+It speaks the wire format (``POST /bot<TOKEN>/<method>``, form, multipart or JSON bodies, answers
+``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code": ..., "description": ...}``), keeps
+every call for assertions, hands out queued updates to ``getUpdates`` (long polling), and fails
+calls when a test asks it to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "7000001:AAH-stub-token-that-must-never-be-logged"
+BOT_USER = {"id": 7000001, "is_bot": True, "first_name": "HC bot", "username": "hcbot_test_bot",
+            "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+# Messages carry a date; any fixed moment will do (2026-09-21 UTC).
+MESSAGE_DATE = 1_790_000_000
+# Values that stay strings even when they look like JSON ("123" as a typed text is still text).
+TEXT_FIELDS = {"text", "caption", "callback_query_id", "secret_token", "url", "language_code", "parse_mode",
+               "filename"}
+DESCRIPTIONS = {
+    400: "Bad Request: chat not found",
+    403: "Forbidden: bot was blocked by the user",
+    429: "Too Many Requests: retry after {retry_after}",
+    500: "Internal Server Error",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    method: str
+    params: dict[str, Any]
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    status: int = 200
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+
+@dataclass(slots=True)
+class _Failure:
+    status: int
+    description: str
+    retry_after: int | None = None
+    after: int = 0  # calls let through before this one fails
+
+
+def _decode(name: str, value: str) -> Any:
+    if name in TEXT_FIELDS:
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def message_update(user_id: int, text: str, *, chat_type: str = "private", first_name: str = "Amina") -> dict[str, Any]:
+    """An Update carrying a typed message, as Telegram sends it."""
+    chat = {"id": user_id, "type": chat_type, "first_name": first_name}
+    return {"message": {"message_id": 1, "date": MESSAGE_DATE, "chat": chat, "text": text,
+                        "from": {"id": user_id, "is_bot": False, "first_name": first_name}}}
+
+
+def button_update(user_id: int, data: str, *, first_name: str = "Amina") -> dict[str, Any]:
+    """An Update for a pressed inline button."""
+    return {"callback_query": {
+        "id": f"cb-{user_id}-{data}", "chat_instance": "42", "data": data,
+        "from": {"id": user_id, "is_bot": False, "first_name": first_name},
+        "message": {"message_id": 2, "date": MESSAGE_DATE, "chat": {"id": user_id, "type": "private"},
+                    "text": "a message with buttons", "from": BOT_USER}}}
+
+
+class TelegramApiStub:
+    """The stub server. ``start()`` binds 127.0.0.1 on a free port; ``base_url`` is what
+    ``ApplicationBuilder().base_url`` takes."""
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(100)
+        self._failures: dict[str, list[_Failure]] = {}
+        self._blocked_chats: dict[str, _Failure] = {}
+        self._changed = asyncio.Event()
+        self._closing = False
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        # No access log: the paths carry the token, and this server stands for Telegram, not for the bot.
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def close(self) -> None:
+        self._closing = True
+        self._notify()  # long polls still waiting return at once
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- what a test does -----------------------------------------------------------------------
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        """Queues an update for getUpdates; returns its update_id."""
+        update = {"update_id": next(self._update_ids), **update}
+        self._updates.append(update)
+        self._notify()
+        return int(update["update_id"])
+
+    def fail_next(self, method: str, status: int, *, retry_after: int | None = None, description: str | None = None,
+                  after: int = 0) -> None:
+        """The next call to ``method`` (after ``after`` successful ones) fails once."""
+        text = description or DESCRIPTIONS.get(status, "Error").format(retry_after=retry_after)
+        self._failures.setdefault(method, []).append(_Failure(status, text, retry_after, after))
+
+    def fail_for_chat(self, chat_id: int | str, status: int, description: str | None = None) -> None:
+        """Every call addressed to this chat fails from now on (a blocked bot, a deleted chat)."""
+        self._blocked_chats[str(chat_id)] = _Failure(status, description or DESCRIPTIONS.get(status, "Error"))
+
+    def calls_to(self, method: str, *, ok_only: bool = True) -> list[Call]:
+        return [call for call in self.calls if call.method == method and (call.ok or not ok_only)]
+
+    async def wait_for(self, method: str, count: int = 1, *, ok_only: bool = True, timeout: float = 5.0) -> list[Call]:
+        """Waits until ``count`` calls to ``method`` arrived; fails the test after ``timeout``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(found := self.calls_to(method, ok_only=ok_only)) < count:
+            changed = self._changed
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"{len(found)} of {count} {method} calls after {timeout} s: {self.calls!r}")
+            try:
+                await asyncio.wait_for(changed.wait(), remaining)
+            except TimeoutError:
+                continue
+        return found
+
+    # --- the server -----------------------------------------------------------------------------
+
+    def _notify(self) -> None:
+        """Wakes everything waiting for a change (long polls, ``wait_for``)."""
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    async def _read(self, request: web.Request) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+        if request.content_type == "application/json":
+            body = await request.json()
+            return (body if isinstance(body, dict) else {}), {}
+        params: dict[str, Any] = {}
+        files: dict[str, tuple[str, bytes]] = {}
+        for name, value in (await request.post()).items():
+            if isinstance(value, web.FileField):
+                files[name] = (value.filename, value.file.read())
+            else:
+                params[name] = _decode(name, str(value))
+        return params, files
+
+    def _record(self, call: Call) -> None:
+        self.calls.append(call)
+        self._notify()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params, files = await self._read(request)
+        if request.match_info["token"] != self.token:
+            self._record(Call(method, params, files, 401))
+            return self._error(401, "Unauthorized")
+        failure = self._failure_for(method, params)
+        if failure is not None:
+            self._record(Call(method, params, files, failure.status))
+            return self._error(failure.status, failure.description, failure.retry_after)
+        if method == "getUpdates":
+            # Recorded before the wait: a long poll is "called" as soon as it arrives.
+            self._record(Call(method, params, files))
+            return self._ok(await self._get_updates(params))
+        self._record(Call(method, params, files))
+        return self._ok(self._result(method, params, files))
+
+    def _failure_for(self, method: str, params: dict[str, Any]) -> _Failure | None:
+        chat = params.get("chat_id")
+        if chat is not None and str(chat) in self._blocked_chats:
+            return self._blocked_chats[str(chat)]
+        queued = self._failures.get(method)
+        if not queued:
+            return None
+        if queued[0].after > 0:
+            queued[0].after -= 1
+            return None
+        return queued.pop(0)
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        # An offset confirms every update before it: Telegram forgets them.
+        self._updates = [update for update in self._updates if update["update_id"] >= offset]
+        timeout = float(params.get("timeout") or 0)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self._updates and not self._closing and (remaining := deadline - loop.time()) > 0:
+            changed = self._changed
+            try:
+                await asyncio.wait_for(changed.wait(), remaining)
+            except TimeoutError:
+                break
+        return list(self._updates)
+
+    def _message(self, chat_id: Any, **content: Any) -> dict[str, Any]:
+        return {"message_id": next(self._message_ids), "date": MESSAGE_DATE, "from": BOT_USER,
+                "chat": {"id": chat_id, "type": "private"}, **content}
+
+    def _result(self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> Any:
+        if method == "getMe":
+            return BOT_USER
+        if method in {"deleteWebhook", "setWebhook", "setMyCommands", "answerCallbackQuery"}:
+            return True
+        if method == "sendMessage":
+            return self._message(params["chat_id"], text=params["text"])
+        if method == "editMessageReplyMarkup":
+            return self._message(params["chat_id"], text="")
+        if method == "sendDocument":
+            filename, content = files["document"]
+            number = next(self._message_ids)
+            return self._message(params["chat_id"], document={
+                "file_id": f"document-{number}", "file_unique_id": f"unique-{number}", "file_name": filename,
+                "file_size": len(content)})
+        raise web.HTTPNotFound(text=json.dumps({"ok": False, "error_code": 404, "description": "Not Found"}),
+                               content_type="application/json")
+
+    @staticmethod
+    def _ok(result: Any) -> web.Response:
+        return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if retry_after is not None:
+            body["parameters"] = {"retry_after": retry_after}
+        return web.json_response(body, status=status)
+
+
+def texts(calls: Iterable[Call]) -> list[str]:
+    return [str(call.params["text"]) for call in calls]

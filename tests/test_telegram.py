@@ -1,0 +1,402 @@
+"""The Telegram adapter end to end: the real python-telegram-bot, polling and in webhook mode,
+against a stub Bot API server on loopback; the outbox delivered through TelegramMessenger."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+from telegram import Bot
+
+from bot.app import App, build_app
+from bot.clock import FixedClock
+from bot.settings import Settings
+from bot.telegram import (
+    TelegramBot,
+    TelegramMessenger,
+    TelegramSetupError,
+    WebhookSettings,
+    invite_link,
+    render_html,
+    telegram_bot_from_settings,
+)
+from handlers.accounts import issue_invite
+from handlers.delivery import Deliverer
+from handlers.imports import import_file
+from handlers.messages import Reply, ReplyBuilder, bold, reply_to_json
+from handlers.router import default_commands
+from knowledge import SearchIndex
+from storage import outbox
+from storage import repositories as repo
+from storage.database import Database
+from storage.models import ActionUpdate, ChatIdentity, OutboxMessage, OutboxStatus, Status
+from tests.conftest import EXAMPLES, START, database_url, fresh_database
+from tests.stubs.telegram_api import TOKEN, Call, TelegramApiStub, button_update, message_update, texts
+
+HC = "amina.hc@sahelia.invalid"
+HC_CHAT = 5001
+SECRET = "webhook-secret_4f9a"
+QUESTION = "how did others set up a PSEA network?"
+
+
+@pytest.fixture
+async def telegram_api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[TelegramApiStub]:
+    # PTB 22 warns about its int retry_after each time it builds a RetryAfter, and warnings are errors
+    # in this suite: opting in to timedeltas, as PTB advises, keeps 429s quiet.
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    stub = TelegramApiStub()
+    await stub.start()
+    yield stub
+    await stub.close()
+
+
+@pytest.fixture
+async def app(backend: str, tmp_path: Path, index: SearchIndex) -> AsyncIterator[App]:
+    url = database_url(backend, tmp_path)
+    database = await fresh_database(url)
+    await import_file(database, EXAMPLES / "operations.yaml")
+    built = await build_app(Settings(database_url=url), clock=FixedClock(START), index=index, database=database)
+    yield built
+    await built.close()
+
+
+def telegram_bot(app: App, stub: TelegramApiStub, webhook: WebhookSettings | None = None,
+                 token: str = TOKEN) -> TelegramBot:
+    return TelegramBot(token, app.router, app.database, app.clock.now, base_url=stub.base_url, webhook=webhook,
+                       poll_timeout=timedelta(seconds=2))
+
+
+@pytest.fixture
+async def bot(app: App, telegram_api: TelegramApiStub) -> AsyncIterator[TelegramBot]:
+    polling = telegram_bot(app, telegram_api)
+    await polling.start()
+    yield polling
+    await polling.stop()
+
+
+async def link_chat(database: Database, email: str, chat_id: int) -> None:
+    async with database.transaction() as session:
+        person = await repo.person_by_email(session, email)
+        assert person is not None
+        await repo.link_identity(session, person, "telegram", str(chat_id), str(chat_id))
+
+
+async def exchange(stub: TelegramApiStub, update: dict[str, Any], replies: int = 1) -> list[Call]:
+    """Sends an update to the bot and returns the messages it answered with."""
+    before = len(stub.calls_to("sendMessage"))
+    stub.push_update(update)
+    return (await stub.wait_for("sendMessage", before + replies))[before:]
+
+
+def buttons(call: Call) -> dict[str, str]:
+    """The inline keyboard of a sent message, label -> callback data."""
+    markup = call.params.get("reply_markup") or {"inline_keyboard": []}
+    return {button["text"]: button["callback_data"] for row in markup["inline_keyboard"] for button in row}
+
+
+async def identities(database: Database) -> list[ChatIdentity]:
+    async with database.transaction() as session:
+        return list((await session.execute(select(ChatIdentity).order_by(ChatIdentity.id))).scalars())
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], attempts: int = 100) -> None:
+    """Waits, a little at a time, for something the bot does after its last API call."""
+    for _ in range(attempts):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the condition never became true")
+
+
+# --- conversations ----------------------------------------------------------------------------------
+
+
+async def test_a_question_in_a_private_chat_is_answered_with_products_and_buttons(
+        app: App, bot: TelegramBot, telegram_api: TelegramApiStub) -> None:
+    [answer] = await exchange(telegram_api, message_update(HC_CHAT, QUESTION))
+    best = app.index.search(QUESTION).hits[0].product
+    assert answer.params["chat_id"] == HC_CHAT and answer.params["parse_mode"] == "HTML"
+    assert f"<b>{html.escape(best.title, quote=False)}</b>" in answer.params["text"]
+    assert any(data.endswith(":useful") and data.startswith("fb:") for data in buttons(answer).values())
+    assert answer.params["link_preview_options"] == {"is_disabled": True}
+
+
+async def test_a_chats_messages_are_answered_in_the_order_they_were_sent(
+        bot: TelegramBot, telegram_api: TelegramApiStub) -> None:
+    # Queued together, they arrive in one getUpdates answer and are handled concurrently.
+    for text in (QUESTION, "/help", "/topics", "/more"):
+        telegram_api.push_update(message_update(HC_CHAT, text))
+    answer, help_text, topics, more = await telegram_api.wait_for("sendMessage", 4)
+    assert "<b>" in answer.params["text"] and "/checkin" in help_text.params["text"]
+    assert "/topic" in topics.params["text"] and more.params["text"].startswith("4. ")
+
+
+async def test_start_with_an_invite_code_links_the_chat_once(
+        app: App, bot: TelegramBot, telegram_api: TelegramApiStub) -> None:
+    async with app.database.transaction() as session:
+        invite = await issue_invite(session, HC, app.clock.now())
+    assert invite_link(bot.username, invite.code) == f"https://t.me/hcbot_test_bot?start={invite.code}"
+
+    welcome, _help = await exchange(telegram_api, message_update(HC_CHAT, f"/start {invite.code}"), replies=2)
+    assert "Welcome, Amina" in welcome.params["text"]
+    [linked] = await identities(app.database)
+    assert (linked.platform, linked.external_user_id, linked.chat_id, linked.active) == (
+        "telegram", str(HC_CHAT), str(HC_CHAT), True)
+
+    [refused] = await exchange(telegram_api, message_update(5002, f"/start {invite.code}", first_name="Eve"))
+    assert "That code does not work" in refused.params["text"] and refused.params["chat_id"] == 5002
+    assert [identity.external_user_id for identity in await identities(app.database)] == [str(HC_CHAT)]
+
+
+async def test_a_whole_check_in_through_the_buttons(app: App, bot: TelegramBot, telegram_api: TelegramApiStub) -> None:
+    await link_chat(app.database, HC, HC_CHAT)
+    # Telegram appends the bot's name to a command picked from the menu in some clients.
+    [question] = await exchange(telegram_api, message_update(HC_CHAT, "/checkin@hcbot_test_bot"))
+    assert "action 1 of 4" in question.params["text"]
+    presses = 0
+    while "Check-in done" not in question.params["text"]:
+        choices = buttons(question)
+        label = "On track" if "On track" in choices else "No note"
+        [question] = await exchange(telegram_api, button_update(HC_CHAT, choices[label]))
+        presses += 1
+        assert presses <= 8, question.params["text"]
+    assert presses == 8  # four actions, each a status and "no note"
+    assert len(telegram_api.calls_to("answerCallbackQuery")) == presses
+    async with app.database.transaction() as session:
+        recorded = list((await session.execute(select(ActionUpdate).order_by(ActionUpdate.id))).scalars())
+    assert [(update.status, update.note, update.platform) for update in recorded] == [
+        (Status.ON_TRACK, None, "telegram")] * 4
+
+
+async def test_the_draft_report_arrives_as_a_document_after_its_message(
+        app: App, bot: TelegramBot, telegram_api: TelegramApiStub) -> None:
+    await link_chat(app.database, HC, HC_CHAT)
+    telegram_api.push_update(message_update(HC_CHAT, "/report"))
+    [document] = await telegram_api.wait_for("sendDocument")
+    filename, content = document.files["document"]
+    assert filename.startswith("sahelia-2026-update") and filename.endswith(".md")
+    assert b"#" in content and document.params["chat_id"] == HC_CHAT
+    methods = [call.method for call in telegram_api.calls if call.method in {"sendMessage", "sendDocument"}]
+    assert methods == ["sendMessage", "sendDocument"]
+
+
+async def test_the_command_menu_is_set_in_english_and_in_french(
+        bot: TelegramBot, telegram_api: TelegramApiStub) -> None:
+    english, french = telegram_api.calls_to("setMyCommands")
+    assert "language_code" not in english.params and french.params["language_code"] == "fr"
+    english_menu = {command["command"]: command["description"] for command in english.params["commands"]}
+    french_menu = {command["command"]: command["description"] for command in french.params["commands"]}
+    checkin = next(command for command in default_commands() if command.name == "checkin")
+    assert english_menu["checkin"] == checkin.help and french_menu["point"] == checkin.help_fr
+    assert "checkin" not in french_menu and "start" not in english_menu
+
+
+async def test_a_rate_limited_reply_waits_and_arrives_once(
+        app: App, bot: TelegramBot, telegram_api: TelegramApiStub) -> None:
+    telegram_api.fail_next("sendMessage", 429, retry_after=1)
+    [answer] = await exchange(telegram_api, message_update(HC_CHAT, QUESTION))
+    assert "<b>" in answer.params["text"]
+    # The next message of the chat is handled after the first: nothing else came in between.
+    [help_text] = await exchange(telegram_api, message_update(HC_CHAT, "/help"))
+    assert "/checkin" in help_text.params["text"]
+    assert len(telegram_api.calls_to("sendMessage")) == 2
+    assert [call.status for call in telegram_api.calls_to("sendMessage", ok_only=False)] == [429, 200, 200]
+
+
+async def test_a_chat_that_blocked_the_bot_mid_conversation_is_deactivated(
+        app: App, bot: TelegramBot, telegram_api: TelegramApiStub) -> None:
+    await link_chat(app.database, HC, HC_CHAT)
+    telegram_api.fail_for_chat(HC_CHAT, 403)
+    telegram_api.push_update(message_update(HC_CHAT, "/plan"))
+    await telegram_api.wait_for("sendMessage", ok_only=False)
+
+    async def deactivated() -> bool:
+        [identity] = await identities(app.database)
+        return not identity.active and "blocked" in (identity.inactive_reason or "")
+
+    await eventually(deactivated)
+
+
+# --- the outbox through TelegramMessenger -----------------------------------------------------------------
+
+
+@pytest.fixture
+async def messenger(telegram_api: TelegramApiStub) -> AsyncIterator[TelegramMessenger]:
+    async with Bot(TOKEN, base_url=telegram_api.base_url) as plain_bot:
+        yield TelegramMessenger(plain_bot)
+
+
+async def queue(database: Database, reply: Reply, chat_id: int = 1001) -> None:
+    await link_chat(database, HC, chat_id)
+    async with database.transaction() as session:
+        person = await repo.person_by_email(session, HC)
+        assert person is not None
+        await outbox.enqueue(session, dedupe_key="nudge:sahelia-2026:before-7", kind="nudge", person_id=person.id,
+                             payload=reply_to_json(reply), due_at=START, now=START)
+
+
+async def outbox_row(database: Database) -> OutboxMessage:
+    async with database.transaction() as session:
+        return (await session.execute(select(OutboxMessage))).scalar_one()
+
+
+def nudge() -> Reply:
+    return (ReplyBuilder().add("The ERC update for ", bold("Sahelia <2026>"), " is due in 7 days.")
+            .button("Draft update", "report:#1").button("Mark as sent", "submitted:#1").build())
+
+
+async def test_a_nudge_is_delivered_to_the_linked_chat(
+        app: App, messenger: TelegramMessenger, telegram_api: TelegramApiStub) -> None:
+    await queue(app.database, nudge())
+    report = await Deliverer(app.database, [messenger], now=app.clock.now).deliver()
+    assert report.sent == 1
+    [sent] = telegram_api.calls_to("sendMessage")
+    assert sent.params["chat_id"] == 1001
+    assert sent.params["text"] == "The ERC update for <b>Sahelia &lt;2026&gt;</b> is due in 7 days."
+    assert buttons(sent) == {"Draft update": "report:#1", "Mark as sent": "submitted:#1"}
+    row = await outbox_row(app.database)
+    assert row.status is OutboxStatus.SENT and row.delivered_to == "telegram:1001"
+
+
+async def test_a_429_is_waited_out_and_the_nudge_arrives_once(
+        app: App, messenger: TelegramMessenger, telegram_api: TelegramApiStub) -> None:
+    await queue(app.database, nudge())
+    telegram_api.fail_next("sendMessage", 429, retry_after=1)
+    report = await Deliverer(app.database, [messenger], now=app.clock.now).deliver()
+    assert (report.sent, report.rate_limited) == (1, 1)
+    assert len(telegram_api.calls_to("sendMessage")) == 1
+    assert len(telegram_api.calls_to("sendMessage", ok_only=False)) == 2
+    assert (await outbox_row(app.database)).status is OutboxStatus.SENT
+
+
+async def test_a_blocked_bot_deactivates_the_chat_and_fails_the_message(
+        app: App, messenger: TelegramMessenger, telegram_api: TelegramApiStub) -> None:
+    await queue(app.database, nudge())
+    telegram_api.fail_for_chat(1001, 403)
+    report = await Deliverer(app.database, [messenger], now=app.clock.now).deliver()
+    assert (report.failed, report.deactivated) == (1, 1)
+    [identity] = await identities(app.database)
+    assert not identity.active and identity.inactive_reason == "Forbidden: bot was blocked by the user"
+    row = await outbox_row(app.database)
+    assert row.status is OutboxStatus.FAILED and "blocked by the user" in (row.last_error or "")
+    assert telegram_api.calls_to("sendMessage") == []
+
+
+async def test_a_long_message_is_split_and_a_429_midway_repeats_no_part(
+        app: App, messenger: TelegramMessenger, telegram_api: TelegramApiStub) -> None:
+    long = ReplyBuilder()
+    for number in range(120):
+        long.add(f"{number}. ", bold("Protection & PSEA"), " " + "a long line of the broadcast " * 3)
+    reply = long.button("Useful", "fb:1:useful").build()
+    await queue(app.database, reply)
+    telegram_api.fail_next("sendMessage", 429, retry_after=1, after=1)
+    report = await Deliverer(app.database, [messenger], now=app.clock.now).deliver()
+    assert report.sent == 1
+    sent = telegram_api.calls_to("sendMessage")
+    assert len(sent) >= 3 and all(len(text) <= 4096 for text in texts(sent))
+    assert texts(sent) == render_html(reply)  # every part once, in order
+    assert [bool(buttons(call)) for call in sent] == [False] * (len(sent) - 1) + [True]
+
+
+# --- webhook mode -----------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_webhook_mode_answers_only_calls_carrying_the_secret(
+        app: App, telegram_api: TelegramApiStub) -> None:
+    port = free_port()
+    webhook = WebhookSettings(url="https://hcbot.example.invalid/telegram", secret=SECRET, listen="127.0.0.1",
+                              port=port, path="telegram")
+    hooked = telegram_bot(app, telegram_api, webhook)
+    await hooked.start()
+    try:
+        [registered] = telegram_api.calls_to("setWebhook")
+        assert registered.params["url"] == webhook.url and registered.params["secret_token"] == SECRET
+        endpoint = f"http://127.0.0.1:{port}/telegram"
+        update = {"update_id": 9001, **message_update(HC_CHAT, "/help")}
+        async with aiohttp.ClientSession() as client:
+            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "guessed"}):
+                async with client.post(endpoint, json=update, headers=headers) as refused:
+                    assert refused.status == 403
+            good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            for _ in range(2):  # Telegram retries a webhook call it thinks failed: answered once
+                async with client.post(endpoint, json=update, headers=good) as accepted:
+                    assert accepted.status == 200
+            async with client.post(endpoint, json={"update_id": 9002, **message_update(HC_CHAT, "/topics")},
+                                   headers=good) as accepted:
+                assert accepted.status == 200
+            await telegram_api.wait_for("sendMessage", 2)
+    finally:
+        await hooked.stop()
+    help_text, topics = telegram_api.calls_to("sendMessage")
+    assert "/checkin" in help_text.params["text"] and topics.params["chat_id"] == HC_CHAT
+    assert telegram_api.calls_to("getUpdates", ok_only=False) == []
+
+
+async def test_webhook_mode_without_a_secret_refuses_to_start(app: App, telegram_api: TelegramApiStub) -> None:
+    with pytest.raises(TelegramSetupError, match="secret"):
+        telegram_bot(app, telegram_api, WebhookSettings(url="https://hcbot.example.invalid/telegram", secret=""))
+
+
+# --- secrets stay out of the logs -------------------------------------------------------------------------
+
+
+async def test_neither_the_token_nor_the_webhook_secret_is_ever_logged(
+        app: App, telegram_api: TelegramApiStub, caplog: pytest.LogCaptureFixture) -> None:
+    for name in ("httpx", "telegram.Bot", "telegram.ext.ExtBot"):
+        logging.getLogger(name).setLevel(logging.NOTSET)  # as a fresh process has them: the bot must quiet them
+    caplog.set_level(logging.DEBUG)
+    polling = telegram_bot(app, telegram_api)
+    await polling.start()
+    try:
+        await exchange(telegram_api, message_update(HC_CHAT, QUESTION))
+        await link_chat(app.database, HC, HC_CHAT)
+        telegram_api.fail_for_chat(HC_CHAT, 403)
+        await exchange(telegram_api, message_update(HC_CHAT, "/plan"), replies=0)
+        await telegram_api.wait_for("sendMessage", 2, ok_only=False)
+    finally:
+        await polling.stop()
+    hooked = telegram_bot(app, telegram_api, WebhookSettings(
+        url="https://hcbot.example.invalid/telegram", secret=SECRET, listen="127.0.0.1", port=free_port()))
+    await hooked.start()
+    await hooked.stop()
+    with pytest.raises(TelegramSetupError) as refused:
+        await telegram_bot(app, telegram_api, token="7000001:AAH-a-wrong-token-also-secret").start()
+    assert "wrong-token" not in str(refused.value)
+
+    assert len(telegram_api.calls_to("setWebhook")) == 1 and telegram_api.calls_to("sendMessage")
+    assert any(record.levelno == logging.DEBUG for record in caplog.records)  # the test saw the chatty levels
+    logged = caplog.text + "".join(repr(record.args) for record in caplog.records)
+    for secret in (TOKEN, TOKEN.split(":", 1)[1], SECRET, "wrong-token"):
+        assert secret not in logged
+
+
+async def test_the_settings_choose_polling_or_a_webhook_and_refuse_a_webhook_without_secret(
+        app: App, telegram_api: TelegramApiStub) -> None:
+    def from_settings(**values: Any) -> TelegramBot | None:
+        settings = Settings(database_url="sqlite://", telegram_api_url=telegram_api.base_url, **values)
+        return telegram_bot_from_settings(settings, app.router, app.database, app.clock.now)
+
+    assert from_settings() is None
+    polling = from_settings(telegram_token=TOKEN)
+    assert polling is not None and polling.webhook is None
+    hooked = from_settings(telegram_token=TOKEN, telegram_webhook_url="https://hcbot.example.invalid/telegram",
+                           telegram_webhook_secret=SECRET, telegram_webhook_port=8444)
+    assert hooked is not None and hooked.webhook is not None
+    assert (hooked.webhook.secret, hooked.webhook.port, hooked.webhook.path) == (SECRET, 8444, "telegram")
+    with pytest.raises(TelegramSetupError, match="secret"):
+        from_settings(telegram_token=TOKEN, telegram_webhook_url="https://hcbot.example.invalid/telegram")
