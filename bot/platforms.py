@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.settings import Settings
-from handlers.delivery import Messenger
+from handlers.delivery import Messenger, RateLimits
 from handlers.router import Router
 from storage.database import Database
 
@@ -61,5 +61,8 @@ def platforms_from_settings(settings: Settings, router: Router, database: Databa
                          now=now, signing_secret=secret, app_token=app_token, mode=settings.slack_mode,
                          api_url=settings.slack_api_url, http_port=settings.slack_http_port,
                          http_path=settings.slack_http_path)
+        slack.messenger.limits = RateLimits(
+            overall_per_second=_per_second(settings.slack_workspace_messages_per_second),
+            per_chat_per_second=_per_second(settings.slack_messages_per_second))
         found.append(slack)
     return found

@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     """Telegram's bulk limit across all chats (raise it only with Telegram's paid broadcasts; 0: no limit)."""
     slack_messages_per_second: float = 1
     """Slack's chat.postMessage limit per channel (0: no limit)."""
+    slack_workspace_messages_per_second: float = 10
+    """All of the bot's posts to one workspace ("several hundred a minute", says Slack; 0: no limit)."""
     console: bool = True
     """Read the terminal as a chat when stdin is a terminal or a pipe (hcbot run)."""
     invite_days: int = 7

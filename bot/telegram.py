@@ -151,6 +151,8 @@ def _wrap(span: Span, text: str) -> str:
 
 def _fitting_prefix(text: str, room: int) -> int:
     """How many characters of ``text`` fit in ``room`` units once escaped."""
+    if _units(html.escape(text, quote=False)) <= room:
+        return len(text)  # nearly always: spare the character-by-character count
     used = 0
     for count, character in enumerate(text):
         used += _units(html.escape(character, quote=False))
@@ -334,7 +336,9 @@ class TelegramMessenger:
     def __init__(self, bot: Bot, *, remembered: int = 1000) -> None:
         self.bot = bot
         self.platform = PLATFORM
-        self.limits = RateLimits(overall_per_second=30, per_chat_per_second=1)
+        # Two sends in flight are plenty at 30 a second; more open connections make httpcore's pool
+        # slower per request (measured: 700 µs of CPU a send at 2, 1,300 µs at 30).
+        self.limits = RateLimits(overall_per_second=30, per_chat_per_second=1, concurrent=2)
         self._done: OrderedDict[tuple[str, Reply], int] = OrderedDict()
         self._remembered = remembered
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +41,7 @@ class Call:
     token: str | None
     status: int = 200
     error: str | None = None
+    received_at: float = field(default_factory=time.monotonic)
 
     @property
     def ok(self) -> bool:
@@ -61,6 +64,8 @@ class SlackApiStub:
     acks: list[dict[str, Any]] = field(default_factory=list)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _channel_errors: dict[str, str] = field(default_factory=dict)
+    # method -> (share of calls, Retry-After, generator): random 429s for the load benchmarks.
+    _random_limits: dict[str, tuple[float, int, random.Random]] = field(default_factory=dict)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -96,6 +101,10 @@ class SlackApiStub:
         """The next call to ``method`` fails: HTTP 429 (with Retry-After), a 5xx, or ok:false."""
         default = "ratelimited" if status == 429 else "internal_error" if status >= 500 else "invalid_arguments"
         self._failures.setdefault(method, []).append(_Failure(status, error or default, retry_after))
+
+    def rate_limit_randomly(self, method: str, share: float, *, retry_after: int = 1, seed: int = 7) -> None:
+        """About ``share`` of the calls to ``method`` are answered 429 with ``Retry-After``."""
+        self._random_limits[method] = (share, retry_after, random.Random(seed))
 
     def error_for_channel(self, channel: str, error: str) -> None:
         """Every post or upload to this channel fails with ``error``."""
@@ -190,6 +199,10 @@ class SlackApiStub:
             failure = pending.pop(0)
             headers = {"Retry-After": f"{failure.retry_after:g}"} if failure.retry_after is not None else {}
             return failure.status, {"ok": False, "error": failure.error}, headers
+        if method in self._random_limits:
+            share, retry_after, generator = self._random_limits[method]
+            if generator.random() < share:
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
         channel = str(args.get("channel") or args.get("channel_id") or "")
         if channel in self._channel_errors:
             return 200, {"ok": False, "error": self._channel_errors[channel]}, {}

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +41,7 @@ class Call:
     params: dict[str, Any]
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     status: int = 200
+    received_at: float = field(default_factory=time.monotonic)
 
     @property
     def ok(self) -> bool:
@@ -90,6 +93,8 @@ class TelegramApiStub:
         self._message_ids = itertools.count(100)
         self._failures: dict[str, list[_Failure]] = {}
         self._blocked_chats: dict[str, _Failure] = {}
+        # (method, share of calls, retry_after, generator): random 429s for the load benchmarks.
+        self._random_limits: dict[str, tuple[float, int, random.Random]] = {}
         self._changed = asyncio.Event()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -132,6 +137,10 @@ class TelegramApiStub:
     def fail_for_chat(self, chat_id: int | str, status: int, description: str | None = None) -> None:
         """Every call addressed to this chat fails from now on (a blocked bot, a deleted chat)."""
         self._blocked_chats[str(chat_id)] = _Failure(status, description or DESCRIPTIONS.get(status, "Error"))
+
+    def rate_limit_randomly(self, method: str, share: float, *, retry_after: int = 1, seed: int = 5) -> None:
+        """About ``share`` of the calls to ``method`` are answered 429 with ``retry_after``."""
+        self._random_limits[method] = (share, retry_after, random.Random(seed))
 
     def calls_to(self, method: str, *, ok_only: bool = True) -> list[Call]:
         return [call for call in self.calls if call.method == method and (call.ok or not ok_only)]
@@ -196,6 +205,10 @@ class TelegramApiStub:
         chat = params.get("chat_id")
         if chat is not None and str(chat) in self._blocked_chats:
             return self._blocked_chats[str(chat)]
+        if method in self._random_limits:
+            share, retry_after, generator = self._random_limits[method]
+            if generator.random() < share:
+                return _Failure(429, DESCRIPTIONS[429].format(retry_after=retry_after), retry_after)
         queued = self._failures.get(method)
         if not queued:
             return None
