@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import os
 import re
 import warnings
 from collections import Counter, OrderedDict
@@ -44,7 +45,8 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.settings import Settings
 from handlers import accounts
 from handlers.delivery import DeliveryError, RateLimits, Recipient
-from handlers.messages import Attachment, Incoming, Line, Reply, Span
+from handlers.i18n import t
+from handlers.messages import Attachment, Incoming, Line, Reply, Span, text_reply
 from handlers.router import Command, Router, default_commands
 from storage.database import Database
 
@@ -97,6 +99,19 @@ def _person(user: object) -> Mapping[str, Any] | None:
     if not isinstance(user, Mapping) or "id" not in user or user.get("is_bot"):
         return None
     return user
+
+
+def unreadable_private_message(data: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(chat id, language) of a private message the bot cannot read (a sticker, a photo, a voice
+    note): it gets one sentence saying so, rather than silence."""
+    message = data.get("message")
+    chat_id = _private_chat_id(message)
+    if chat_id is None or not isinstance(message, Mapping) or isinstance(message.get("text"), str):
+        return None
+    sender = _person(message.get("from"))
+    if sender is None:
+        return None
+    return chat_id, "fr" if str(sender.get("language_code") or "").startswith("fr") else "en"
 
 
 def incoming_from_update(data: Mapping[str, Any]) -> Incoming | None:
@@ -334,6 +349,7 @@ class TelegramMessenger:
     sends the same reply again, the calls that went through are not repeated."""
 
     def __init__(self, bot: Bot, *, remembered: int = 1000) -> None:
+        use_timedelta_retry_after()
         self.bot = bot
         self.platform = PLATFORM
         # Two sends in flight are plenty at 30 a second; more open connections make httpcore's pool
@@ -358,6 +374,12 @@ class TelegramMessenger:
 
 
 # --- the loop --------------------------------------------------------------------------------------
+
+
+def use_timedelta_retry_after() -> None:
+    """Opts in to what python-telegram-bot's next major version does anyway (``RetryAfter`` as a
+    timedelta); otherwise every 429 during a broadcast prints a deprecation warning."""
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
 def quiet_secret_loggers() -> None:
@@ -524,11 +546,15 @@ class TelegramBot:
             logger.exception("Telegram update %s failed", update.update_id)
 
     async def _handle(self, update: Update) -> None:
-        incoming = incoming_from_update(update.to_dict())
+        data = update.to_dict()
+        incoming = incoming_from_update(data)
         query = update.callback_query
         if incoming is None:
             if query is not None:
                 await self._answer_button(query.id)
+            elif (unreadable := unreadable_private_message(data)) is not None:
+                chat_id, language = unreadable
+                await self._reply(chat_id, text_reply(t("text_only", language)))
             return
         async with self._locks.hold(incoming.chat_id):
             key = f"telegram:{self.application.bot.id}:{update.update_id}"

@@ -55,6 +55,9 @@ async def start(turn: Turn, args: str) -> list[Reply]:
                        turn.message.platform, turn.message.user_id, person.id if person else None)
         raise AccessDenied("broadcast.refused")
     assert person is not None
+    words = args.split()
+    if words and words[0].lower() in {"status", "etat", "état"}:
+        return await status(turn, words[1] if len(words) > 1 else "")
     draft = await open_draft(turn)
     if draft is not None:
         return [text_reply(t("broadcast.resumed", turn.language)), *await _prompt(turn, draft)]
@@ -65,6 +68,25 @@ async def start(turn: Turn, args: str) -> list[Reply]:
     if args.strip():
         return await answer(turn, draft, args)
     return await _prompt(turn, draft)
+
+
+async def status(turn: Turn, number: str) -> list[Reply]:
+    """How far a broadcast got (the latest one sent, or /broadcast status ID)."""
+    query = select(Broadcast).where(Broadcast.status != BroadcastStatus.DRAFT)
+    if number:
+        if not number.isdigit():
+            raise BadInput("broadcast.status_usage")
+        query = query.where(Broadcast.id == int(number))
+    broadcast = (await turn.session.execute(query.order_by(Broadcast.id.desc()).limit(1))).scalars().first()
+    if broadcast is None:
+        raise NotFound("broadcast.none")
+    found = await broadcasts.report(turn.session, broadcast)
+    builder = ReplyBuilder()
+    first, *rest = found.lines()
+    builder.add(bold(first))
+    for text in rest:
+        builder.add(text)
+    return [builder.build()]
 
 
 async def _prompt(turn: Turn, draft: Broadcast) -> list[Reply]:

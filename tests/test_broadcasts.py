@@ -97,6 +97,8 @@ def test_a_webinar_notice_reaches_each_person_once_in_their_language_and_zone(op
     assert "3 people will get it" in preview and "1 without a linked chat" in preview
     assert "13:00 CET" in preview or "14:00 CET" in preview
     assert "is on its way to 3 people" in operation.say("Send now")
+    status = operation.say("/broadcast status")
+    assert "Broadcast 1: released, audience everyone" in status and "pending 3" in status
     rows = outbox_rows(operation)
     assert sorted(email_of(operation, row.person_id) for row in rows) == sorted([HC, MEMBER, SECRETARIAT])
     by_email = {email_of(operation, row.person_id): row.payload for row in rows}

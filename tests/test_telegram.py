@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import logging
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -43,6 +44,7 @@ from tests.conftest import EXAMPLES, START, database_url, fresh_database
 from tests.stubs.telegram_api import TOKEN, Call, TelegramApiStub, button_update, message_update, texts
 
 HC = "amina.hc@sahelia.invalid"
+PAYLOADS = Path(__file__).resolve().parent / "payloads" / "telegram"
 HC_CHAT = 5001
 SECRET = "webhook-secret_4f9a"
 QUESTION = "how did others set up a PSEA network?"
@@ -128,6 +130,17 @@ async def test_a_question_in_a_private_chat_is_answered_with_products_and_button
     assert f"<b>{html.escape(best.title, quote=False)}</b>" in answer.params["text"]
     assert any(data.endswith(":useful") and data.startswith("fb:") for data in buttons(answer).values())
     assert answer.params["link_preview_options"] == {"is_disabled": True}
+
+
+async def test_a_sticker_gets_one_sentence_and_the_conversation_goes_on(
+        bot: TelegramBot, telegram_api: TelegramApiStub) -> None:
+    sticker = json.loads((PAYLOADS / "sticker.json").read_text(encoding="utf-8"))
+    sticker.pop("update_id")
+    sticker["message"]["chat"]["id"] = sticker["message"]["from"]["id"] = HC_CHAT
+    [said] = await exchange(telegram_api, sticker)
+    assert said.params["text"] == "I can only read text: type your question or answer in words."
+    [answer] = await exchange(telegram_api, message_update(HC_CHAT, QUESTION))
+    assert "<b>" in answer.params["text"]
 
 
 async def test_a_chats_messages_are_answered_in_the_order_they_were_sent(

@@ -1,0 +1,139 @@
+"""Message in, reply out, through the real python-telegram-bot and slack-bolt against the stub
+platforms on loopback: the time from a question reaching the bot to its answer reaching the
+platform, p50 and p95, and how much of it is the bot's own work (the router: search, database).
+
+    python benchmarks/bench_platforms.py [--questions 200]
+
+Telegram runs in long-polling mode (the stub answers the pending getUpdates the moment an update
+arrives); Slack in HTTP mode (a signed event POSTed to the bot). The stubs run in this process, so
+their own work is inside the end-to-end figures: those are an upper bound of the bot's latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+from slack_sdk.signature import SignatureVerifier
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.app import build_app
+from bot.settings import Settings
+from bot.slack import SlackBot
+from bot.telegram import TelegramBot
+from handlers.messages import Incoming, Reply
+from tests.stubs.slack_api import BOT_TOKEN, SlackApiStub, dm_channel
+from tests.stubs.telegram_api import TOKEN, TelegramApiStub, message_update
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-signing-secret"
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"p50 {statistics.median(ordered) * 1000:6.1f} ms  p95 {p95 * 1000:6.1f} ms"
+
+
+async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("no reply")
+        await asyncio.sleep(0.0002)
+
+
+async def measure(questions: list[str], ask: Callable[[int, str], Awaitable[None]], replies: Callable[[], int],
+                  router_times: list[float]) -> tuple[list[float], list[float]]:
+    end_to_end: list[float] = []
+    own: list[float] = []
+    for number, question in enumerate(questions):
+        before, routed = replies(), len(router_times)
+        started = time.perf_counter()
+        await ask(number, question)
+        await until(lambda: replies() > before)  # the first message of the answer is out
+        end_to_end.append(time.perf_counter() - started)
+        await until(lambda: len(router_times) > routed)
+        own.append(router_times[-1])
+        settled = replies()
+        await asyncio.sleep(0.02)  # let a many-message answer finish before the next question
+        await until(lambda: replies() == settled)
+    return end_to_end, own
+
+
+async def run(count: int) -> None:
+    questions = [json.loads(line)["q"] for line in (ROOT / "tests" / "questions.jsonl").read_text().splitlines()]
+    questions = (questions * (count // len(questions) + 1))[:count]
+    with tempfile.TemporaryDirectory() as folder:
+        app = await build_app(Settings(database_url=f"sqlite:///{Path(folder) / 'bench.sqlite3'}"))
+        router_times: list[float] = []
+        route = app.router.handle
+
+        async def timed(message: Incoming) -> list[Reply]:
+            started = time.perf_counter()
+            try:
+                return await route(message)
+            finally:
+                router_times.append(time.perf_counter() - started)
+        app.router.handle = timed  # type: ignore[method-assign]  # the benchmark's stopwatch only
+
+        telegram_api, slack_api = TelegramApiStub(), SlackApiStub()
+        await telegram_api.start()
+        await slack_api.start()
+        telegram = TelegramBot(TOKEN, app.router, app.database, app.clock.now, base_url=telegram_api.base_url)
+        slack = SlackBot(bot_token=BOT_TOKEN, router=app.router, database=app.database, now=app.clock.now,
+                         signing_secret=SECRET, mode="http", api_url=slack_api.api_url, http_host="127.0.0.1",
+                         http_port=0)
+        await telegram.start()
+        await slack.start()
+        slack_url = f"http://127.0.0.1:{slack.bound_port}{slack.http_path}"
+        verifier = SignatureVerifier(SECRET)
+
+        async def ask_telegram(_number: int, question: str) -> None:
+            telegram_api.push_update(message_update(4242, question))
+
+        async with aiohttp.ClientSession() as session:
+            async def ask_slack(number: int, question: str) -> None:
+                body = json.dumps({"type": "event_callback", "team_id": "T0STUB", "api_app_id": "A0BENCH",
+                                   "event_id": f"EvBench{number:06d}", "event_time": int(time.time()),
+                                   "event": {"type": "message", "channel_type": "im", "user": "U0BENCH",
+                                             "channel": dm_channel("U0BENCH"), "text": question,
+                                             "ts": f"{time.time():.6f}"}})
+                stamp = str(int(time.time()))
+                headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp,
+                           "X-Slack-Signature": verifier.generate_signature(timestamp=stamp, body=body) or ""}
+                async with session.post(slack_url, data=body.encode(), headers=headers) as response:
+                    assert response.status == 200
+
+            for name, ask, replies in (
+                    ("Telegram", ask_telegram, lambda: len(telegram_api.calls_to("sendMessage"))),
+                    ("Slack", ask_slack, lambda: len(slack_api.posts()))):
+                await measure(questions[:5], ask, replies, router_times)  # warm-up: first connections, caches
+                end_to_end, own = await measure(questions, ask, replies, router_times)
+                overhead = [total - inner for total, inner in zip(end_to_end, own, strict=True)]
+                print(f"{name:8} {len(questions)} questions  end to end {percentiles(end_to_end)}  |  "
+                      f"router {percentiles(own)}  |  adapter, library and stub {percentiles(overhead)}")
+        await slack.stop()
+        await telegram.stop()
+        await slack_api.close()
+        await telegram_api.close()
+        await app.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--questions", type=int, default=200)
+    asyncio.run(run(parser.parse_args().questions))
+
+
+if __name__ == "__main__":
+    main()

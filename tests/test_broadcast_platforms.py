@@ -1,0 +1,84 @@
+"""A broadcast through the real python-telegram-bot and slack-sdk against the stub platforms, with
+429s and unreachable chats injected: each reachable person gets exactly one message, the blocked
+ones are marked inactive and reported with the platform's reason."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select
+from telegram import Bot
+
+from bot.slack import SlackMessenger, web_client
+from bot.telegram import TelegramMessenger
+from handlers import broadcasts
+from handlers.delivery import Deliverer
+from storage.database import Database
+from storage.models import Broadcast, ChatIdentity, Person, Role
+from tests.conftest import database_url, fresh_database
+from tests.stubs.slack_api import BOT_TOKEN, SlackApiStub
+from tests.stubs.telegram_api import TOKEN, TelegramApiStub
+
+NOW = datetime(2026, 11, 23, 14, tzinfo=UTC)
+PEOPLE = 24
+
+
+@pytest.fixture
+async def stubs() -> AsyncIterator[tuple[TelegramApiStub, SlackApiStub]]:
+    telegram, slack = TelegramApiStub(), SlackApiStub()
+    await telegram.start()
+    await slack.start()
+    yield telegram, slack
+    await telegram.close()
+    await slack.close()
+
+
+@pytest.fixture
+async def database(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
+    database = await fresh_database(database_url(backend, tmp_path))
+    async with database.transaction() as session:
+        await session.execute(insert(Person), [
+            {"name": f"Member {n}", "email": f"m{n}@b.invalid", "role": Role.HCT_MEMBER,
+             "language": "fr" if n % 4 == 0 else "en", "notices": True} for n in range(PEOPLE)])
+        ids = (await session.execute(select(Person.id).order_by(Person.id))).scalars().all()
+        await session.execute(insert(ChatIdentity), [
+            {"person_id": person_id, "platform": "telegram" if n % 2 else "slack", "external_user_id": f"u{n}",
+             "chat_id": str(9000 + n) if n % 2 else f"D{9000 + n}", "active": True}
+            for n, person_id in enumerate(ids)])
+        await broadcasts.schedule(session, broadcasts.parse_notice("Webinar on cash coordination.\n---fr---\n"
+                                                                   "Webinaire sur la coordination du cash."),
+                                  {}, NOW, NOW, None)
+    yield database
+    await database.dispose()
+
+
+async def test_a_broadcast_with_rate_limits_and_blocked_chats_reaches_everyone_else_once(
+        database: Database, stubs: tuple[TelegramApiStub, SlackApiStub]) -> None:
+    telegram_api, slack_api = stubs
+    telegram_api.fail_next("sendMessage", 429, retry_after=1, after=3)
+    slack_api.fail_next("chat.postMessage", status=429, retry_after=1)
+    telegram_api.fail_for_chat(9001, 403)
+    slack_api.error_for_channel("D9002", "account_inactive")
+    async with Bot(TOKEN, base_url=telegram_api.base_url) as bot:
+        slack = SlackMessenger(web_client(BOT_TOKEN, slack_api.api_url, retries=False))
+        report = await Deliverer(database, [TelegramMessenger(bot), slack], now=lambda: NOW).deliver()
+    assert (report.sent, report.failed, report.deactivated, report.rate_limited) == (PEOPLE - 2, 2, 2, 2)
+
+    per_chat = Counter(str(call.params["chat_id"]) for call in telegram_api.calls_to("sendMessage"))
+    per_chat.update(str(call.args["channel"]) for call in slack_api.posts())
+    assert set(per_chat.values()) == {1} and len(per_chat) == PEOPLE - 2
+    assert "9001" not in per_chat and "D9002" not in per_chat
+    french = [call.args["channel"] for call in slack_api.posts() if "Webinaire" in str(call.args["text"])]
+    assert sorted(french) == [f"D{9000 + n}" for n in range(0, PEOPLE, 4)]  # the French speakers, in French
+    async with database.transaction() as session:
+        broadcast = (await session.execute(select(Broadcast))).scalar_one()
+        result = await broadcasts.report(session, broadcast)
+        inactive = (await session.execute(select(ChatIdentity.chat_id).where(
+            ChatIdentity.active.is_(False)))).scalars().all()
+    assert (result.sent, result.failed, result.pending) == (PEOPLE - 2, 2, 0)
+    assert result.failures == {"Forbidden: bot was blocked by the user": 1, "slack: account_inactive": 1}
+    assert sorted(inactive) == ["9001", "D9002"]
