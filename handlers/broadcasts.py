@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import icalendar
 import yaml
@@ -31,7 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.checkin import short_date
-from handlers.imports import problems_from, yaml_lines
+from handlers.imports import check_timezone, problems_from, yaml_lines
 from handlers.messages import Attachment, Reply, ReplyBuilder, bold, link, reply_to_json
 from knowledge import Problem
 from knowledge.taxonomy import TOPICS, check_topics, topic_name
@@ -78,11 +78,7 @@ class WebinarIn(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, name: str) -> str:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Europe/Zurich)") from None
-        return name
+        return check_timezone(name)
 
     @field_validator("topics")
     @classmethod

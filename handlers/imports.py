@@ -47,6 +47,15 @@ def _weekdays() -> list[Weekday]:
     return ["mon", "tue", "wed", "thu", "fri"]
 
 
+def check_timezone(name: str) -> str:
+    """An IANA zone name, or a ValueError that says what is expected."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Africa/Ndjamena)") from None
+    return name
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -110,11 +119,7 @@ class OperationIn(_Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, name: str) -> str:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Africa/Ndjamena)") from None
-        return name
+        return check_timezone(name)
 
 
 class PersonIn(_Strict):
@@ -128,7 +133,7 @@ class PersonIn(_Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, name: str | None) -> str | None:
-        return None if name is None else OperationIn._zone(name)
+        return None if name is None else check_timezone(name)
 
     @field_validator("email")
     @classmethod

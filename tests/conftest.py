@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +21,8 @@ from handlers.imports import import_file
 from knowledge import SearchIndex, build_index
 from storage import repositories as repo
 from storage.database import Database
+from tests.stubs.slack_api import SlackApiStub
+from tests.stubs.telegram_api import TelegramApiStub
 
 THIS_YEAR = 2026  # the tests' clock: fixed, so a test never depends on the day it runs
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -101,3 +103,35 @@ def chat(index: SearchIndex, tmp_path: Path, backend: str) -> Iterator[Chat]:
     driver = Chat(index, database_url(backend, tmp_path), FixedClock(START))
     yield driver
     driver.close()
+
+
+@pytest.fixture
+async def app(backend: str, tmp_path: Path, index: SearchIndex) -> AsyncIterator[App]:
+    """The whole bot on a fresh database with the example operations, at the tests' fixed time."""
+    url = database_url(backend, tmp_path)
+    database = await fresh_database(url)
+    await import_file(database, EXAMPLES / "operations.yaml")
+    built = await build_app(Settings(database_url=url), clock=FixedClock(START), index=index, database=database)
+    yield built
+    await built.close()
+
+
+@pytest.fixture
+async def telegram_api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[TelegramApiStub]:
+    """The stub Bot API on a free loopback port."""
+    # PTB 22 warns about its int retry_after each time it builds a RetryAfter, and warnings are errors
+    # in this suite: opting in to timedeltas, as PTB advises, keeps 429s quiet.
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    stub = TelegramApiStub()
+    await stub.start()
+    yield stub
+    await stub.close()
+
+
+@pytest.fixture
+async def slack_api() -> AsyncIterator[SlackApiStub]:
+    """The stub Slack Web API (and Socket Mode) on a free loopback port."""
+    stub = SlackApiStub()
+    await stub.start()
+    yield stub
+    await stub.close()

@@ -14,11 +14,9 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, insert, select
 
 from handlers import broadcasts
@@ -31,14 +29,6 @@ from tests.stubs.telegram_api import TOKEN, TelegramApiStub
 RECIPIENTS = 5000
 FIRST_CHAT = 500_000
 CHUNK = 30  # the deliverer's default: the most a kill can leave in doubt
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[TelegramApiStub]:
-    server = TelegramApiStub()
-    await server.start()
-    yield server
-    await server.close()
 
 
 async def seed(database: Database) -> None:
@@ -75,7 +65,8 @@ async def until(condition: object, timeout: float, what: str) -> None:
 
 
 async def test_sigkill_mid_broadcast_then_restart_sends_each_message_at_most_once(
-        backend: str, tmp_path: Path, stub: TelegramApiStub) -> None:
+        backend: str, tmp_path: Path, telegram_api: TelegramApiStub) -> None:
+    stub = telegram_api
     url = database_url(backend, tmp_path)
     database = await fresh_database(url)
     await seed(database)

@@ -28,16 +28,6 @@ PEOPLE = 24
 
 
 @pytest.fixture
-async def stubs() -> AsyncIterator[tuple[TelegramApiStub, SlackApiStub]]:
-    telegram, slack = TelegramApiStub(), SlackApiStub()
-    await telegram.start()
-    await slack.start()
-    yield telegram, slack
-    await telegram.close()
-    await slack.close()
-
-
-@pytest.fixture
 async def database(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
     database = await fresh_database(database_url(backend, tmp_path))
     async with database.transaction() as session:
@@ -57,8 +47,7 @@ async def database(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
 
 
 async def test_a_broadcast_with_rate_limits_and_blocked_chats_reaches_everyone_else_once(
-        database: Database, stubs: tuple[TelegramApiStub, SlackApiStub]) -> None:
-    telegram_api, slack_api = stubs
+        database: Database, telegram_api: TelegramApiStub, slack_api: SlackApiStub) -> None:
     telegram_api.fail_next("sendMessage", 429, retry_after=1, after=3)
     slack_api.fail_next("chat.postMessage", status=429, retry_after=1)
     telegram_api.fail_for_chat(9001, 403)

@@ -20,19 +20,16 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
-from bot.app import App, build_app
-from bot.clock import FixedClock
-from bot.settings import Settings
+from bot.app import App
 from bot.slack import SlackBot, SlackMessenger, web_client
 from handlers.accounts import issue_invite
 from handlers.delivery import Deliverer
-from handlers.imports import import_file
 from handlers.messages import reply_to_json, text_reply
 from knowledge import SearchIndex
 from storage import outbox
 from storage import repositories as repo
 from storage.models import ActionUpdate, ChatIdentity, OutboxMessage, OutboxStatus, Status
-from tests.conftest import EXAMPLES, START, database_url, fresh_database
+from tests.conftest import START
 from tests.stubs.slack_api import APP_TOKEN, BOT_TOKEN, Call, SlackApiStub, dm_channel
 
 PAYLOADS = Path(__file__).resolve().parent / "payloads" / "slack"
@@ -56,22 +53,6 @@ def button_values(blocks: list[dict[str, Any]]) -> list[str]:
     return [element["value"] for block in blocks if block["type"] == "actions" for element in block["elements"]]
 
 
-@pytest.fixture
-async def slack_api() -> AsyncIterator[SlackApiStub]:
-    stub = SlackApiStub()
-    await stub.start()
-    yield stub
-    await stub.close()
-
-
-@pytest.fixture
-async def app(backend: str, tmp_path: Path, index: SearchIndex) -> AsyncIterator[App]:
-    url = database_url(backend, tmp_path)
-    database = await fresh_database(url)
-    await import_file(database, EXAMPLES / "operations.yaml")
-    built = await build_app(Settings(database_url=url), clock=FixedClock(START), index=index, database=database)
-    yield built
-    await built.close()
 
 
 def slack_bot(app: App, slack_api: SlackApiStub, mode: str = "http") -> SlackBot:

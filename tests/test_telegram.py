@@ -18,8 +18,7 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
-from bot.app import App, build_app
-from bot.clock import FixedClock
+from bot.app import App
 from bot.settings import Settings
 from bot.telegram import (
     TelegramBot,
@@ -32,15 +31,13 @@ from bot.telegram import (
 )
 from handlers.accounts import issue_invite
 from handlers.delivery import Deliverer
-from handlers.imports import import_file
 from handlers.messages import Reply, ReplyBuilder, bold, reply_to_json
 from handlers.router import default_commands
-from knowledge import SearchIndex
 from storage import outbox
 from storage import repositories as repo
 from storage.database import Database
 from storage.models import ActionUpdate, ChatIdentity, OutboxMessage, OutboxStatus, Status
-from tests.conftest import EXAMPLES, START, database_url, fresh_database
+from tests.conftest import START
 from tests.stubs.telegram_api import TOKEN, Call, TelegramApiStub, button_update, message_update, texts
 
 HC = "amina.hc@sahelia.invalid"
@@ -50,25 +47,6 @@ SECRET = "webhook-secret_4f9a"
 QUESTION = "how did others set up a PSEA network?"
 
 
-@pytest.fixture
-async def telegram_api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[TelegramApiStub]:
-    # PTB 22 warns about its int retry_after each time it builds a RetryAfter, and warnings are errors
-    # in this suite: opting in to timedeltas, as PTB advises, keeps 429s quiet.
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    stub = TelegramApiStub()
-    await stub.start()
-    yield stub
-    await stub.close()
-
-
-@pytest.fixture
-async def app(backend: str, tmp_path: Path, index: SearchIndex) -> AsyncIterator[App]:
-    url = database_url(backend, tmp_path)
-    database = await fresh_database(url)
-    await import_file(database, EXAMPLES / "operations.yaml")
-    built = await build_app(Settings(database_url=url), clock=FixedClock(START), index=index, database=database)
-    yield built
-    await built.close()
 
 
 def telegram_bot(app: App, stub: TelegramApiStub, webhook: WebhookSettings | None = None,
