@@ -27,8 +27,9 @@ def test_no_credentials_no_platform(app: App) -> None:
 
 def test_both_platforms_with_their_limits_from_the_settings(app: App) -> None:
     found = platforms_from_settings(
-        settings(telegram_token=SecretStr("1:abc"), telegram_messages_per_second=20, slack_bot_token=SecretStr("xoxb-1"),
-                 slack_app_token=SecretStr("xapp-1"), slack_workspace_messages_per_second=0),
+        settings(telegram_token=SecretStr("1:abc"), telegram_messages_per_second=20,
+                 slack_bot_token=SecretStr("xoxb-1"), slack_app_token=SecretStr("xapp-1"),
+                 slack_workspace_messages_per_second=0),
         app.router, app.database, app.clock.now)
     telegram, slack = found
     assert isinstance(telegram, TelegramBot) and isinstance(slack, SlackBot)
