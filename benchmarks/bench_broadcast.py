@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -105,9 +105,9 @@ async def release(database: Database, audience: dict[str, list[str]], person_ids
         await session.execute(delete(Broadcast))
         if person_ids is not None:
             # The paced run reaches only some people: the others are switched off for it.
-            await session.execute(Person.__table__.update().values(notices=Person.id.in_(person_ids)))
+            await session.execute(update(Person).values(notices=Person.id.in_(person_ids)))
         else:
-            await session.execute(Person.__table__.update().values(notices=True))
+            await session.execute(update(Person).values(notices=True))
         now = datetime.now(UTC)
         notice = broadcasts.parse_notice("Webinar: PSEA networks, Thursday 14:00 Geneva.\n---fr---\n"
                                          "Webinaire : réseaux PEAS, jeudi 14 h Genève.")
@@ -120,7 +120,7 @@ async def outcome(database: Database) -> Counter[str]:
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))})
 
 
-async def run(url: str, recipients: int, paced: int, control: Connection) -> None:
+async def run(url: str, recipients: int, paced: int, runs: set[int], control: Connection) -> None:
     telegram_url, slack_url = control.recv()
     database = Database(url)
     if database.dialect == "postgresql":
@@ -164,15 +164,17 @@ async def run(url: str, recipients: int, paced: int, control: Connection) -> Non
             rate = (seen["sends"] - 1) / (seen["last"] - seen["first"])
             print(f"  achieved rate at the stub: {rate:.2f} messages/s ({rate / 30:.1%} of Telegram's 30/s)")
 
-    await scenario(f"1. limits off, {recipients:,} recipients", {}, 0.0, off)
+    if 1 in runs:
+        await scenario(f"1. limits off, {recipients:,} recipients", {}, 0.0, off)
     async with database.transaction() as session:
         telegram_people = list((await session.execute(select(ChatIdentity.person_id).where(
             ChatIdentity.platform == "telegram").order_by(ChatIdentity.person_id).limit(paced))).scalars())
-    await scenario(f"2. Telegram at 30/s, {paced:,} Telegram recipients", {}, 0.0,
-                   {"telegram": replace(off["telegram"], overall_per_second=30, per_chat_per_second=1),
-                    "slack": off["slack"]}, telegram_people)
-    await scenario(f"3. limits off, 5% answered 429, {recipients:,} recipients", {}, 0.05,
-                   off)
+    if 2 in runs:
+        await scenario(f"2. Telegram at 30/s, {paced:,} Telegram recipients", {}, 0.0,
+                       {"telegram": replace(off["telegram"], overall_per_second=30, per_chat_per_second=1),
+                        "slack": off["slack"]}, telegram_people)
+    if 3 in runs:
+        await scenario(f"3. limits off, 5% answered 429, {recipients:,} recipients", {}, 0.05, off)
     await slack.stop()
     await telegram.stop()
     await app.close()
@@ -183,6 +185,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--paced", type=int, default=1_500, help="Telegram recipients of the paced run")
+    parser.add_argument("--runs", default="1,2,3", help="which runs, e.g. 1,3")
     parser.add_argument("--postgres", help="a PostgreSQL URL (the database is wiped) instead of SQLite")
     arguments = parser.parse_args()
     ours, theirs = multiprocessing.Pipe()
@@ -191,7 +194,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = arguments.postgres or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         print(f"database: {'PostgreSQL' if arguments.postgres else 'SQLite'}")
-        asyncio.run(run(url, arguments.recipients, arguments.paced, ours))
+        asyncio.run(run(url, arguments.recipients, arguments.paced,
+                        {int(number) for number in arguments.runs.split(",")}, ours))
     stubs.join(timeout=10)
 
 

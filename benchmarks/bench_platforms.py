@@ -44,9 +44,9 @@ def percentiles(samples: list[float]) -> str:
     return f"p50 {statistics.median(ordered) * 1000:6.1f} ms  p95 {p95 * 1000:6.1f} ms"
 
 
-async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+async def until(count: Callable[[], int], wanted: Callable[[int], bool], timeout: float = 10.0) -> None:
     deadline = time.perf_counter() + timeout
-    while not condition():
+    while not wanted(count()):
         if time.perf_counter() > deadline:
             raise TimeoutError("no reply")
         await asyncio.sleep(0.0002)
@@ -60,13 +60,13 @@ async def measure(questions: list[str], ask: Callable[[int, str], Awaitable[None
         before, routed = replies(), len(router_times)
         started = time.perf_counter()
         await ask(number, question)
-        await until(lambda: replies() > before)  # the first message of the answer is out
+        await until(replies, before.__lt__)  # the first message of the answer is out
         end_to_end.append(time.perf_counter() - started)
-        await until(lambda: len(router_times) > routed)
+        await until(router_times.__len__, routed.__lt__)
         own.append(router_times[-1])
         settled = replies()
         await asyncio.sleep(0.02)  # let a many-message answer finish before the next question
-        await until(lambda: replies() == settled)
+        await until(replies, settled.__eq__)
     return end_to_end, own
 
 

@@ -25,11 +25,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
 
 from handlers.messages import Reply, reply_from_json
 from storage import outbox
@@ -166,7 +165,16 @@ class _PlatformGate:
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
 
 
-def choose_identity(identities: Sequence[ChatIdentity], platforms: Mapping[str, object]) -> ChatIdentity | None:
+@dataclass(frozen=True, slots=True)
+class _Chat:
+    id: int
+    platform: str
+    chat_id: str
+    active: bool
+    last_seen_at: datetime | None
+
+
+def choose_identity(identities: Sequence[_Chat], platforms: Mapping[str, object]) -> _Chat | None:
     """The active chat on a running platform where the person was seen last (then the newest link)."""
     usable = [identity for identity in identities if identity.active and identity.platform in platforms]
     if not usable:
@@ -216,14 +224,22 @@ class Deliverer:
             claimed = await outbox.claim(session, now, size)
             if not claimed:
                 return []
-            people = {person.id: person for person in (await session.execute(
-                select(Person).where(Person.id.in_({row.person_id for row in claimed}))
-                .options(selectinload(Person.identities)))).scalars()}
-            return [self._job(row, people[row.person_id]) for row in claimed]
+            # Plain rows, not ORM objects: this runs once a chunk, thousands of times a broadcast.
+            people = {row.id: row for row in await session.execute(
+                select(Person.id, Person.name, Person.email, Person.language)
+                .where(Person.id.in_({row.person_id for row in claimed})))}
+            chats: dict[int, list[_Chat]] = {}
+            for chat in await session.execute(
+                    select(ChatIdentity.id, ChatIdentity.person_id, ChatIdentity.platform, ChatIdentity.chat_id,
+                           ChatIdentity.active, ChatIdentity.last_seen_at)
+                    .where(ChatIdentity.person_id.in_(people))):
+                chats.setdefault(chat.person_id, []).append(
+                    _Chat(chat.id, chat.platform, chat.chat_id, chat.active, chat.last_seen_at))
+            return [self._job(row, people[row.person_id], chats.get(row.person_id, [])) for row in claimed]
 
-    def _job(self, row: OutboxMessage, person: Person) -> _Job:
+    def _job(self, row: outbox.Claimed, person: Any, identities: list[_Chat]) -> _Job:
         reply = reply_from_json(row.payload)
-        identity = choose_identity(person.identities, self.messengers)
+        identity = choose_identity(identities, self.messengers)
 
         def recipient(platform: str, chat_id: str) -> Recipient:
             return Recipient(person.id, person.name, person.email, person.language, platform, chat_id)
@@ -232,13 +248,13 @@ class Deliverer:
             return _Job(row.id, row.attempts, reply, recipient(identity.platform, identity.chat_id))
         if self.fallback is not None:
             return _Job(row.id, row.attempts, reply, recipient(self.fallback.platform, person.email))
-        active = [identity for identity in person.identities if identity.active]
+        active = [identity for identity in identities if identity.active]
         if active:
             # Linked on a platform this process does not run (its credentials are missing here, or
             # it runs on another replica): keep the message and try again later.
             platforms = ", ".join(sorted({identity.platform for identity in active}))
             return _Job(row.id, row.attempts, reply, None, f"no running platform for {platforms}", retry_later=True)
-        reason = "no active chat (blocked or never linked)" if person.identities else "no linked chat"
+        reason = "no active chat (blocked or never linked)" if identities else "no linked chat"
         return _Job(row.id, row.attempts, reply, None, reason)
 
     async def _send_all(self, jobs: list[_Job], report: DeliveryReport) -> list[_Outcome]:

@@ -7,6 +7,7 @@ row (SQLite runs one replica, and its writes are serialised anyway).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,19 +39,35 @@ async def set_payload(session: AsyncSession, dedupe_key: str, payload: dict[str,
     await session.execute(update(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key).values(payload=payload))
 
 
-async def claim(session: AsyncSession, now: datetime, limit: int = 100) -> list[OutboxMessage]:
-    """Pending rows whose time has come, marked as sending by this caller."""
-    query = (select(OutboxMessage)
-             .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now)
-             .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit))
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """An outbox row this caller now owns (status sending)."""
+
+    id: int
+    attempts: int
+    person_id: int
+    payload: dict[str, Any]
+
+
+async def claim(session: AsyncSession, now: datetime, limit: int = 100) -> list[Claimed]:
+    """Pending rows whose time has come, marked as sending by this caller, oldest first.
+
+    One UPDATE ... RETURNING over a locked subquery: on PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets
+    replicas claim side by side without ever sharing a row; SQLite has one writer at a time anyway.
+    """
+    due = (select(OutboxMessage.id)
+           .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now)
+           .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit))
     if _dialect(session) == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = list((await session.execute(query)).scalars())
-    for row in rows:
-        row.status = OutboxStatus.SENDING
-        row.attempts += 1
-    await session.flush()
-    return rows
+        due = due.with_for_update(skip_locked=True)
+    statement = (update(OutboxMessage).where(OutboxMessage.id.in_(due.scalar_subquery()))
+                 .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)
+                 .returning(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.person_id,
+                            OutboxMessage.payload, OutboxMessage.due_at)
+                 .execution_options(synchronize_session=False))
+    # RETURNING comes back in no promised order: sort as the subquery chose.
+    rows = sorted((await session.execute(statement)).all(), key=lambda row: (row.due_at, row.id))
+    return [Claimed(row.id, row.attempts, row.person_id, row.payload) for row in rows]
 
 
 async def mark_sent(session: AsyncSession, message_id: int, now: datetime, delivered_to: str | None = None) -> None:
