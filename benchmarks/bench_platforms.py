@@ -102,12 +102,16 @@ async def run(count: int) -> None:
             telegram_api.push_update(message_update(4242, question))
 
         async with aiohttp.ClientSession() as session:
-            async def ask_slack(number: int, question: str) -> None:
-                body = json.dumps({"type": "event_callback", "team_id": "T0STUB", "api_app_id": "A0BENCH",
-                                   "event_id": f"EvBench{number:06d}", "event_time": int(time.time()),
-                                   "event": {"type": "message", "channel_type": "im", "user": "U0BENCH",
-                                             "channel": dm_channel("U0BENCH"), "text": question,
-                                             "ts": f"{time.time():.6f}"}})
+            # What Slack posts for a direct message, as recorded in the tests' payloads.
+            recorded = json.loads((ROOT / "tests" / "payloads" / "slack" / "message_im.json").read_text())
+
+            events = iter(range(10**9))  # every event its own id: a repeated one is a retry, dropped
+
+            async def ask_slack(_number: int, question: str) -> None:
+                event = {**recorded["event"], "user": "U0BENCH", "channel": dm_channel("U0BENCH"), "text": question,
+                         "ts": f"{time.time():.6f}"}
+                body = json.dumps({**recorded, "event": event, "event_id": f"EvBench{next(events):09d}",
+                                   "event_time": int(time.time())})
                 stamp = str(int(time.time()))
                 headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp,
                            "X-Slack-Signature": verifier.generate_signature(timestamp=stamp, body=body) or ""}

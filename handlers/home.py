@@ -14,6 +14,7 @@ from typing import Final
 from handlers.checkin import short_date, status_name
 from handlers.i18n import t
 from handlers.messages import Reply, ReplyBuilder, bold, italic
+from handlers.plans import due_state
 from storage import repositories as repo
 from storage.database import Database
 from storage.models import ActionPlan, Person
@@ -43,22 +44,10 @@ def _text(key: str, language: str, **values: object) -> str:
     return template.format(**values) if values else template
 
 
-def _due_state(plan: ActionPlan, today: date, language: str) -> str:
-    """Days left or late, or when the update went to the ERC."""
-    due = plan.update_due_on
-    if plan.submitted_at is not None:
-        return t("plan.submitted", language, date=short_date(plan.submitted_at, language))
-    if due is None:
-        return "—"
-    if due >= today:
-        return t("plan.days_left", language, days=(due - today).days)
-    return t("plan.days_late", language, days=(today - due).days)
-
-
 def _add_plan(builder: ReplyBuilder, person: Person, plan: ActionPlan, today: date, language: str,
               name_buttons: bool) -> None:
     due = short_date(plan.update_due_on, language) if plan.update_due_on else "—"
-    builder.add(bold(t("plan.header", language, plan=plan.title, due=due)), f" ({_due_state(plan, today, language)})")
+    builder.add(bold(t("plan.header", language, plan=plan.title, due=due)), f" ({due_state(plan, today, language)})")
     for action in plan.actions:
         last = repo.latest_update(action)
         state = status_name(last.status, language) if last else t("report.no_status", language)

@@ -7,7 +7,7 @@ an explanation of how to get access and no data at all.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from handlers import checkin
 from handlers.checkin import short_date, status_name
@@ -45,6 +45,18 @@ async def _chosen_plan(turn: Turn, person: Person, code: str) -> ActionPlan:
     return (open_plans or plans)[0]
 
 
+def due_state(plan: ActionPlan, today: date, language: str) -> str:
+    """Days left or late for the update, or when it went to the ERC."""
+    due = plan.update_due_on
+    if plan.submitted_at is not None:
+        return t("plan.submitted", language, date=short_date(plan.submitted_at, language))
+    if due is None:
+        return "—"
+    if due >= today:
+        return t("plan.days_left", language, days=(due - today).days)
+    return t("plan.days_late", language, days=(today - due).days)
+
+
 async def start_checkin(turn: Turn, args: str) -> list[Reply]:
     """Report progress on your actions of the plan, one by one (/checkin or /checkin PLAN)."""
     person = require_person(turn)
@@ -59,14 +71,7 @@ async def plan_view(turn: Turn, args: str) -> list[Reply]:
     today = turn.now.date()
     builder = ReplyBuilder()
     due = plan.update_due_on
-    if plan.submitted_at is not None:
-        when = t("plan.submitted", language, date=short_date(plan.submitted_at, language))
-    elif due is None:
-        when = "—"
-    elif due >= today:
-        when = t("plan.days_left", language, days=(due - today).days)
-    else:
-        when = t("plan.days_late", language, days=(today - due).days)
+    when = due_state(plan, today, language)
     builder.add(bold(t("plan.header", language, plan=plan.title,
                        due=short_date(due, language) if due else "—")), f" ({when})")
     overdue = 0
