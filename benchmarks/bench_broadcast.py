@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,6 +40,7 @@ from handlers import broadcasts
 from handlers.delivery import Deliverer, RateLimits
 from storage.database import Database
 from storage.models import Broadcast, ChatIdentity, OutboxMessage, Person, Role
+from tests.conftest import fresh_database
 from tests.stubs.slack_api import BOT_TOKEN, SlackApiStub
 from tests.stubs.telegram_api import TOKEN, TelegramApiStub
 
@@ -122,12 +123,7 @@ async def outcome(database: Database) -> Counter[str]:
 
 async def run(url: str, recipients: int, paced: int, runs: set[int], control: Connection) -> None:
     telegram_url, slack_url = control.recv()
-    database = Database(url)
-    if database.dialect == "postgresql":
-        async with database.engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    await database.upgrade()
+    database = await fresh_database(url)  # PostgreSQL is wiped first
     await seed(database, recipients)
     app = await build_app(Settings(database_url=url), database=database)
     telegram = TelegramBot(TOKEN, app.router, database, app.clock.now, base_url=telegram_url)

@@ -23,7 +23,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -344,15 +344,3 @@ async def in_doubt(database: Database, now: datetime, older_than: timedelta = ti
         found = await session.execute(select(OutboxMessage.id).where(
             OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.due_at <= now - older_than))
         return list(found.scalars())
-
-
-@dataclass(slots=True)
-class RecordingMessenger:
-    """A messenger that keeps what it was asked to send: the test double of every platform."""
-
-    platform: str = "console"
-    limits: RateLimits = field(default_factory=RateLimits)
-    sent: list[tuple[Recipient, Reply]] = field(default_factory=list)
-
-    async def send(self, recipient: Recipient, reply: Reply) -> None:
-        self.sent.append((recipient, reply))
