@@ -154,11 +154,16 @@ async def seen(session: AsyncSession, platform: str, user_id: str, chat_id: str,
             identity.chat_id = chat_id
 
 
-async def deactivate(database: Database, platform: str, chat_id: str, reason: str) -> int:
+async def deactivate_chat(session: AsyncSession, platform: str, chat_id: str, reason: str) -> int:
     """The platform says this chat cannot be reached (the person blocked the bot, left the
-    workspace): stop trying it until they write again."""
+    workspace): stop trying it until they write again. Returns how many identities it concerned."""
+    result = await session.execute(
+        update(ChatIdentity).where(ChatIdentity.platform == platform, ChatIdentity.chat_id == chat_id)
+        .values(active=False, inactive_reason=reason[:200]).returning(ChatIdentity.id))
+    return len(result.all())
+
+
+async def deactivate(database: Database, platform: str, chat_id: str, reason: str) -> int:
+    """``deactivate_chat`` in a transaction of its own (a live reply found the chat blocked)."""
     async with database.transaction() as session:
-        result = await session.execute(
-            update(ChatIdentity).where(ChatIdentity.platform == platform, ChatIdentity.chat_id == chat_id)
-            .values(active=False, inactive_reason=reason[:200]).returning(ChatIdentity.id))
-        return len(result.all())
+        return await deactivate_chat(session, platform, chat_id, reason)

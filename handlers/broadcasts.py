@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -444,7 +443,3 @@ async def report(session: AsyncSession, broadcast: Broadcast) -> BroadcastReport
 def _reason(error: str | None) -> str:
     """Failure reasons grouped: the platform's words without the ids that make each one unique."""
     return re.sub(r"\d{3,}", "N", (error or "unknown")[:120])
-
-
-def topics_named(names: Iterable[str]) -> list[str]:
-    return [name for name in names if name in TOPICS]

@@ -28,8 +28,9 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from handlers.accounts import deactivate_chat
 from handlers.messages import Reply, reply_from_json
 from storage import outbox
 from storage.database import Database
@@ -322,11 +323,8 @@ class Deliverer:
                     continue
                 assert outcome.recipient is not None
                 if error.unreachable:
-                    result = await session.execute(
-                        update(ChatIdentity).where(ChatIdentity.platform == outcome.recipient.platform,
-                                                   ChatIdentity.chat_id == outcome.recipient.chat_id)
-                        .values(active=False, inactive_reason=str(error)[:200]).returning(ChatIdentity.id))
-                    report.deactivated += len(result.all())
+                    report.deactivated += await deactivate_chat(session, outcome.recipient.platform,
+                                                                outcome.recipient.chat_id, str(error))
                 tries = attempts[outcome.message_id]
                 if error.permanent or tries >= MAX_ATTEMPTS:
                     await outbox.mark_failed(session, outcome.message_id, str(error))

@@ -97,9 +97,3 @@ async def mark_failed(session: AsyncSession, message_id: int, error: str) -> Non
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min ... capped at one hour."""
     return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
-
-
-async def pending_for(session: AsyncSession, person_id: int) -> list[OutboxMessage]:
-    found = await session.execute(select(OutboxMessage).where(OutboxMessage.person_id == person_id)
-                                  .order_by(OutboxMessage.due_at))
-    return list(found.scalars())
