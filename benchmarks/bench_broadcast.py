@@ -112,7 +112,7 @@ async def release(database: Database, audience: dict[str, list[str]], person_ids
         now = datetime.now(UTC)
         notice = broadcasts.parse_notice("Webinar: PSEA networks, Thursday 14:00 Geneva.\n---fr---\n"
                                          "Webinaire : réseaux PEAS, jeudi 14 h Genève.")
-        await broadcasts.schedule(session, notice, audience, now, now, None)
+        await broadcasts.schedule(session, notice, audience, now, now, None, local_hours=False)
 
 
 async def outcome(database: Database) -> Counter[str]:

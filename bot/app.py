@@ -38,5 +38,5 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, index: Se
     migrate = settings.auto_migrate if settings.auto_migrate is not None else database.dialect == "sqlite"
     if migrate:
         await database.upgrade()
-    context = HandlerContext(index=index, database=database, now=clock.now)
+    context = HandlerContext(index=index, database=database, now=clock.now, hours=settings.schedule().ladder)
     return App(settings=settings, clock=clock, index=index, database=database, router=Router(context))

@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
                                                          'language, topic (e.g. "role=hc,country=Chad")')
     send.add_argument("--at", help="when to send, ISO 8601 with a zone (default: now)")
     send.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    send.add_argument("--right-away", action="store_true",
+                      help="send to everyone at once, whatever their local time (default: each person in their "
+                           "working hours, 09:00-18:00 their time)")
     for name, text in (("status", "how far a broadcast got: sent, failed, skipped, pending"),
                        ("cancel", "stop a broadcast: what has not gone out yet is withdrawn")):
         sub = broadcast_commands.add_parser(name, help=text)
@@ -421,7 +424,7 @@ async def _broadcast(settings: Settings, arguments: argparse.Namespace) -> int:
 
     async with _database(settings) as database:
         if arguments.broadcast_command == "send":
-            return await _broadcast_send(database, arguments)
+            return await _broadcast_send(settings, database, arguments)
         async with database.transaction() as session:
             if arguments.broadcast_command == "list":
                 for listed in (await session.execute(select(Broadcast).order_by(Broadcast.id.desc()))).scalars():
@@ -440,11 +443,11 @@ async def _broadcast(settings: Settings, arguments: argparse.Namespace) -> int:
                 withdrawn = await broadcasts.cancel(session, broadcast, SystemClock().now())
                 print(f"broadcast {broadcast.id} cancelled; {withdrawn} message(s) not yet sent were withdrawn")
                 return 0
-            print("\n".join((await broadcasts.report(session, broadcast)).lines()))
+            print("\n".join((await broadcasts.report(session, broadcast, SystemClock().now())).lines()))
             return 0
 
 
-async def _broadcast_send(database: Database, arguments: argparse.Namespace) -> int:
+async def _broadcast_send(settings: Settings, database: Database, arguments: argparse.Namespace) -> int:
     from handlers import broadcasts
 
     try:
@@ -484,7 +487,8 @@ async def _broadcast_send(database: Database, arguments: argparse.Namespace) -> 
             print("nothing sent")
             return 1
     async with database.transaction() as session:
-        broadcast = await broadcasts.schedule(session, notice, audience, send_at, now, None)
+        broadcast = await broadcasts.schedule(session, notice, audience, send_at, now, None,
+                                              local_hours=not arguments.right_away, hours=settings.schedule().ladder)
         number = broadcast.id
     print(f"broadcast {number} {'released to the outbox' if send_at <= now else 'scheduled'}; "
           f"`hcbot run` delivers it; `hcbot broadcast status {number}` follows it")

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.checkin import short_date
+from handlers.deadlines import LadderSettings, sending_slot
 from handlers.imports import check_timezone, problems_from, yaml_lines
 from handlers.messages import Attachment, Reply, ReplyBuilder, bold, link, reply_to_json
 from knowledge import Problem
@@ -46,6 +47,7 @@ from storage.models import (
     TopicFollow,
 )
 
+WEEKDAYS = frozenset({1, 2, 3, 4, 5})
 AUDIENCE_KEYS = ("role", "operation", "country", "language", "topic")
 FRENCH_MARKER = re.compile(r"^\s*-{3}\s*fr\s*-{3}\s*$", re.IGNORECASE | re.MULTILINE)
 MAX_TEXT = 3500
@@ -190,6 +192,7 @@ class Recipient:
     person_id: int
     language: str
     timezone: str
+    working_days: frozenset[int] = WEEKDAYS
 
 
 @dataclass(slots=True)
@@ -205,7 +208,8 @@ class Audience:
 async def expand(session: AsyncSession, audience: dict[str, Any]) -> Audience:
     """Who an audience reaches now, and who it skips and why. A few set-based queries, so ten
     thousand people take milliseconds, not ten thousand round trips."""
-    query = select(Person.id, Person.language, Person.timezone, Person.notices, Operation.timezone).outerjoin(
+    query = select(Person.id, Person.language, Person.timezone, Person.notices, Operation.timezone,
+                   Operation.working_days).outerjoin(
         Operation, Person.operation_id == Operation.id)
     if roles := audience.get("role"):
         query = query.where(Person.role.in_([Role(role) for role in roles]))
@@ -222,7 +226,7 @@ async def expand(session: AsyncSession, audience: dict[str, Any]) -> Audience:
     for person_id, active in await session.execute(select(ChatIdentity.person_id, ChatIdentity.active)):
         chats[person_id] = chats.get(person_id, False) or active
     result = Audience()
-    for person_id, language, own_zone, notices, operation_zone in people:
+    for person_id, language, own_zone, notices, operation_zone, working_days in people:
         if not notices:
             result.skipped["opted_out"] += 1
         elif person_id not in chats:
@@ -230,7 +234,8 @@ async def expand(session: AsyncSession, audience: dict[str, Any]) -> Audience:
         elif not chats[person_id]:
             result.skipped["inactive"] += 1
         else:
-            result.recipients.append(Recipient(person_id, language, own_zone or operation_zone or "UTC"))
+            result.recipients.append(Recipient(person_id, language, own_zone or operation_zone or "UTC",
+                                               frozenset(working_days) if working_days else WEEKDAYS))
     return result
 
 
@@ -313,8 +318,12 @@ def notice_of(broadcast: Broadcast) -> Notice:
     return Notice(broadcast.text_en or "", broadcast.text_fr, broadcast.webinar)
 
 
-async def release(session: AsyncSession, broadcast: Broadcast, now: datetime) -> int:
-    """Writes the broadcast's outbox rows, one per recipient; returns how many were new."""
+async def release(session: AsyncSession, broadcast: Broadcast, now: datetime,
+                  hours: LadderSettings | None = None) -> int:
+    """Writes the broadcast's outbox rows, one per recipient; returns how many were new. Each row
+    is due at once, or, for a broadcast in local hours, at the recipient's next working-hours moment
+    (the hours of the nudges: HCBOT_SEND_HOUR to HCBOT_LAST_HOUR)."""
+    hours = hours or LadderSettings()
     audience = await expand(session, broadcast.audience)
     notice = notice_of(broadcast)
     payloads: dict[tuple[str, str], dict[str, Any]] = {}
@@ -324,7 +333,9 @@ async def release(session: AsyncSession, broadcast: Broadcast, now: datetime) ->
         if variant not in payloads:
             payloads[variant] = reply_to_json(render(broadcast.id, notice, *variant))
         rows.append({"dedupe_key": f"broadcast:{broadcast.id}:{recipient.person_id}", "kind": "broadcast",
-                     "person_id": recipient.person_id, "payload": payloads[variant], "due_at": now,
+                     "person_id": recipient.person_id, "payload": payloads[variant],
+                     "due_at": sending_slot(now, recipient.timezone, recipient.working_days, hours)
+                     if broadcast.local_hours else now,
                      "status": OutboxStatus.PENDING, "attempts": 0, "created_at": now,
                      "broadcast_id": broadcast.id})
     written = await _insert_new(session, rows)
@@ -346,26 +357,28 @@ async def _insert_new(session: AsyncSession, rows: list[dict[str, Any]], batch: 
     return written
 
 
-async def release_due(session: AsyncSession, now: datetime) -> int:
+async def release_due(session: AsyncSession, now: datetime, hours: LadderSettings | None = None) -> int:
     """Releases every scheduled broadcast whose time has come (the reconcile job calls this)."""
     due = (await session.execute(select(Broadcast).where(
         Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.send_at <= now).order_by(Broadcast.id)
         .with_for_update(skip_locked=True))).scalars().all()
     written = 0
     for broadcast in due:
-        written += await release(session, broadcast, now)
+        written += await release(session, broadcast, now, hours)
     return written
 
 
 async def schedule(session: AsyncSession, notice: Notice, audience: dict[str, Any], send_at: datetime,
-                   now: datetime, created_by: Person | None) -> Broadcast:
+                   now: datetime, created_by: Person | None, *, local_hours: bool = True,
+                   hours: LadderSettings | None = None) -> Broadcast:
     broadcast = Broadcast(created_by_id=created_by.id if created_by else None, created_at=now,
                           status=BroadcastStatus.SCHEDULED, text_en=notice.text_en, text_fr=notice.text_fr,
-                          webinar=notice.webinar, audience=audience, send_at=send_at, targeted=0, skipped={})
+                          webinar=notice.webinar, audience=audience, send_at=send_at, local_hours=local_hours,
+                          targeted=0, skipped={})
     session.add(broadcast)
     await session.flush()
     if send_at <= now:
-        await release(session, broadcast, now)
+        await release(session, broadcast, now, hours)
     return broadcast
 
 
@@ -397,6 +410,7 @@ class BroadcastReport:
     sent: int
     failed: int
     pending: int
+    waiting: int
     in_doubt: int
     skipped: dict[str, int]
     failures: dict[str, int]
@@ -408,8 +422,9 @@ class BroadcastReport:
         lines = [
             f"Broadcast {self.id}: {self.status}, audience {self.audience}"
             + (f", send at {self.send_at:%Y-%m-%d %H:%M} UTC" if self.send_at else ""),
-            f"targeted {self.targeted}: sent {self.sent}, failed {self.failed}, pending {self.pending}, "
-            f"in doubt {self.in_doubt}, skipped {skipped}",
+            f"targeted {self.targeted}: sent {self.sent}, failed {self.failed}, pending {self.pending}"
+            + (f" ({self.waiting} waiting for working hours in their timezone)" if self.waiting else "")
+            + f", in doubt {self.in_doubt}, skipped {skipped}",
         ]
         for reason, count in sorted(self.failures.items(), key=lambda item: -item[1]):
             lines.append(f"  failed {count}: {reason}")
@@ -421,14 +436,16 @@ class BroadcastReport:
         return lines
 
 
-async def report(session: AsyncSession, broadcast: Broadcast) -> BroadcastReport:
+async def report(session: AsyncSession, broadcast: Broadcast, now: datetime) -> BroadcastReport:
     counts: Counter[str] = Counter()
     failures: Counter[str] = Counter()
     last_sent: datetime | None = None
-    for status, error, sent_at in await session.execute(select(
-            OutboxMessage.status, OutboxMessage.last_error, OutboxMessage.sent_at)
+    for status, error, sent_at, due_at in await session.execute(select(
+            OutboxMessage.status, OutboxMessage.last_error, OutboxMessage.sent_at, OutboxMessage.due_at)
             .where(OutboxMessage.broadcast_id == broadcast.id)):
         counts[status.value] += 1
+        if status is OutboxStatus.PENDING and due_at > now:
+            counts["waiting"] += 1
         if status is OutboxStatus.FAILED:
             failures[_reason(error)] += 1
         if sent_at is not None and (last_sent is None or sent_at > last_sent):
@@ -436,8 +453,8 @@ async def report(session: AsyncSession, broadcast: Broadcast) -> BroadcastReport
     took = (last_sent - broadcast.released_at) if last_sent and broadcast.released_at else None
     return BroadcastReport(broadcast.id, broadcast.status.value, describe_audience(broadcast.audience),
                            broadcast.send_at, broadcast.targeted, counts["sent"], counts["failed"], counts["pending"],
-                           counts["sending"], {key: int(value) for key, value in broadcast.skipped.items()},
-                           dict(failures), took)
+                           counts["waiting"], counts["sending"],
+                           {key: int(value) for key, value in broadcast.skipped.items()}, dict(failures), took)
 
 
 def _reason(error: str | None) -> str:

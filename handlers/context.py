@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.deadlines import LadderSettings
 from handlers.messages import Incoming
 from knowledge import SearchIndex
 from storage.database import Database
@@ -47,6 +48,8 @@ class HandlerContext:
     page_size: int = 3
     max_results: int = 30
     max_question_length: int = 1000
+    # Working hours for what goes out in people's local time (broadcasts composed in a chat).
+    hours: LadderSettings = field(default_factory=LadderSettings)
 
 
 @dataclass(slots=True)

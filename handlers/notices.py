@@ -80,7 +80,7 @@ async def status(turn: Turn, number: str) -> list[Reply]:
     broadcast = (await turn.session.execute(query.order_by(Broadcast.id.desc()).limit(1))).scalars().first()
     if broadcast is None:
         raise NotFound("broadcast.none")
-    found = await broadcasts.report(turn.session, broadcast)
+    found = await broadcasts.report(turn.session, broadcast, turn.now)
     builder = ReplyBuilder()
     first, *rest = found.lines()
     builder.add(bold(first))
@@ -164,7 +164,7 @@ async def _send(turn: Turn, draft: Broadcast) -> list[Reply]:
     draft.send_at = turn.now
     draft.status = BroadcastStatus.SCHEDULED
     await turn.session.flush()
-    written = await broadcasts.release(turn.session, draft, turn.now)
+    written = await broadcasts.release(turn.session, draft, turn.now, turn.context.hours)
     skipped = sum(draft.skipped.values())
     return [text_reply(t("broadcast.sent", turn.language, id=draft.id, count=written, skipped=skipped))]
 

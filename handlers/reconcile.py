@@ -299,7 +299,7 @@ async def reconcile(session: AsyncSession, now: datetime, settings: ScheduleSett
         else:
             report.checkins += await _open_checkin(session, candidate, now)
     await _reminders_and_expiry(session, now, settings, report)
-    report.broadcast_messages = await broadcasts.release_due(session, now)
+    report.broadcast_messages = await broadcasts.release_due(session, now, settings.ladder)
     return report
 
 

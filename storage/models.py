@@ -315,6 +315,9 @@ class Broadcast(Base):
     send_at: Mapped[datetime | None]
     released_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    # Each person gets it in their working hours (09:00-18:00 on a working day, their time), not
+    # at 3 a.m.; False for what cannot wait.
+    local_hours: Mapped[bool] = mapped_column(Boolean, default=True)
     targeted: Mapped[int] = mapped_column(Integer, default=0)
     # {"opted_out": n, "unlinked": n, "inactive": n, "cancelled": n}
     skipped: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -43,7 +43,7 @@ async def seed(database: Database) -> None:
             {"person_id": person_id, "platform": "telegram", "external_user_id": str(FIRST_CHAT + n),
              "chat_id": str(FIRST_CHAT + n), "active": True} for n, person_id in enumerate(people)])
         await broadcasts.schedule(session, broadcasts.parse_notice("Webinar on PSEA networks, Thursday."), {},
-                                  now, now, None)
+                                  now, now, None, local_hours=False)
 
 
 def start_bot(url: str, stub: TelegramApiStub, folder: Path) -> subprocess.Popen[bytes]:

@@ -65,7 +65,7 @@ async def test_a_broadcast_with_rate_limits_and_blocked_chats_reaches_everyone_e
     assert sorted(french) == [f"D{9000 + n}" for n in range(0, PEOPLE, 4)]  # the French speakers, in French
     async with database.transaction() as session:
         broadcast = (await session.execute(select(Broadcast))).scalar_one()
-        result = await broadcasts.report(session, broadcast)
+        result = await broadcasts.report(session, broadcast, NOW)
         inactive = (await session.execute(select(ChatIdentity.chat_id).where(
             ChatIdentity.active.is_(False)))).scalars().all()
     assert (result.sent, result.failed, result.pending) == (PEOPLE - 2, 2, 0)

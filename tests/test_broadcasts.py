@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -210,7 +210,7 @@ def test_the_report_counts_sent_failed_with_reasons_and_skipped_and_cancel_withd
         async with operation.database.transaction() as session:
             broadcast = await session.get(Broadcast, number)
             assert broadcast is not None
-            return await broadcasts.report(session, broadcast)
+            return await broadcasts.report(session, broadcast, START + timedelta(seconds=2))
     report = operation.run(status(first))
     assert (report.targeted, report.sent, report.failed, report.pending) == (4, 2, 1, 0)
     assert report.skipped == {"unlinked": 1}
@@ -269,3 +269,21 @@ def test_broadcast_from_the_shell_send_status_cancel(tmp_path: Path) -> None:
     bad.write_text("---\nwebinar: [1, 2]\n---\n", encoding="utf-8")
     rejected = hcbot("broadcast", "send", "--file", str(bad), "--yes")
     assert rejected.returncode == 2 and f"{bad}:" in rejected.stderr
+
+
+def test_a_notice_waits_for_each_persons_working_hours_unless_sent_right_away(operation: Chat) -> None:
+    night = datetime(2026, 11, 23, 2, tzinfo=UTC)  # Monday, 03:00 in Niamey and in Zurich
+
+    async def send(local_hours: bool) -> list[datetime]:
+        async with operation.database.transaction() as session:
+            broadcast = await broadcasts.schedule(session, broadcasts.parse_notice("Webinar tomorrow"),
+                                                  {"role": ["hc", "secretariat"]}, night, night, None,
+                                                  local_hours=local_hours)
+            rows = (await session.execute(select(OutboxMessage).where(
+                OutboxMessage.broadcast_id == broadcast.id))).scalars().all()
+            report = await broadcasts.report(session, broadcast, night)
+            assert report.waiting == (2 if local_hours else 0)
+            return sorted(row.due_at for row in rows)
+    morning = datetime(2026, 11, 23, 8, tzinfo=UTC)  # 09:00 in Niamey (WAT) and in Zurich (CET)
+    assert operation.run(send(True)) == [morning, morning]
+    assert operation.run(send(False)) == [night, night]
