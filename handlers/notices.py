@@ -8,6 +8,8 @@ text, French text, audience, preview, send. A restart, or switching platforms, r
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -121,6 +123,7 @@ async def _preview(turn: Turn, draft: Broadcast) -> list[Reply]:
                          unlinked=audience.skipped["unlinked"], inactive=audience.skipped["inactive"])))
     if notice.text_fr:
         builder.add(italic(t("broadcast.has_french", language)))
+    builder.add(italic(t("broadcast.when", language)))
     builder.button(t("broadcast.send", language), f"bc:{draft.id}:send")
     builder.button(t("broadcast.cancel", language), f"bc:{draft.id}:cancel")
     return [builder.build()]
@@ -147,6 +150,8 @@ async def answer(turn: Turn, draft: Broadcast, text: str) -> list[Reply]:
         await _set_audience(turn, draft, wanted)
     elif wanted.lower() in SEND_WORDS:
         return await _send(turn, draft)
+    elif (moment := _scheduled_time(turn, wanted)) is not None:
+        return await _schedule(turn, draft, moment)
     else:
         return [text_reply(t("broadcast.confirm_hint", turn.language)), *await _preview(turn, draft)]
     return await _prompt(turn, draft)
@@ -167,6 +172,37 @@ async def _send(turn: Turn, draft: Broadcast) -> list[Reply]:
     written = await broadcasts.release(turn.session, draft, turn.now, turn.context.hours)
     skipped = sum(draft.skipped.values())
     return [text_reply(t("broadcast.sent", turn.language, id=draft.id, count=written, skipped=skipped))]
+
+
+def _zone(turn: Turn) -> ZoneInfo:
+    person = turn.person
+    name = (person.timezone or (person.operation.timezone if person.operation else None)) if person else None
+    return ZoneInfo(name or "UTC")
+
+
+def _scheduled_time(turn: Turn, wanted: str) -> datetime | None:
+    """"at 2026-12-01 09:00" (the composer's own time, or with an offset) -> UTC; None if not that."""
+    word, _, rest = wanted.partition(" ")
+    if word.lower() not in {"at", "à", "a", "le"}:
+        return None
+    try:
+        moment = datetime.fromisoformat(rest.strip())
+    except ValueError:
+        raise BadInput("broadcast.bad_time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_zone(turn))
+    if moment <= turn.now:
+        raise BadInput("broadcast.bad_time")
+    return moment.astimezone(UTC)
+
+
+async def _schedule(turn: Turn, draft: Broadcast, moment: datetime) -> list[Reply]:
+    draft.send_at = moment
+    draft.status = BroadcastStatus.SCHEDULED
+    draft.step = None
+    local = moment.astimezone(_zone(turn))
+    return [text_reply(t("broadcast.scheduled", turn.language, id=draft.id,
+                         when=f"{local:%Y-%m-%d %H:%M} {local.tzname()}"))]
 
 
 async def _cancel(turn: Turn, draft: Broadcast) -> list[Reply]:

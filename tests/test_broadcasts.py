@@ -125,7 +125,16 @@ def test_the_composing_conversation_survives_a_restart(operation: Chat) -> None:
     operation.session.platform = "telegram"
     assert "Who should get it?" in operation.say("skip")
     assert "2 people will get it" in operation.say("role=hc|hct_member,operation=sahelia")
-    operation.say("send")
+    assert "cannot read that time" in operation.say("at yesterday")
+    # The secretariat's own zone is Europe/Zurich: 09:00 there is 08:00 UTC.
+    assert "scheduled for 2026-11-24 09:00 CET" in operation.say("at 2026-11-24 09:00")
+    assert outbox_rows(operation) == []
+
+    async def tick(moment: datetime) -> int:
+        async with operation.database.transaction() as session:
+            return (await reconcile(session, moment)).broadcast_messages
+    assert operation.run(tick(datetime(2026, 11, 24, 7, 59, tzinfo=UTC))) == 0
+    assert operation.run(tick(datetime(2026, 11, 24, 8, tzinfo=UTC))) == 2
     assert sorted(email_of(operation, row.person_id) for row in outbox_rows(operation)) == sorted([HC, MEMBER])
 
 
