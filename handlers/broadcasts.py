@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.checkin import short_date
 from handlers.deadlines import LadderSettings, sending_slot
+from handlers.i18n import t
 from handlers.imports import check_timezone, problems_from, yaml_lines
 from handlers.messages import Attachment, Reply, ReplyBuilder, bold, link, reply_to_json
 from knowledge import Problem
@@ -239,25 +240,6 @@ async def expand(session: AsyncSession, audience: dict[str, Any]) -> Audience:
     return result
 
 
-_LABELS = {
-    "webinar": ("Webinar", "Webinaire"),
-    "when": ("When", "Quand"),
-    "minutes": ("{minutes} min", "{minutes} min"),
-    "speakers": ("Speakers", "Intervenants"),
-    "join": ("Join", "Rejoindre"),
-    "calendar": ("The attached .ics file adds it to your calendar.",
-                 "Le fichier .ics joint l'ajoute à votre agenda."),
-    "topics": ("Topics", "Sujets"),
-    "footer": ("You get notices from the P2P secretariat; /notices off stops them.",
-               "Vous recevez les annonces du secrétariat P2P ; /annonces off les arrête."),
-}
-
-
-def _label(key: str, language: str, **values: object) -> str:
-    english, french = _LABELS[key]
-    return (french if language == "fr" else english).format(**values)
-
-
 def local_start(webinar: dict[str, Any], zone: str) -> str:
     start = datetime.fromisoformat(webinar["start"]).astimezone(ZoneInfo(zone))
     return f"{start:%H:%M} {start.tzname()} ({zone})"
@@ -273,20 +255,21 @@ def render(broadcast_id: int, notice: Notice, language: str, zone: str) -> Reply
     webinar = notice.webinar
     if webinar is not None:
         start = datetime.fromisoformat(webinar["start"]).astimezone(ZoneInfo(zone))
-        builder.blank().add(bold(f"{_label('webinar', language)}: {webinar['title']}"))
-        builder.add(f"{_label('when', language)}: {short_date(start.date(), language)}, {local_start(webinar, zone)}, "
-                    + _label("minutes", language, minutes=webinar.get("duration_minutes", 60)))
+        builder.blank().add(bold(f"{t('notice.webinar', language)}: {webinar['title']}"))
+        when = f"{short_date(start.date(), language)}, {local_start(webinar, zone)}"
+        builder.add(f"{t('notice.when', language)}: {when}, "
+                    + t("notice.minutes", language, minutes=webinar.get("duration_minutes", 60)))
         if webinar.get("speakers"):
-            builder.add(f"{_label('speakers', language)}: {', '.join(webinar['speakers'])}")
+            builder.add(f"{t('notice.speakers', language)}: {', '.join(webinar['speakers'])}")
         if webinar.get("topics"):
-            builder.add(f"{_label('topics', language)}: "
+            builder.add(f"{t('notice.topics', language)}: "
                         + ", ".join(topic_name(topic, language) for topic in webinar["topics"]))
         if webinar.get("link"):
-            builder.add(link(_label("join", language), webinar["link"]))
-        builder.add(_label("calendar", language))
+            builder.add(link(t("notice.join", language), webinar["link"]))
+        builder.add(t("notice.calendar", language))
         attachment = Attachment(f"webinar-{broadcast_id}.ics", calendar_file(broadcast_id, webinar),
                                 "text/calendar")
-    builder.blank().add(_label("footer", language))
+    builder.blank().add(t("notice.footer", language))
     reply = builder.build()
     return Reply(reply.lines, reply.buttons, attachment)
 

@@ -22,28 +22,6 @@ from storage.models import ActionPlan, Person
 # A home is a glance, not a report: the secretariat, who sees every plan, gets the first few.
 HOME_PLANS: Final = 3
 
-_TEXTS: Final[dict[str, tuple[str, str]]] = {
-    "home.title": ("hcbot: peer support for humanitarian leaders",
-                   "hcbot : l'appui entre pairs pour les responsables humanitaires"),
-    "home.greeting": ("Hello {name}.", "Bonjour {name}."),
-    "home.ask": ("Send me a message to ask how other operations handled something: I answer from the P2P "
-                 "learning products, in English or French.",
-                 "Envoyez-moi un message pour demander comment d'autres opérations ont fait : je réponds à partir "
-                 "des produits d'apprentissage P2P, en français ou en anglais."),
-    "home.stranger": ("I do not know you yet, so I show no plan here.",
-                      "Je ne vous connais pas encore : je n'affiche donc aucun plan ici."),
-    "home.checkin": ("Check in", "Faire le point"),
-    "home.more_plans": ("{count} more plan(s): type /plan and a plan's code to see it.",
-                        "{count} autre(s) plan(s) : tapez /plan et le code d'un plan pour le voir."),
-}
-
-
-def _text(key: str, language: str, **values: object) -> str:
-    english, french = _TEXTS[key]
-    template = french if language == "fr" else english
-    return template.format(**values) if values else template
-
-
 def _add_plan(builder: ReplyBuilder, person: Person, plan: ActionPlan, today: date, language: str,
               name_buttons: bool) -> None:
     due = short_date(plan.update_due_on, language) if plan.update_due_on else "—"
@@ -57,17 +35,17 @@ def _add_plan(builder: ReplyBuilder, person: Person, plan: ActionPlan, today: da
     suffix = f" · {plan.code}" if name_buttons else ""
     # Plan codes rather than "#ID": the check-in command looks plans up by code.
     if repo.actions_answered_by(person, plan):
-        builder.button(_text("home.checkin", language) + suffix, f"checkin:{plan.code}")
+        builder.button(t("home.checkin", language) + suffix, f"checkin:{plan.code}")
     builder.button(t("nudge.draft", language) + suffix, f"report:{plan.code}")
 
 
 def _stranger() -> Reply:
-    builder = ReplyBuilder().add(bold(_text("home.title", "en")))
+    builder = ReplyBuilder().add(bold(t("home.title", "en")))
     # Nothing says which language a stranger reads: both, English first.
     for language in ("en", "fr"):
         builder.blank()
-        builder.add(_text("home.stranger", language), " ", t("invite.how", language))
-        builder.add(_text("home.ask", language))
+        builder.add(t("home.stranger", language), " ", t("invite.how", language))
+        builder.add(t("home.ask", language))
     return builder.build()
 
 
@@ -78,8 +56,8 @@ async def home(database: Database, platform: str, user_id: str, now: datetime) -
         if person is None:
             return _stranger()
         language = person.language
-        builder = ReplyBuilder().add(bold(_text("home.title", language)))
-        builder.add(_text("home.greeting", language, name=person.name.split()[0] if person.name else ""))
+        builder = ReplyBuilder().add(bold(t("home.title", language)))
+        builder.add(t("home.greeting", language, name=person.name.split()[0] if person.name else ""))
         builder.blank()
         plans = await repo.plans_visible_to(session, person)
         # Plans still waiting for their update first: those are the ones a person acts on.
@@ -91,6 +69,6 @@ async def home(database: Database, platform: str, user_id: str, now: datetime) -
         for plan in shown:
             _add_plan(builder, person, plan, now.date(), language, name_buttons=len(shown) > 1)
         if len(plans) > len(shown):
-            builder.add(_text("home.more_plans", language, count=len(plans) - len(shown)))
-        builder.add(_text("home.ask", language))
+            builder.add(t("home.more_plans", language, count=len(plans) - len(shown)))
+        builder.add(t("home.ask", language))
         return builder.build()
