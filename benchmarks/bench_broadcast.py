@@ -36,7 +36,7 @@ from bot.app import build_app
 from bot.settings import Settings
 from bot.slack import SlackBot
 from bot.telegram import TelegramBot
-from handlers import broadcasts
+from handlers.broadcasts import sending
 from handlers.delivery import Deliverer, RateLimits
 from storage.database import Database
 from storage.models import Broadcast, ChatIdentity, OutboxMessage, Person, Role
@@ -110,9 +110,9 @@ async def release(database: Database, audience: dict[str, list[str]], person_ids
         else:
             await session.execute(update(Person).values(notices=True))
         now = datetime.now(UTC)
-        notice = broadcasts.parse_notice("Webinar: PSEA networks, Thursday 14:00 Geneva.\n---fr---\n"
+        notice = sending.parse_notice("Webinar: PSEA networks, Thursday 14:00 Geneva.\n---fr---\n"
                                          "Webinaire : réseaux PEAS, jeudi 14 h Genève.")
-        await broadcasts.schedule(session, notice, audience, now, now, None, local_hours=False)
+        await sending.schedule(session, notice, audience, now, now, None, local_hours=False)
 
 
 async def outcome(database: Database) -> Counter[str]:

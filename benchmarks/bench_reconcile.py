@@ -23,7 +23,7 @@ from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from handlers.reconcile import reconcile
+from handlers.nudges.reconcile import reconcile
 from storage.database import Database
 from storage.models import Action, ActionPlan, ChatIdentity, Mission, Operation, Person, Role
 

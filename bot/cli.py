@@ -219,7 +219,7 @@ def _kb(settings: Settings, arguments: argparse.Namespace) -> int:
 async def _load_demo(app: App) -> None:
     """Imports the fictional demo, moves its dates so that the plan is always mid-way through its
     window (adopted 100 days ago, update due in 30), and once gives it a little history."""
-    from handlers.imports import import_file
+    from handlers.secretariat.imports import import_file
     from storage import repositories as repo
     from storage.models import Status
 
@@ -303,7 +303,7 @@ async def _db(settings: Settings) -> int:
 
 
 async def _admin(settings: Settings, arguments: argparse.Namespace) -> int:
-    from handlers.imports import ImportRejected, import_file
+    from handlers.secretariat.imports import ImportRejected, import_file
     from storage import repositories as repo
 
     async with _database(settings) as database:
@@ -391,7 +391,7 @@ async def _telegram_username(settings: Settings) -> str | None:
 
 
 async def _report(settings: Settings, arguments: argparse.Namespace) -> int:
-    from handlers.report import build_report, report_docx, report_markdown
+    from handlers.checkins.report import build_report, report_docx, report_markdown
     from storage import repositories as repo
 
     async with _database(settings) as database:
@@ -419,7 +419,7 @@ async def _report(settings: Settings, arguments: argparse.Namespace) -> int:
 async def _broadcast(settings: Settings, arguments: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from handlers import broadcasts
+    from handlers.broadcasts import sending
     from storage.models import Broadcast, BroadcastStatus
 
     async with _database(settings) as database:
@@ -440,15 +440,15 @@ async def _broadcast(settings: Settings, arguments: argparse.Namespace) -> int:
                 if broadcast.status is BroadcastStatus.CANCELLED:
                     print(f"broadcast {broadcast.id} was already cancelled")
                     return 0
-                withdrawn = await broadcasts.cancel(session, broadcast, SystemClock().now())
+                withdrawn = await sending.cancel(session, broadcast, SystemClock().now())
                 print(f"broadcast {broadcast.id} cancelled; {withdrawn} message(s) not yet sent were withdrawn")
                 return 0
-            print("\n".join((await broadcasts.report(session, broadcast, SystemClock().now())).lines()))
+            print("\n".join((await sending.report(session, broadcast, SystemClock().now())).lines()))
             return 0
 
 
 async def _broadcast_send(settings: Settings, database: Database, arguments: argparse.Namespace) -> int:
-    from handlers import broadcasts
+    from handlers.broadcasts import sending
 
     try:
         text = arguments.file.read_text(encoding="utf-8")
@@ -456,20 +456,20 @@ async def _broadcast_send(settings: Settings, database: Database, arguments: arg
         print(f"hcbot: cannot read {arguments.file}: {error}", file=sys.stderr)
         return EXIT_INVALID
     try:
-        notice = broadcasts.parse_notice(text, str(arguments.file))
-        audience = broadcasts.parse_audience(arguments.audience)
-    except broadcasts.NoticeRejected as error:
+        notice = sending.parse_notice(text, str(arguments.file))
+        audience = sending.parse_audience(arguments.audience)
+    except sending.NoticeRejected as error:
         _print_problems(error.problems, what=str(arguments.file))
         return EXIT_INVALID
-    except broadcasts.AudienceRejected as error:
+    except sending.AudienceRejected as error:
         print(f"hcbot: --audience: {error}", file=sys.stderr)
         return EXIT_INVALID
     now = SystemClock().now()
     send_at = _moment(arguments.at) if arguments.at else now
     async with database.transaction() as session:
-        reach = await broadcasts.expand(session, audience)
+        reach = await sending.expand(session, audience)
     skipped = ", ".join(f"{count} {reason.replace('_', ' ')}" for reason, count in sorted(reach.skipped.items()))
-    print(f"audience {broadcasts.describe_audience(audience)}: {len(reach.recipients)} recipient(s); "
+    print(f"audience {sending.describe_audience(audience)}: {len(reach.recipients)} recipient(s); "
           f"skipped: {skipped or 'none'}")
     if reach.matched == 0:
         print("hcbot: that audience matches nobody (check the spelling; `hcbot broadcast send` sends nothing)",
@@ -478,7 +478,7 @@ async def _broadcast_send(settings: Settings, database: Database, arguments: arg
     print(f"sends {'now' if send_at <= now else f'at {send_at:%Y-%m-%d %H:%M} UTC'}; preview (English):")
     from bot.console import render
 
-    print(render(broadcasts.render(0, notice, "en", "UTC")))
+    print(render(sending.render(0, notice, "en", "UTC")))
     if not arguments.yes:
         if not sys.stdin.isatty():
             print("hcbot: nothing sent; add --yes to send without a question", file=sys.stderr)
@@ -487,7 +487,7 @@ async def _broadcast_send(settings: Settings, database: Database, arguments: arg
             print("nothing sent")
             return 1
     async with database.transaction() as session:
-        broadcast = await broadcasts.schedule(session, notice, audience, send_at, now, None,
+        broadcast = await sending.schedule(session, notice, audience, send_at, now, None,
                                               local_hours=not arguments.right_away, hours=settings.schedule().ladder)
         number = broadcast.id
     print(f"broadcast {number} {'released to the outbox' if send_at <= now else 'scheduled'}; "
@@ -510,7 +510,7 @@ def _moment(text: str | None) -> datetime:
 async def _tick(settings: Settings, arguments: argparse.Namespace) -> int:
     from bot.console import ConsoleMessenger
     from handlers.delivery import Deliverer
-    from handlers.reconcile import reconcile
+    from handlers.nudges.reconcile import reconcile
 
     now = _moment(arguments.now)
     async with _database(settings) as database:
@@ -527,8 +527,8 @@ async def _schedule(settings: Settings, arguments: argparse.Namespace) -> int:
 
     from sqlalchemy import select
 
-    from handlers.deadlines import send_at, update_due_on
-    from handlers.reconcile import plan_steps
+    from handlers.nudges.deadlines import send_at, update_due_on
+    from handlers.nudges.reconcile import plan_steps
     from storage import repositories as repo
     from storage.models import OutboxMessage
 

@@ -17,7 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from handlers.accounts import forget_events
 from handlers.delivery import Deliverer
-from handlers.reconcile import ScheduleSettings, reconcile
+from handlers.nudges.reconcile import ScheduleSettings, reconcile
 from storage.database import Database
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
-    from handlers.reconcile import ScheduleSettings
+    from handlers.nudges.reconcile import ScheduleSettings
 
 
 class Settings(BaseSettings):
@@ -29,8 +29,8 @@ class Settings(BaseSettings):
 
     def schedule(self) -> ScheduleSettings:
         # Imported here: `hcbot ask` reads these settings and must not load the database layer.
-        from handlers.deadlines import LadderSettings
-        from handlers.reconcile import ScheduleSettings
+        from handlers.nudges.deadlines import LadderSettings
+        from handlers.nudges.reconcile import ScheduleSettings
 
         return ScheduleSettings(
             ladder=LadderSettings(

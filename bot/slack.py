@@ -36,8 +36,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import accounts
+from handlers.checkins.home import home
 from handlers.delivery import DeliveryError, RateLimits, Recipient
-from handlers.home import home
 from handlers.messages import Incoming, Reply, Span
 from handlers.router import Router, default_commands
 from storage.database import Database

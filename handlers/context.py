@@ -9,8 +9,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.deadlines import LadderSettings
 from handlers.messages import Incoming
+from handlers.nudges.deadlines import LadderSettings
 from knowledge import SearchIndex
 from storage.database import Database
 from storage.models import Person

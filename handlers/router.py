@@ -12,7 +12,10 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from handlers import accounts, answers, checkin, notices, plans
+from handlers import accounts
+from handlers.answers import questions
+from handlers.broadcasts import notices
+from handlers.checkins import dialogue, plans
 from handlers.context import HandlerContext, Turn
 from handlers.errors import HcbotError
 from handlers.i18n import t
@@ -57,13 +60,13 @@ async def _start(turn: Turn, args: str) -> list[Reply]:
 def default_commands() -> list[Command]:
     return [
         Command("help", _help, "aide", "Voir ce que je sais faire."),
-        Command("ask", answers.ask, "question",
+        Command("ask", questions.ask, "question",
                 "Demander comment d'autres opérations ont fait (ou tapez simplement la question)."),
-        Command("more", answers.more, "plus", "Voir les résultats suivants.", ("suite",)),
-        Command("read", answers.read, "lire", "Lire un produit ici : /lire 2 ou /lire et son identifiant."),
-        Command("topics", answers.topics, "sujets", "Voir les sujets de la bibliothèque.", ("themes",)),
-        Command("topic", answers.topic, "sujet", "Parcourir un sujet : /sujet peas.", ("theme",)),
-        Command("pass", answers.pass_on, "transmettre", "Transmettre votre dernière question au secrétariat P2P."),
+        Command("more", questions.more, "plus", "Voir les résultats suivants.", ("suite",)),
+        Command("read", questions.read, "lire", "Lire un produit ici : /lire 2 ou /lire et son identifiant."),
+        Command("topics", questions.topics, "sujets", "Voir les sujets de la bibliothèque.", ("themes",)),
+        Command("topic", questions.topic, "sujet", "Parcourir un sujet : /sujet peas.", ("theme",)),
+        Command("pass", questions.pass_on, "transmettre", "Transmettre votre dernière question au secrétariat P2P."),
         Command("checkin", plans.start_checkin, "point",
                 "Faire le point sur vos actions du plan, une par une (/point ou /point PLAN)."),
         Command("plan", plans.plan_view, "plan",
@@ -144,8 +147,8 @@ class Router:
         if not text.startswith("/"):
             open_checkin = await self._open_checkin(turn)
             if open_checkin is not None and turn.person is not None:
-                return await checkin.answer(turn.session, turn.person, open_checkin, text, message.platform, turn.now)
-            return await answers.ask(turn, text)
+                return await dialogue.answer(turn.session, turn.person, open_checkin, text, message.platform, turn.now)
+            return await questions.ask(turn, text)
         name, _, args = text[1:].partition(" ")
         # Slack and Telegram may append "@botname" to a command.
         name = name.split("@", 1)[0].lower()
@@ -176,15 +179,15 @@ class Router:
     async def _press(self, turn: Turn, payload: str) -> list[Reply]:
         action, _, argument = payload.partition(":")
         if action == "more":
-            return await answers.more(turn, "")
+            return await questions.more(turn, "")
         if action == "read":
-            return await answers.read(turn, argument)
+            return await questions.read(turn, argument)
         if action == "topic":
-            return await answers.topic(turn, argument)
+            return await questions.topic(turn, argument)
         if action == "fb":
-            return await answers.feedback(turn, payload)
+            return await questions.feedback(turn, payload)
         if action == "pass":
-            return await answers.pass_on(turn, argument)
+            return await questions.pass_on(turn, argument)
         if action == "checkin":
             return await plans.start_checkin(turn, argument)
         if action == "bc":
@@ -194,5 +197,5 @@ class Router:
         if action == "submitted":
             return await plans.submitted(turn, argument)
         if action == "ci" and turn.person is not None:
-            return await checkin.press(turn.session, turn.person, payload, turn.message.platform, turn.now)
+            return await dialogue.press(turn.session, turn.person, payload, turn.message.platform, turn.now)
         return [text_reply(t("unknown_button", turn.language))]

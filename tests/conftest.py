@@ -17,7 +17,7 @@ from bot.app import App, build_app
 from bot.clock import FixedClock
 from bot.console import ConsoleSession
 from bot.settings import Settings
-from handlers.imports import import_file
+from handlers.secretariat.imports import import_file
 from knowledge import SearchIndex, build_index
 from storage import repositories as repo
 from storage.database import Database

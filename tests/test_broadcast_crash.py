@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from handlers import broadcasts
+from handlers.broadcasts import sending
 from handlers.delivery import Deliverer
 from storage.database import Database
 from storage.models import ChatIdentity, OutboxMessage, OutboxStatus, Person, Role
@@ -42,7 +42,7 @@ async def seed(database: Database) -> None:
         await session.execute(insert(ChatIdentity), [
             {"person_id": person_id, "platform": "telegram", "external_user_id": str(FIRST_CHAT + n),
              "chat_id": str(FIRST_CHAT + n), "active": True} for n, person_id in enumerate(people)])
-        await broadcasts.schedule(session, broadcasts.parse_notice("Webinar on PSEA networks, Thursday."), {},
+        await sending.schedule(session, sending.parse_notice("Webinar on PSEA networks, Thursday."), {},
                                   now, now, None, local_hours=False)
 
 

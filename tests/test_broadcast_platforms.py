@@ -15,7 +15,7 @@ from telegram import Bot
 
 from bot.slack import SlackMessenger, web_client
 from bot.telegram import TelegramMessenger
-from handlers import broadcasts
+from handlers.broadcasts import sending
 from handlers.delivery import Deliverer
 from storage.database import Database
 from storage.models import Broadcast, ChatIdentity, Person, Role
@@ -39,7 +39,7 @@ async def database(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
             {"person_id": person_id, "platform": "telegram" if n % 2 else "slack", "external_user_id": f"u{n}",
              "chat_id": str(9000 + n) if n % 2 else f"D{9000 + n}", "active": True}
             for n, person_id in enumerate(ids)])
-        await broadcasts.schedule(session, broadcasts.parse_notice("Webinar on cash coordination.\n---fr---\n"
+        await sending.schedule(session, sending.parse_notice("Webinar on cash coordination.\n---fr---\n"
                                                                    "Webinaire sur la coordination du cash."),
                                   {}, NOW, NOW, None)
     yield database
@@ -65,7 +65,7 @@ async def test_a_broadcast_with_rate_limits_and_blocked_chats_reaches_everyone_e
     assert sorted(french) == [f"D{9000 + n}" for n in range(0, PEOPLE, 4)]  # the French speakers, in French
     async with database.transaction() as session:
         broadcast = (await session.execute(select(Broadcast))).scalar_one()
-        result = await broadcasts.report(session, broadcast, NOW)
+        result = await sending.report(session, broadcast, NOW)
         inactive = (await session.execute(select(ChatIdentity.chat_id).where(
             ChatIdentity.active.is_(False)))).scalars().all()
     assert (result.sent, result.failed, result.pending) == (PEOPLE - 2, 2, 0)

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.console import ConsoleSession
-from handlers import broadcasts
+from handlers.broadcasts import sending
 from handlers.delivery import Deliverer, DeliveryError, RateLimits, Recipient
 from handlers.messages import Reply
-from handlers.reconcile import reconcile
+from handlers.nudges.reconcile import reconcile
 from handlers.router import Router
 from storage import repositories as repo
 from storage.models import Broadcast, ChatIdentity, OutboxMessage
@@ -82,7 +82,7 @@ def test_only_the_secretariat_may_broadcast_and_refusals_are_logged(operation: C
                                                                     caplog: pytest.LogCaptureFixture) -> None:
     operation.session = ConsoleSession(operation.app.router, HC)
     operation.session.platform = "telegram"
-    with caplog.at_level(logging.WARNING, logger="handlers.notices"):
+    with caplog.at_level(logging.WARNING, logger="handlers.broadcasts.notices"):
         reply = operation.say("/broadcast Hello everyone")
     assert "Only the P2P secretariat" in reply
     assert any("broadcast refused" in record.getMessage() for record in caplog.records)
@@ -111,7 +111,7 @@ def test_a_webinar_notice_reaches_each_person_once_in_their_language_and_zone(op
     async def release_again() -> int:
         async with operation.database.transaction() as session:
             broadcast = (await session.execute(select(Broadcast))).scalar_one()
-            return await broadcasts.release(session, broadcast, START + timedelta(minutes=5))
+            return await sending.release(session, broadcast, START + timedelta(minutes=5))
     assert operation.run(release_again()) == 0  # released twice: not one row more
     assert len(outbox_rows(operation)) == 3
 
@@ -153,8 +153,8 @@ def test_opted_out_unlinked_and_unreachable_people_are_skipped_and_counted(opera
 
     async def send() -> Broadcast:
         async with operation.database.transaction() as session:
-            notice = broadcasts.parse_notice("Hello all")
-            return await broadcasts.schedule(session, notice, {}, START, START, None)
+            notice = sending.parse_notice("Hello all")
+            return await sending.schedule(session, notice, {}, START, START, None)
     broadcast = operation.run(send())
     assert broadcast.skipped == {"opted_out": 1, "unlinked": 1, "inactive": 1}
     assert [email_of(operation, row.person_id) for row in outbox_rows(operation)] == [SECRETARIAT]
@@ -165,11 +165,11 @@ def test_followers_of_a_topic_and_the_topic_audience(operation: Chat) -> None:
     operation.as_person(HC, platform="telegram", user_id=HC)
     assert "Protection from sexual exploitation" in operation.say("/follow PEAS")
     assert "psea" in operation.say("/follow")
-    audience = broadcasts.parse_audience("topic=psea")
+    audience = sending.parse_audience("topic=psea")
 
     async def reach() -> list[int]:
         async with operation.database.transaction() as session:
-            return [recipient.person_id for recipient in (await broadcasts.expand(session, audience)).recipients]
+            return [recipient.person_id for recipient in (await sending.expand(session, audience)).recipients]
     assert [email_of(operation, person_id) for person_id in operation.run(reach())] == [HC]
     operation.say("/unfollow psea")
     assert operation.run(reach()) == []
@@ -178,7 +178,7 @@ def test_followers_of_a_topic_and_the_topic_audience(operation: Chat) -> None:
 def test_a_scheduled_broadcast_waits_for_its_time_then_goes_once(operation: Chat) -> None:
     async def scheduled() -> None:
         async with operation.database.transaction() as session:
-            await broadcasts.schedule(session, broadcasts.parse_notice("Later"), {"role": ["hc"]},
+            await sending.schedule(session, sending.parse_notice("Later"), {"role": ["hc"]},
                                       START + timedelta(hours=3), START, None)
     operation.run(scheduled())
 
@@ -209,17 +209,17 @@ class Flaky:
 def test_the_report_counts_sent_failed_with_reasons_and_skipped_and_cancel_withdraws(operation: Chat) -> None:
     async def send(audience: dict[str, list[str]]) -> int:
         async with operation.database.transaction() as session:
-            return (await broadcasts.schedule(session, broadcasts.parse_notice("Hi"), audience, START, START,
+            return (await sending.schedule(session, sending.parse_notice("Hi"), audience, START, START,
                                               None)).id
     first = operation.run(send({}))
     messenger = Flaky(blocked=f"chat-{MEMBER}")
     operation.run(Deliverer(operation.database, [messenger], now=lambda: START + timedelta(seconds=2)).deliver())
 
-    async def status(number: int) -> broadcasts.BroadcastReport:
+    async def status(number: int) -> sending.BroadcastReport:
         async with operation.database.transaction() as session:
             broadcast = await session.get(Broadcast, number)
             assert broadcast is not None
-            return await broadcasts.report(session, broadcast, START + timedelta(seconds=2))
+            return await sending.report(session, broadcast, START + timedelta(seconds=2))
     report = operation.run(status(first))
     assert (report.targeted, report.sent, report.failed, report.pending) == (4, 2, 1, 0)
     assert report.skipped == {"unlinked": 1}
@@ -234,7 +234,7 @@ def test_the_report_counts_sent_failed_with_reasons_and_skipped_and_cancel_withd
         async with operation.database.transaction() as session:
             broadcast = await session.get(Broadcast, second)
             assert broadcast is not None
-            return await broadcasts.cancel(session, broadcast, START)
+            return await sending.cancel(session, broadcast, START)
     assert operation.run(cancel()) == 2
     after = operation.run(status(second))
     assert (after.status, after.pending, after.skipped.get("cancelled")) == ("cancelled", 0, 2)
@@ -242,14 +242,14 @@ def test_the_report_counts_sent_failed_with_reasons_and_skipped_and_cancel_withd
 
 def test_a_malformed_notice_names_the_file_line_and_field() -> None:
     bad = "---\nwebinar:\n  title: Webinar on cash\n  start: next tuesday\n  duration_minutes: 5\n---\nText\n"
-    with pytest.raises(broadcasts.NoticeRejected) as caught:
-        broadcasts.parse_notice(bad, "notice.md")
+    with pytest.raises(sending.NoticeRejected) as caught:
+        sending.parse_notice(bad, "notice.md")
     problems = [str(problem) for problem in caught.value.problems]
     assert any(problem.startswith("notice.md:4: webinar.start") for problem in problems), problems
     assert any(problem.startswith("notice.md:5: webinar.duration_minutes") for problem in problems), problems
-    with pytest.raises(broadcasts.AudienceRejected, match="unknown role"):
-        broadcasts.parse_audience("role=boss")
-    assert broadcasts.parse_audience("role=hc|hct_member,country=Chad,role=admin") == {
+    with pytest.raises(sending.AudienceRejected, match="unknown role"):
+        sending.parse_audience("role=boss")
+    assert sending.parse_audience("role=hc|hct_member,country=Chad,role=admin") == {
         "role": ["hc", "hct_member", "admin"], "country": ["Chad"]}
 
 
@@ -285,12 +285,12 @@ def test_a_notice_waits_for_each_persons_working_hours_unless_sent_right_away(op
 
     async def send(local_hours: bool) -> list[datetime]:
         async with operation.database.transaction() as session:
-            broadcast = await broadcasts.schedule(session, broadcasts.parse_notice("Webinar tomorrow"),
+            broadcast = await sending.schedule(session, sending.parse_notice("Webinar tomorrow"),
                                                   {"role": ["hc", "secretariat"]}, night, night, None,
                                                   local_hours=local_hours)
             rows = (await session.execute(select(OutboxMessage).where(
                 OutboxMessage.broadcast_id == broadcast.id))).scalars().all()
-            report = await broadcasts.report(session, broadcast, night)
+            report = await sending.report(session, broadcast, night)
             assert report.waiting == (2 if local_hours else 0)
             return sorted(row.due_at for row in rows)
     morning = datetime(2026, 11, 23, 8, tzinfo=UTC)  # 09:00 in Niamey (WAT) and in Zurich (CET)

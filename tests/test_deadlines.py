@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.deadlines import LadderSettings, Step, ladder, latest_due, send_at, update_due_on, working_day
+from handlers.nudges.deadlines import LadderSettings, Step, ladder, latest_due, send_at, update_due_on, working_day
 
 MON_FRI = frozenset({1, 2, 3, 4, 5})
 SUN_THU = frozenset({7, 1, 2, 3, 4})
@@ -103,7 +103,7 @@ def test_after_downtime_only_the_latest_missed_step() -> None:
 
 
 def test_late_messages_wait_for_working_hours() -> None:
-    from handlers.deadlines import sending_slot
+    from handlers.nudges.deadlines import sending_slot
 
     niamey = "Africa/Niamey"  # UTC+1
     tuesday_noon = datetime(2026, 10, 13, 11, tzinfo=UTC)

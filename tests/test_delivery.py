@@ -25,7 +25,7 @@ HC = "amina.hc@sahelia.invalid"
 
 @pytest.fixture
 async def database(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
-    from handlers.imports import import_file
+    from handlers.secretariat.imports import import_file
 
     database = await fresh_database(database_url(backend, tmp_path))
     await import_file(database, EXAMPLES / "operations.yaml")

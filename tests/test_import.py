@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from handlers.imports import ImportRejected, import_file
+from handlers.secretariat.imports import ImportRejected, import_file
 from storage.database import Database
 from storage.models import Action, ActionPlan, Operation, Person, Role
 from tests.conftest import EXAMPLES, database_url, fresh_database

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from handlers.plans import parse_pause
-from handlers.reconcile import reconcile
+from handlers.checkins.plans import parse_pause
+from handlers.nudges.reconcile import reconcile
 from storage import repositories as repo
 from tests.conftest import EXAMPLES, Chat
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from docx import Document
 
-from handlers.report import build_report, report_docx, report_markdown
+from handlers.checkins.report import build_report, report_docx, report_markdown
 from storage import repositories as repo
 from tests.conftest import EXAMPLES, Chat
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.clock import FixedClock
 from bot.scheduler import Scheduler
 from handlers.delivery import Deliverer
-from handlers.imports import import_file
+from handlers.secretariat.imports import import_file
 from tests.conftest import EXAMPLES, database_url, fresh_database
 from tests.test_restart import BotProcess
 from tests.test_scheduler import RecordingMessenger

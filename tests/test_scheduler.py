@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from handlers.delivery import Deliverer, RateLimits, Recipient
-from handlers.imports import import_file
 from handlers.messages import Reply
-from handlers.reconcile import reconcile
+from handlers.nudges.reconcile import reconcile
+from handlers.secretariat.imports import import_file
 from storage import repositories as repo
 from storage.database import Database
 from storage.models import OutboxMessage

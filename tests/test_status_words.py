@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.status_words import Answer, read_status
+from handlers.checkins.status_words import Answer, read_status
 from storage.models import Status
 
 

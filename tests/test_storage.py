@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 
-from handlers.imports import import_file
+from handlers.secretariat.imports import import_file
 from storage import repositories as repo
 from storage.database import Database, head_revision, normalise_url
 from storage.models import ActionUpdate, QuestionLog, Role, Status

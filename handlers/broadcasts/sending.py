@@ -29,11 +29,11 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.checkin import short_date
-from handlers.deadlines import LadderSettings, sending_slot
+from handlers.dates import short_date
 from handlers.i18n import t
-from handlers.imports import check_timezone, problems_from, yaml_lines
 from handlers.messages import Attachment, Reply, ReplyBuilder, bold, link, reply_to_json
+from handlers.nudges.deadlines import LadderSettings, sending_slot
+from handlers.secretariat.imports import check_timezone, problems_from, yaml_lines
 from knowledge import Problem
 from knowledge.taxonomy import TOPICS, check_topics, topic_name
 from storage.models import (

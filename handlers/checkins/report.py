@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, time
 from docx import Document
 from docx.shared import Pt
 
-from handlers.checkin import STATUS_ORDER, owner_text, short_date, status_name
+from handlers.checkins.dialogue import STATUS_ORDER, owner_text, status_name
+from handlers.dates import short_date
 from handlers.i18n import t
 from storage.models import ActionPlan, Status
 from storage.repositories import latest_update

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from handlers import checkin
-from handlers.checkin import short_date, status_name
+from handlers.checkins import dialogue
+from handlers.checkins.dialogue import status_name
+from handlers.checkins.report import build_report, report_markdown
 from handlers.context import Turn
+from handlers.dates import short_date
 from handlers.errors import AccessDenied, BadInput, NotFound
 from handlers.i18n import t
 from handlers.messages import Attachment, Reply, ReplyBuilder, bold, italic, text_reply
-from handlers.report import build_report, report_markdown
 from knowledge.text import fold
 from storage import repositories as repo
 from storage.models import ActionPlan, Operation, Person, Role, Status
@@ -60,7 +61,7 @@ def due_state(plan: ActionPlan, today: date, language: str) -> str:
 async def start_checkin(turn: Turn, args: str) -> list[Reply]:
     """Report progress on your actions of the plan, one by one (/checkin or /checkin PLAN)."""
     person = require_person(turn)
-    return await checkin.start(turn.session, person, args.strip() or None, turn.now)
+    return await dialogue.start(turn.session, person, args.strip() or None, turn.now)
 
 
 async def plan_view(turn: Turn, args: str) -> list[Reply]:
@@ -88,7 +89,7 @@ async def plan_view(turn: Turn, args: str) -> list[Reply]:
         due_text = short_date(action.due_on, language) if action.due_on else "—"
         flag = f" · {t('report.overdue', language).upper()}" if late else ""
         builder.add(bold(f"#{action.number} "), action.title)
-        builder.add("   ", italic(f"{state} · {checkin.owner_text(action)} · {t('report.due_short', language)} "
+        builder.add("   ", italic(f"{state} · {dialogue.owner_text(action)} · {t('report.due_short', language)} "
                                   f"{due_text}{flag}"))
     if overdue:
         builder.add(t("plan.overdue_count", language, count=overdue))
@@ -162,7 +163,7 @@ async def report(turn: Turn, args: str) -> list[Reply]:
     draft = build_report(plan, turn.now)
     text = report_markdown(draft, language)
     counts = " · ".join(f"{status_name(status, language)}: {draft.counts[status.value]}"
-                        for status in checkin.STATUS_ORDER if draft.counts[status.value])
+                        for status in dialogue.STATUS_ORDER if draft.counts[status.value])
     builder = ReplyBuilder().add(t("report.ready", language, plan=plan.title))
     if counts:
         builder.add(counts)

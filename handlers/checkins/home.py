@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Final
 
-from handlers.checkin import short_date, status_name
+from handlers.checkins.dialogue import status_name
+from handlers.checkins.plans import due_state
+from handlers.dates import short_date
 from handlers.i18n import t
 from handlers.messages import Reply, ReplyBuilder, bold, italic
-from handlers.plans import due_state
 from storage import repositories as repo
 from storage.database import Database
 from storage.models import ActionPlan, Person

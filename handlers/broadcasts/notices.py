@@ -15,13 +15,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from handlers import broadcasts
-from handlers.answers import resolve_topic
+from handlers.answers.questions import resolve_topic
+from handlers.broadcasts import sending
+from handlers.checkins.plans import require_person
 from handlers.context import Turn
 from handlers.errors import AccessDenied, BadInput, NotFound
 from handlers.i18n import t
 from handlers.messages import Reply, ReplyBuilder, bold, italic, text_reply
-from handlers.plans import require_person
 from knowledge.taxonomy import TOPICS, topic_name
 from storage.models import Broadcast, BroadcastStatus, BroadcastStep, Person, Role, TopicFollow
 
@@ -82,7 +82,7 @@ async def status(turn: Turn, number: str) -> list[Reply]:
     broadcast = (await turn.session.execute(query.order_by(Broadcast.id.desc()).limit(1))).scalars().first()
     if broadcast is None:
         raise NotFound("broadcast.none")
-    found = await broadcasts.report(turn.session, broadcast, turn.now)
+    found = await sending.report(turn.session, broadcast, turn.now)
     builder = ReplyBuilder()
     first, *rest = found.lines()
     builder.add(bold(first))
@@ -110,15 +110,15 @@ async def _prompt(turn: Turn, draft: Broadcast) -> list[Reply]:
 
 async def _preview(turn: Turn, draft: Broadcast) -> list[Reply]:
     language = turn.language
-    audience = await broadcasts.expand(turn.session, draft.audience)
-    notice = broadcasts.notice_of(draft)
+    audience = await sending.expand(turn.session, draft.audience)
+    notice = sending.notice_of(draft)
     zone = (turn.person.timezone if turn.person else None) or "UTC"
-    sample = broadcasts.render(draft.id, notice, "en", zone)
+    sample = sending.render(draft.id, notice, "en", zone)
     builder = ReplyBuilder().add(bold(t("broadcast.preview", language)))
     for spans in sample.lines:
         builder.lines.append(spans)
     builder.blank()
-    builder.add(italic(t("broadcast.reach", language, audience=broadcasts.describe_audience(draft.audience),
+    builder.add(italic(t("broadcast.reach", language, audience=sending.describe_audience(draft.audience),
                          count=len(audience.recipients), opted_out=audience.skipped["opted_out"],
                          unlinked=audience.skipped["unlinked"], inactive=audience.skipped["inactive"])))
     if notice.text_fr:
@@ -137,14 +137,14 @@ async def answer(turn: Turn, draft: Broadcast, text: str) -> list[Reply]:
     step = draft.step
     if step is BroadcastStep.TEXT:
         try:
-            notice = broadcasts.parse_notice(wanted)
-        except broadcasts.NoticeRejected as error:
+            notice = sending.parse_notice(wanted)
+        except sending.NoticeRejected as error:
             problems = "; ".join(f"{problem.field or 'text'}: {problem.message}" for problem in error.problems)
             raise BadInput("broadcast.bad_text", problems=problems[:500]) from None
         draft.text_en, draft.text_fr, draft.webinar = notice.text_en, notice.text_fr, notice.webinar
         draft.step = BroadcastStep.AUDIENCE if notice.text_fr else BroadcastStep.FRENCH
     elif step is BroadcastStep.FRENCH:
-        draft.text_fr = None if wanted.lower() in SKIP_WORDS else wanted[:broadcasts.MAX_TEXT]
+        draft.text_fr = None if wanted.lower() in SKIP_WORDS else wanted[:sending.MAX_TEXT]
         draft.step = BroadcastStep.AUDIENCE
     elif step is BroadcastStep.AUDIENCE:
         await _set_audience(turn, draft, wanted)
@@ -159,8 +159,8 @@ async def answer(turn: Turn, draft: Broadcast, text: str) -> list[Reply]:
 
 async def _set_audience(turn: Turn, draft: Broadcast, wanted: str) -> None:
     try:
-        draft.audience = broadcasts.parse_audience(wanted)
-    except broadcasts.AudienceRejected as error:
+        draft.audience = sending.parse_audience(wanted)
+    except sending.AudienceRejected as error:
         raise BadInput("broadcast.bad_audience", problem=str(error)[:300]) from None
     draft.step = BroadcastStep.PREVIEW
 
@@ -169,7 +169,7 @@ async def _send(turn: Turn, draft: Broadcast) -> list[Reply]:
     draft.send_at = turn.now
     draft.status = BroadcastStatus.SCHEDULED
     await turn.session.flush()
-    written = await broadcasts.release(turn.session, draft, turn.now, turn.context.hours)
+    written = await sending.release(turn.session, draft, turn.now, turn.context.hours)
     skipped = sum(draft.skipped.values())
     return [text_reply(t("broadcast.sent", turn.language, id=draft.id, count=written, skipped=skipped))]
 
@@ -206,7 +206,7 @@ async def _schedule(turn: Turn, draft: Broadcast, moment: datetime) -> list[Repl
 
 
 async def _cancel(turn: Turn, draft: Broadcast) -> list[Reply]:
-    await broadcasts.cancel(turn.session, draft, turn.now)
+    await sending.cancel(turn.session, draft, turn.now)
     return [text_reply(t("broadcast.cancelled", turn.language))]
 
 

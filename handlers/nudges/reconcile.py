@@ -16,9 +16,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from handlers import broadcasts, checkin
-from handlers.checkin import short_date
-from handlers.deadlines import (
+from handlers.broadcasts import sending
+from handlers.checkins import dialogue
+from handlers.dates import short_date
+from handlers.i18n import t
+from handlers.messages import ReplyBuilder, bold, reply_to_json
+from handlers.nudges.deadlines import (
     LadderSettings,
     Step,
     ladder,
@@ -27,8 +30,6 @@ from handlers.deadlines import (
     update_due_on,
     working_day,
 )
-from handlers.i18n import t
-from handlers.messages import ReplyBuilder, bold, reply_to_json
 from storage import outbox
 from storage import repositories as repo
 from storage.models import (
@@ -299,7 +300,7 @@ async def reconcile(session: AsyncSession, now: datetime, settings: ScheduleSett
         else:
             report.checkins += await _open_checkin(session, candidate, now)
     await _reminders_and_expiry(session, now, settings, report)
-    report.broadcast_messages = await broadcasts.release_due(session, now, settings.ladder)
+    report.broadcast_messages = await sending.release_due(session, now, settings.ladder)
     return report
 
 
@@ -344,7 +345,7 @@ async def _open_checkin(session: AsyncSession, candidate: _Candidate, now: datet
     if not await outbox.enqueue(session, dedupe_key=candidate.key, kind="checkin", person_id=person.id, payload={},
                                 due_at=candidate.due_at, now=now):
         return 0
-    replies = await checkin.start(session, person, plan.code, now)
+    replies = await dialogue.start(session, person, plan.code, now)
     await outbox.set_payload(session, candidate.key, reply_to_json(replies[0]))
     return 1
 
@@ -372,7 +373,7 @@ async def _reminders_and_expiry(session: AsyncSession, now: datetime, settings: 
                                   settings.ladder)
         open_session.reminded_at = now
         language = person.language
-        reply = await checkin.prompt(session, open_session, language, t("checkin.reminder", language))
+        reply = await dialogue.prompt(session, open_session, language, t("checkin.reminder", language))
         report.reminders += await outbox.enqueue(
             session, dedupe_key=f"checkin-reminder:{open_session.id}", kind="reminder",
             person_id=person.id, payload=reply_to_json(reply), due_at=due_at, now=now)

@@ -8,14 +8,15 @@ it is the same row, because it belongs to the person.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.checkins.status_words import Answer, read_status
+from handlers.dates import short_date
 from handlers.errors import NotFound
 from handlers.i18n import t
 from handlers.messages import Reply, ReplyBuilder, bold, italic
-from handlers.status_words import Answer, read_status
 from storage import repositories as repo
 from storage.models import Action, ActionPlan, CheckinSession, CheckinStep, Person, Status
 
@@ -24,19 +25,6 @@ STATUS_ORDER = (Status.NOT_STARTED, Status.ON_TRACK, Status.DELAYED, Status.BLOC
 
 def status_name(status: Status, language: str) -> str:
     return t(f"status.{status.value}", language)
-
-
-_MONTHS = {
-    "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
-    "fr": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.".split(),
-}
-
-
-def short_date(moment: date, language: str) -> str:
-    """"3 Feb 2026": day first, month in letters, so no reader mistakes it for 2 March.
-
-    Takes a date or a datetime (a datetime is a date); datetimes are UTC."""
-    return f"{moment.day} {_MONTHS['fr' if language == 'fr' else 'en'][moment.month - 1]} {moment.year}"
 
 
 def owner_text(action: Action) -> str:

@@ -1,0 +1,1 @@
+"""Answers: "how did others handle X?" from the library of learning products."""

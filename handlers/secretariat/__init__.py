@@ -1,0 +1,1 @@
+"""The secretariat's tools: importing operations, people and plans."""
