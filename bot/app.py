@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from handlers.context import HandlerContext
+from handlers.delivery import Deliverer, Messenger
+from handlers.live import LivePath
 from handlers.router import Router
 from knowledge import SearchIndex, build_index
 from storage.database import Database
@@ -19,17 +22,27 @@ class App:
     index: SearchIndex
     database: Database
     router: Router
+    deliverer: Deliverer
+    live: LivePath
+    scheduler: Scheduler
+
+    def add_messenger(self, messenger: Messenger) -> None:
+        """A platform's way of sending, for live replies and the outbox alike."""
+        self.deliverer.register(messenger)
 
     async def close(self) -> None:
         await self.database.dispose()
 
 
 async def build_app(settings: Settings, *, clock: Clock | None = None, index: SearchIndex | None = None,
-                    database: Database | None = None) -> App:
-    """Builds the bot from explicit settings.
+                    database: Database | None = None, fallback: Messenger | None = None) -> App:
+    """Builds the bot from explicit settings: storage, the library's index, the router, the one
+    live path, the deliverer and the scheduler. The platforms are added by :mod:`bot.platforms`.
 
-    Raises ``LibraryError`` on an invalid library, so the bot refuses to start rather than answer
-    from a broken one. The embedded SQLite database is migrated to the latest schema here.
+    ``fallback`` takes messages for people with no chat on a running platform (the console, so a
+    demo shows everything the bot would send). Raises ``LibraryError`` on an invalid library, so
+    the bot refuses to start rather than answer from a broken one. The embedded SQLite database is
+    migrated to the latest schema here.
     """
     clock = clock or SystemClock()
     if index is None:
@@ -39,4 +52,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, index: Se
     if migrate:
         await database.upgrade()
     context = HandlerContext(index=index, database=database, now=clock.now, hours=settings.schedule().ladder)
-    return App(settings=settings, clock=clock, index=index, database=database, router=Router(context))
+    router = Router(context)
+    deliverer = Deliverer(database, [], fallback=fallback, now=clock.now)
+    scheduler = Scheduler(database, deliverer, clock, settings=settings.schedule())
+    return App(settings=settings, clock=clock, index=index, database=database, router=router,
+               deliverer=deliverer, live=LivePath(router, deliverer), scheduler=scheduler)

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime
 from typing import Protocol
 
+from bot.app import App
 from bot.settings import Settings
 from handlers.delivery import Messenger, RateLimits
-from handlers.router import Router
-from storage.database import Database
 
 
 class Platform(Protocol):
@@ -32,23 +28,21 @@ def _per_second(value: float) -> float | None:
     return value if value > 0 else None
 
 
-def platforms_from_settings(settings: Settings, router: Router, database: Database,
-                            now: Callable[[], datetime]) -> list[Platform]:
-    """Telegram when HCBOT_TELEGRAM_TOKEN is set; Slack when HCBOT_SLACK_BOT_TOKEN is."""
+def platforms_from_settings(settings: Settings, app: App) -> list[Platform]:
+    """Telegram when HCBOT_TELEGRAM_TOKEN is set; Slack when HCBOT_SLACK_BOT_TOKEN is. Each one's
+    messenger is registered with the app's deliverer, limits and all, before anything is sent."""
     found: list[Platform] = []
     if settings.telegram_token is not None and settings.telegram_token.get_secret_value():
-        from bot.telegram import TelegramSetupError, telegram_bot_from_settings
+        from bot.telegram.loop import TelegramSetupError, telegram_bot_from_settings
 
         try:
-            telegram = telegram_bot_from_settings(settings, router, database, now)
+            telegram = telegram_bot_from_settings(settings, app.live)
         except TelegramSetupError as error:
             raise SetupError(str(error)) from None
         if telegram is not None:
-            telegram.messenger.limits = replace(
-                telegram.messenger.limits, overall_per_second=_per_second(settings.telegram_messages_per_second))
             found.append(telegram)
     if settings.slack_bot_token is not None and settings.slack_bot_token.get_secret_value():
-        from bot.slack import SlackBot
+        from bot.slack.loop import SlackBot
 
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
         app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
@@ -57,12 +51,13 @@ def platforms_from_settings(settings: Settings, router: Router, database: Databa
                              "or HCBOT_SLACK_MODE=http with HCBOT_SLACK_SIGNING_SECRET")
         if settings.slack_mode == "http" and not secret:
             raise SetupError("Slack HTTP mode needs HCBOT_SLACK_SIGNING_SECRET: it is how requests are checked")
-        slack = SlackBot(bot_token=settings.slack_bot_token.get_secret_value(), router=router, database=database,
-                         now=now, signing_secret=secret, app_token=app_token, mode=settings.slack_mode,
-                         api_url=settings.slack_api_url, http_port=settings.slack_http_port,
-                         http_path=settings.slack_http_path)
-        slack.messenger.limits = RateLimits(
-            overall_per_second=_per_second(settings.slack_workspace_messages_per_second),
-            per_chat_per_second=_per_second(settings.slack_messages_per_second))
-        found.append(slack)
+        found.append(SlackBot(bot_token=settings.slack_bot_token.get_secret_value(), live=app.live,
+                              signing_secret=secret, app_token=app_token, mode=settings.slack_mode,
+                              api_url=settings.slack_api_url, http_host=settings.slack_http_host,
+                              http_port=settings.slack_http_port, http_path=settings.slack_http_path,
+                              limits=RateLimits(
+                                  overall_per_second=_per_second(settings.slack_workspace_messages_per_second),
+                                  per_chat_per_second=_per_second(settings.slack_messages_per_second))))
+    for platform in found:
+        app.add_messenger(platform.messenger)
     return found

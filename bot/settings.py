@@ -63,7 +63,8 @@ class Settings(BaseSettings):
     """The public HTTPS URL Telegram calls; setting it switches from polling to webhook mode."""
     telegram_webhook_secret: SecretStr | None = None
     """Required in webhook mode: Telegram sends it in X-Telegram-Bot-Api-Secret-Token."""
-    telegram_webhook_listen: str = "0.0.0.0"
+    # Behind a reverse proxy on the same machine: 0.0.0.0 only when asked.
+    telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
     telegram_webhook_path: str = "telegram"
     # Slack: set the bot token and the signing secret to run on Slack. Socket Mode (the app-level
@@ -72,6 +73,7 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_mode: Literal["socket", "http"] = "socket"
+    slack_http_host: str = "127.0.0.1"
     slack_http_port: int = 3000
     slack_http_path: str = "/slack/events"
     slack_api_url: str | None = None

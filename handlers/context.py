@@ -64,6 +64,9 @@ class Turn:
     # Read once: after a failed transaction the person's attributes can no longer be loaded, and
     # the error reply still needs their language.
     person_language: str = field(init=False, default="en")
+    # Which branch of the router answered ("command:checkin", "checkin-answer", "question", ...):
+    # for logs and for tests that must know what happened without reading the sentences.
+    route: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
         if self.person is not None:

@@ -25,20 +25,19 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import select
 
 from handlers.accounts import deactivate_chat
 from handlers.messages import Reply, reply_from_json
 from storage import outbox
 from storage.database import Database
-from storage.models import ChatIdentity, OutboxMessage, OutboxStatus, Person
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+CHAT_BURST = 3
 # A rate-limit wait longer than this goes back to the outbox rather than holding the pass.
 MAX_INLINE_WAIT = 60.0
 
@@ -52,11 +51,13 @@ class DeliveryError(Exception):
     """
 
     def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False,
-                 unreachable: bool = False) -> None:
+                 unreachable: bool = False, rendering: bool = False) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
-        self.permanent = permanent or unreachable
+        self.permanent = permanent or unreachable or rendering
         self.unreachable = unreachable
+        # The platform refused the message's markup or size: sending it as plain text may pass.
+        self.rendering = rendering
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +72,18 @@ class RateLimits:
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """Who a proactive message goes to, and through which chat."""
+    """Who a message goes to, and through which chat. A reply to someone not registered has no
+    person: ``person_id`` is None and the name and e-mail are empty."""
 
-    person_id: int
+    person_id: int | None
     name: str
     email: str
     language: str
     platform: str
     chat_id: str
+    thread: str | None = None
+    # A reply to what the person just wrote, rather than a proactive message.
+    live: bool = False
 
 
 class Messenger(Protocol):
@@ -88,8 +93,9 @@ class Messenger(Protocol):
     platform: str
     limits: RateLimits
 
-    async def send(self, recipient: Recipient, reply: Reply) -> None:
-        """Sends one reply to one chat, or raises DeliveryError."""
+    async def send(self, recipient: Recipient, reply: Reply, *, plain: bool = False) -> None:
+        """Sends one reply to one chat, or raises DeliveryError. ``plain``: without markup, after
+        the platform refused the formatted one."""
         ...
 
 
@@ -100,13 +106,6 @@ class DeliveryReport:
     failed: int = 0
     deactivated: int = 0
     rate_limited: int = 0
-
-    def add(self, other: DeliveryReport) -> None:
-        self.sent += other.sent
-        self.retried += other.retried
-        self.failed += other.failed
-        self.deactivated += other.deactivated
-        self.rate_limited += other.rate_limited
 
 
 @dataclass(slots=True)
@@ -147,7 +146,9 @@ class _PlatformGate:
         rate = self.limits.per_chat_per_second
         if not rate:
             return None
-        limiter = self._chats.pop(chat_id, None) or AsyncLimiter(1, 1 / rate)
+        # About one a second, with a burst of three: an answer that takes three messages (a long
+        # product, a reply and its check-in prompt) is not held back a second between each.
+        limiter = self._chats.pop(chat_id, None) or AsyncLimiter(CHAT_BURST, CHAT_BURST / rate)
         self._chats[chat_id] = limiter
         if len(self._chats) > self._max_chats:
             self._chats.popitem(last=False)
@@ -166,16 +167,7 @@ class _PlatformGate:
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
 
 
-@dataclass(frozen=True, slots=True)
-class _Chat:
-    id: int
-    platform: str
-    chat_id: str
-    active: bool
-    last_seen_at: datetime | None
-
-
-def choose_identity(identities: Sequence[_Chat], platforms: Mapping[str, object]) -> _Chat | None:
+def choose_identity(identities: Sequence[outbox.ChatRow], platforms: Mapping[str, object]) -> outbox.ChatRow | None:
     """The active chat on a running platform where the person was seen last (then the newest link)."""
     usable = [identity for identity in identities if identity.active and identity.platform in platforms]
     if not usable:
@@ -201,6 +193,12 @@ class Deliverer:
             self._gates.setdefault(fallback.platform, _PlatformGate(fallback.limits))
         self._stopping = False
 
+    def register(self, messenger: Messenger) -> None:
+        """Adds a platform that started after the deliverer was built (the composition root builds
+        the deliverer first: the adapters need the live path, which needs the deliverer)."""
+        self.messengers[messenger.platform] = messenger
+        self._gates[messenger.platform] = _PlatformGate(messenger.limits)
+
     def request_stop(self) -> None:
         """Finish the chunk in flight, then stop: SIGTERM loses nothing and waits little."""
         self._stopping = True
@@ -219,26 +217,48 @@ class Deliverer:
             await self._record(jobs, outcomes, report)
         return report
 
-    async def _claim(self, size: int) -> list[_Job]:
-        now = self.now()
+    async def deliver_now(self, ids: list[int]) -> set[int]:
+        """Sends these rows at once, if still pending, through the same path as every other row
+        (pacing, retries, deactivation); returns the ids that went out."""
+        if not ids:
+            return set()
         async with self.database.transaction() as session:
-            claimed = await outbox.claim(session, now, size)
+            jobs = self._jobs(await outbox.claim_ids(session, ids), *await outbox.recipients(
+                session, set()))
+        report = DeliveryReport()
+        outcomes = await self._send_all(jobs, report)
+        await self._record(jobs, outcomes, report)
+        return {outcome.message_id for outcome in outcomes if outcome.sent}
+
+    async def _claim(self, size: int) -> list[_Job]:
+        async with self.database.transaction() as session:
+            claimed = await outbox.claim(session, self.now(), size)
             if not claimed:
                 return []
-            # Plain rows, not ORM objects: this runs once a chunk, thousands of times a broadcast.
-            people = {row.id: row for row in await session.execute(
-                select(Person.id, Person.name, Person.email, Person.language)
-                .where(Person.id.in_({row.person_id for row in claimed})))}
-            chats: dict[int, list[_Chat]] = {}
-            for chat in await session.execute(
-                    select(ChatIdentity.id, ChatIdentity.person_id, ChatIdentity.platform, ChatIdentity.chat_id,
-                           ChatIdentity.active, ChatIdentity.last_seen_at)
-                    .where(ChatIdentity.person_id.in_(people))):
-                chats.setdefault(chat.person_id, []).append(
-                    _Chat(chat.id, chat.platform, chat.chat_id, chat.active, chat.last_seen_at))
-            return [self._job(row, people[row.person_id], chats.get(row.person_id, [])) for row in claimed]
+            people, chats = await outbox.recipients(
+                session, {row.person_id for row in claimed if row.person_id is not None and row.chat_id is None})
+            return self._jobs(claimed, people, chats)
 
-    def _job(self, row: outbox.Claimed, person: Any, identities: list[_Chat]) -> _Job:
+    def _jobs(self, claimed: list[outbox.Claimed], people: Mapping[int, outbox.PersonRow],
+              chats: Mapping[int, list[outbox.ChatRow]]) -> list[_Job]:
+        jobs = []
+        for row in claimed:
+            if row.chat_id is not None and row.platform is not None:
+                reply = reply_from_json(row.payload)
+                if row.platform not in self.messengers and self.fallback is None:
+                    jobs.append(_Job(row.id, row.attempts, reply, None, f"no running platform for {row.platform}",
+                                     retry_later=True))
+                    continue
+                language = str(row.payload.get("language") or "en")
+                jobs.append(_Job(row.id, row.attempts, reply, Recipient(
+                    row.person_id, "", "", language, row.platform, row.chat_id, row.thread, live=True)))
+            elif row.person_id is not None and row.person_id in people:
+                jobs.append(self._job(row, people[row.person_id], chats.get(row.person_id, [])))
+            else:
+                jobs.append(_Job(row.id, row.attempts, reply_from_json(row.payload), None, "no recipient"))
+        return jobs
+
+    def _job(self, row: outbox.Claimed, person: outbox.PersonRow, identities: list[outbox.ChatRow]) -> _Job:
         reply = reply_from_json(row.payload)
         identity = choose_identity(identities, self.messengers)
 
@@ -276,19 +296,26 @@ class Deliverer:
         messenger = self.messengers.get(recipient.platform) or self.fallback
         assert messenger is not None
         gate = self._gates[messenger.platform]
+        plain = False
         while True:
             await gate.wait(recipient.chat_id)
             try:
                 if gate.in_flight is None:
-                    await messenger.send(recipient, job.reply)
+                    await messenger.send(recipient, job.reply, plain=plain)
                 else:
                     async with gate.in_flight:
-                        await messenger.send(recipient, job.reply)
+                        await messenger.send(recipient, job.reply, plain=plain)
             except DeliveryError as error:
                 if error.retry_after is not None and error.retry_after <= MAX_INLINE_WAIT:
                     # The platform asked every sender to slow down, not just this message.
                     report.rate_limited += 1
                     gate.pause(error.retry_after)
+                    continue
+                if error.rendering and not plain:
+                    # Once, without markup: a person is better served by plain words than by nothing.
+                    logger.warning("outbox row %s to %s refused as formatted (%s): sending it as plain text",
+                                   job.message_id, recipient.platform, error)
+                    plain = True
                     continue
                 # The reason only: a chat id is enough to find the row, and no message text is logged.
                 logger.warning("outbox row %s to %s failed: %s", job.message_id, recipient.platform, error)
@@ -339,6 +366,4 @@ class Deliverer:
 async def in_doubt(database: Database, now: datetime, older_than: timedelta = timedelta(minutes=10)) -> list[int]:
     """Rows claimed but never recorded: the process died between sending and recording."""
     async with database.transaction() as session:
-        found = await session.execute(select(OutboxMessage.id).where(
-            OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.due_at <= now - older_than))
-        return list(found.scalars())
+        return await outbox.in_doubt(session, now - older_than)

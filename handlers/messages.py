@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """One thing a person did in a chat: typed text, or pressed a button (``button`` is its payload)."""
+    """One thing a person did in a chat: typed text, or pressed a button (``button`` is its payload).
+
+    On every platform ``user_id`` also addresses the person's private chat with the bot (Telegram's
+    private chat id is the user id; Slack opens the DM when posting to a user id)."""
 
     platform: str
     user_id: str
@@ -21,6 +24,17 @@ class Incoming:
     text: str = ""
     button: str | None = None
     display_name: str | None = None
+    # The platform's id for this delivery (Telegram update, Slack event or signed request): a
+    # redelivery with the same key is dropped, on any replica.
+    event_key: str | None = None
+    # Answer inside this thread (a Slack thread the person wrote in).
+    thread: str | None = None
+    # Said in a channel others read (a Slack mention): only library answers may be posted there.
+    shared: bool = False
+    # Something the bot cannot read (a sticker, a photo without a caption, a voice note).
+    unreadable: bool = False
+    # The language the platform reports for the person, for a sentence before we know them.
+    platform_language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ with its traceback and the person gets a short apology. Either way the conversat
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,11 +20,30 @@ from handlers.checkins import dialogue, plans
 from handlers.context import HandlerContext, Turn
 from handlers.errors import HcbotError
 from handlers.i18n import t
-from handlers.messages import Incoming, Reply, ReplyBuilder, bold, text_reply
+from handlers.messages import Incoming, Reply, ReplyBuilder, bold, reply_to_json, text_reply
+from storage import events, outbox
 from storage import repositories as repo
+from storage.database import Session
 from storage.models import CheckinSession, CheckinStep
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where the replies to a live message go: a chat, maybe a thread in it."""
+
+    platform: str
+    chat_id: str
+    thread: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedReply:
+    """A reply written to the outbox, with the id of its row."""
+
+    outbox_id: int
+    reply: Reply
 
 HandlerFunction = Callable[[Turn, str], Awaitable[list[Reply]]]
 
@@ -101,6 +121,11 @@ def help_reply(commands: Sequence[Command], language: str) -> Reply:
     return builder.build()
 
 
+def _log_route(message: Incoming, turn: Turn) -> None:
+    # The branch, never the words: logs are no place for what people write.
+    logger.info("%s message handled by %s", message.platform, turn.route, extra={"route": turn.route})
+
+
 class Router:
     def __init__(self, context: HandlerContext, commands: Sequence[Command] | None = None) -> None:
         self.context = context
@@ -113,21 +138,77 @@ class Router:
                 self._by_name.setdefault(alias, (command, "en"))
 
     async def handle(self, message: Incoming) -> list[Reply]:
-        """Replies to one incoming message; never raises."""
+        """Replies to one incoming message without queueing them (tests and benchmarks look at the
+        replies themselves); never raises. Live messages take :meth:`handle_live`."""
         turn: Turn | None = None
         try:
             async with self.context.database.transaction() as session:
-                person = await repo.person_by_identity(session, message.platform, message.user_id)
-                now = self.context.now()
-                if person is not None:
-                    await accounts.seen(session, message.platform, message.user_id, message.chat_id, now)
-                turn = Turn(message, self.context, now, session, person)
-                return await self._dispatch(turn)
+                turn = await self._turn(session, message)
+                replies = await self._dispatch(turn)
+                _log_route(message, turn)
+                return replies
         except HcbotError as error:
             return [text_reply(error.user_message(self._language(message, turn)))]
         except Exception:
             logger.exception("handler failed for %s user %s", message.platform, message.user_id)
             return [text_reply(t("error", self._language(message, turn)))]
+
+    async def handle_live(self, message: Incoming, destination: Destination) -> list[QueuedReply] | None:
+        """Answers a live message in one transaction: its event key is recorded, the state it
+        changes (a check-in answer, the question log) is applied and its replies are written to
+        the outbox, together or not at all. A crash before the commit leaves the platform's
+        redelivery to be handled; one after it leaves the replies for the deliverer.
+
+        Returns the queued replies, to be sent at once; None when this delivery was handled before.
+        Never raises for a handler's error: the person gets one sentence in their language."""
+        turn: Turn | None = None
+        try:
+            async with self.context.database.transaction() as session:
+                if not await self._first_time(session, message):
+                    return None
+                turn = await self._turn(session, message)
+                replies = await self._dispatch(turn)
+                _log_route(message, turn)
+                return await self._queue(session, message, destination, replies, turn)
+        except HcbotError as error:
+            replies = [text_reply(error.user_message(self._language(message, turn)))]
+        except Exception:
+            logger.exception("handler failed for %s user %s", message.platform, message.user_id)
+            replies = [text_reply(t("error", self._language(message, turn)))]
+        # The handler's work was rolled back; the delivery is still recorded, with its one sentence,
+        # so that a message that always fails is not redelivered forever.
+        async with self.context.database.transaction() as session:
+            if not await self._first_time(session, message):
+                return None
+            return await self._queue(session, message, destination, replies, None, language=self._language(
+                message, turn))
+
+    async def _first_time(self, session: Session, message: Incoming) -> bool:
+        return message.event_key is None or await events.first_time(session, message.event_key, self.context.now())
+
+    async def _turn(self, session: Session, message: Incoming) -> Turn:
+        person = await repo.person_by_identity(session, message.platform, message.user_id)
+        now = self.context.now()
+        if person is not None:
+            await accounts.seen(session, message.platform, message.user_id, message.chat_id, now)
+        return Turn(message, self.context, now, session, person)
+
+    async def _queue(self, session: Session, message: Incoming, destination: Destination, replies: list[Reply],
+                     turn: Turn | None, *, language: str | None = None) -> list[QueuedReply]:
+        """The replies as outbox rows for the destination chat, keyed by the delivery so that a
+        redelivered message can never queue its replies twice."""
+        key = message.event_key or f"live:{uuid.uuid4().hex}"
+        person_id = turn.person.id if turn is not None and turn.person is not None else None
+        spoken = language or (turn.language if turn is not None else "en")
+        queued = []
+        for number, reply in enumerate(replies):
+            row = await outbox.enqueue_reply(
+                session, dedupe_key=f"reply:{key[:170]}:{number}", person_id=person_id,
+                platform=destination.platform, chat_id=destination.chat_id, thread=destination.thread,
+                payload={**reply_to_json(reply), "language": spoken}, now=self.context.now())
+            if row is not None:
+                queued.append(QueuedReply(row, reply))
+        return queued
 
     def _language(self, message: Incoming, turn: Turn | None) -> str:
         """The reply language as the handler left it (a command may just have switched it)."""
@@ -137,26 +218,37 @@ class Router:
 
     async def _dispatch(self, turn: Turn) -> list[Reply]:
         message = turn.message
+        if message.unreadable:
+            turn.route = "unreadable"
+            # As an empty text it would be taken for an answer in the middle of a check-in.
+            language = turn.language if turn.person is not None else (message.platform_language or turn.language)
+            return [text_reply(t("text_only", language))]
         if message.button is not None:
+            turn.route = f"button:{message.button.partition(':')[0]}"
             return await self._press(turn, message.button)
         text = message.text.strip()
         if not text.startswith("/") or text.lower() in notices.CANCEL_WORDS:
             draft = await notices.open_draft(turn)
             if draft is not None:
+                turn.route = "broadcast-draft"
                 return await notices.answer(turn, draft, text)
         if not text.startswith("/"):
             open_checkin = await self._open_checkin(turn)
             if open_checkin is not None and turn.person is not None:
+                turn.route = "checkin-answer"
                 return await dialogue.answer(turn.session, turn.person, open_checkin, text, message.platform, turn.now)
+            turn.route = "question"
             return await questions.ask(turn, text)
         name, _, args = text[1:].partition(" ")
         # Slack and Telegram may append "@botname" to a command.
         name = name.split("@", 1)[0].lower()
         found = self._by_name.get(name)
         if found is None:
+            turn.route = "unknown-command"
             replies = [text_reply(t("unknown_command", turn.language, name=name[:40]))]
             return replies + await self._checkin_reminder(turn)
         command, language = found
+        turn.route = f"command:{command.name}"
         # Typing "/aide" rather than "/help" is the clearest sign of the language a person wants;
         # a name both languages share ("/plan") says nothing.
         if command is not START and command.name != command.french:

@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+# What handlers hold while they work: they pass it to storage functions and never query it themselves.
+Session = AsyncSession
+
 
 def normalise_url(url: str) -> str:
     """Accepts the URLs people paste and returns the async driver's: one driver per database."""

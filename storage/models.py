@@ -364,7 +364,12 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(30))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    # Proactive messages go to a person, through the chat where they were seen last; a reply to a
+    # live message goes to the chat it came from (the person may not be registered at all).
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    platform: Mapped[str | None] = mapped_column(String(20))
+    chat_id: Mapped[str | None] = mapped_column(String(100))
+    thread: Mapped[str | None] = mapped_column(String(100))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     due_at: Mapped[datetime]
     status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING)

@@ -11,28 +11,34 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import ChatIdentity, OutboxMessage, OutboxStatus, Person
+from storage.upsert import insert_or_ignore
 
 
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
+async def _insert(session: AsyncSession, values: dict[str, Any]) -> int | None:
+    inserted = await insert_or_ignore(session, OutboxMessage, {**values, "status": OutboxStatus.PENDING, "attempts": 0},
+                                      conflict=["dedupe_key"], returning=[OutboxMessage.id])
+    return int(inserted[0].id) if inserted else None
 
 
 async def enqueue(session: AsyncSession, *, dedupe_key: str, kind: str, person_id: int, payload: dict[str, Any],
                   due_at: datetime, now: datetime) -> bool:
-    """Queues a message unless one with the same key exists; returns whether it was new."""
-    insert = postgresql_insert if _dialect(session) == "postgresql" else sqlite_insert
-    statement = insert(OutboxMessage).values(
-        dedupe_key=dedupe_key, kind=kind, person_id=person_id, payload=payload, due_at=due_at,
-        status=OutboxStatus.PENDING, attempts=0, created_at=now,
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id)
-    # RETURNING, not rowcount: drivers disagree on the rowcount of a skipped conflict.
-    return (await session.execute(statement)).first() is not None
+    """Queues a proactive message for a person (their chat is chosen when it is sent) unless one
+    with the same key exists; returns whether it was new."""
+    return await _insert(session, {"dedupe_key": dedupe_key, "kind": kind, "person_id": person_id,
+                                   "payload": payload, "due_at": due_at, "created_at": now}) is not None
+
+
+async def enqueue_reply(session: AsyncSession, *, dedupe_key: str, person_id: int | None, platform: str, chat_id: str,
+                        thread: str | None, payload: dict[str, Any], now: datetime) -> int | None:
+    """Queues a reply to a live message, for the chat it came from (the person may not be
+    registered); returns the row's id, or None when this reply was queued before."""
+    return await _insert(session, {"dedupe_key": dedupe_key, "kind": "reply", "person_id": person_id,
+                                   "platform": platform, "chat_id": chat_id, "thread": thread,
+                                   "payload": payload, "due_at": now, "created_at": now})
 
 
 async def set_payload(session: AsyncSession, dedupe_key: str, payload: dict[str, Any]) -> None:
@@ -45,8 +51,28 @@ class Claimed:
 
     id: int
     attempts: int
-    person_id: int
+    person_id: int | None
     payload: dict[str, Any]
+    platform: str | None = None
+    chat_id: str | None = None
+    thread: str | None = None
+
+
+_CLAIMED = (OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.person_id, OutboxMessage.payload,
+            OutboxMessage.due_at, OutboxMessage.platform, OutboxMessage.chat_id, OutboxMessage.thread)
+
+
+async def _claim_where(session: AsyncSession, due: Select[Any]) -> list[Claimed]:
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    statement = (update(OutboxMessage).where(OutboxMessage.id.in_(due.scalar_subquery()))
+                 .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)
+                 .returning(*_CLAIMED)
+                 .execution_options(synchronize_session=False))
+    # RETURNING comes back in no promised order: sort as the subquery chose.
+    rows = sorted((await session.execute(statement)).all(), key=lambda row: (row.due_at, row.id))
+    return [Claimed(row.id, row.attempts, row.person_id, row.payload, row.platform, row.chat_id, row.thread)
+            for row in rows]
 
 
 async def claim(session: AsyncSession, now: datetime, limit: int = 100) -> list[Claimed]:
@@ -55,25 +81,19 @@ async def claim(session: AsyncSession, now: datetime, limit: int = 100) -> list[
     One UPDATE ... RETURNING over a locked subquery: on PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets
     replicas claim side by side without ever sharing a row; SQLite has one writer at a time anyway.
     """
-    due = (select(OutboxMessage.id)
-           .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now)
-           .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit))
-    if _dialect(session) == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    statement = (update(OutboxMessage).where(OutboxMessage.id.in_(due.scalar_subquery()))
-                 .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)
-                 .returning(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.person_id,
-                            OutboxMessage.payload, OutboxMessage.due_at)
-                 .execution_options(synchronize_session=False))
-    # RETURNING comes back in no promised order: sort as the subquery chose.
-    rows = sorted((await session.execute(statement)).all(), key=lambda row: (row.due_at, row.id))
-    return [Claimed(row.id, row.attempts, row.person_id, row.payload) for row in rows]
+    return await _claim_where(session, select(OutboxMessage.id)
+                              .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now)
+                              .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit))
 
 
-async def mark_sent(session: AsyncSession, message_id: int, now: datetime, delivered_to: str | None = None) -> None:
-    await session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
-                          .values(status=OutboxStatus.SENT, sent_at=now, last_error=None,
-                                  delivered_to=delivered_to[:140] if delivered_to else None))
+async def claim_ids(session: AsyncSession, ids: list[int]) -> list[Claimed]:
+    """These rows, if still pending (the periodic pass may have taken them first): the replies to a
+    live message, sent right after the transaction that wrote them."""
+    if not ids:
+        return []
+    return await _claim_where(session, select(OutboxMessage.id)
+                              .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+                              .order_by(OutboxMessage.due_at, OutboxMessage.id))
 
 
 async def mark_sent_many(session: AsyncSession, sent: list[tuple[int, str]], now: datetime) -> None:
@@ -97,3 +117,43 @@ async def mark_failed(session: AsyncSession, message_id: int, error: str) -> Non
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min ... capped at one hour."""
     return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    id: int
+    name: str
+    email: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRow:
+    id: int
+    platform: str
+    chat_id: str
+    active: bool
+    last_seen_at: datetime | None
+
+
+async def recipients(session: AsyncSession, person_ids: set[int]) -> tuple[dict[int, PersonRow], dict[int, list[ChatRow]]]:
+    """The people a chunk is for, and every chat of theirs. Plain rows, not ORM objects: this runs
+    once a chunk, thousands of times a broadcast."""
+    if not person_ids:
+        return {}, {}
+    people = {row.id: PersonRow(row.id, row.name, row.email, row.language) for row in await session.execute(
+        select(Person.id, Person.name, Person.email, Person.language).where(Person.id.in_(person_ids)))}
+    chats: dict[int, list[ChatRow]] = {}
+    for chat in await session.execute(
+            select(ChatIdentity.id, ChatIdentity.person_id, ChatIdentity.platform, ChatIdentity.chat_id,
+                   ChatIdentity.active, ChatIdentity.last_seen_at).where(ChatIdentity.person_id.in_(people))):
+        chats.setdefault(chat.person_id, []).append(
+            ChatRow(chat.id, chat.platform, chat.chat_id, chat.active, chat.last_seen_at))
+    return people, chats
+
+
+async def in_doubt(session: AsyncSession, before: datetime) -> list[int]:
+    """Rows claimed before ``before`` and never recorded: the process died between sending and recording."""
+    found = await session.execute(select(OutboxMessage.id).where(
+        OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.due_at <= before))
+    return list(found.scalars())

@@ -1,0 +1,26 @@
+"""The one insert-or-ignore: idempotent writes on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Column, Row
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+
+async def insert_or_ignore(session: AsyncSession, model: type[Any], values: dict[str, Any] | Sequence[dict[str, Any]],
+                           *, conflict: Sequence[str], returning: Sequence[InstrumentedAttribute[Any] | Column[Any]]
+                           ) -> list[Row[Any]]:
+    """Inserts ``values`` (one row or many) unless a row with the same ``conflict`` columns exists;
+    returns the ``returning`` columns of the rows actually inserted.
+
+    RETURNING, not rowcount: drivers disagree on the rowcount of a skipped conflict."""
+    if not values:
+        return []
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(model).values(values).on_conflict_do_nothing(index_elements=list(conflict))
+    return list((await session.execute(statement.returning(*returning))).all())
