@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -489,7 +489,3 @@ class SearchIndex:
                 hits, confident, active = more_hits, more_confident, candidate
                 relaxed.add(kind)
         return SearchResult(query=query, hits=hits, confident=confident, relaxed=frozenset(relaxed))
-
-    def search_many(self, texts: Iterable[str], *, filters: SearchFilters | None = None,
-                    limit: int = 10) -> list[SearchResult]:
-        return [self.search(text, filters=filters, limit=limit) for text in texts]

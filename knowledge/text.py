@@ -77,11 +77,6 @@ def stem(word: str) -> str:
     return str(_stemmer.stemWord(word))
 
 
-def content_stems(tokens: list[str]) -> list[str]:
-    """Stems of the words that carry meaning, in order."""
-    return [stem(token) for token in tokens if token not in STOPWORDS]
-
-
 def phrase_stems(tokens: list[str]) -> list[str]:
     """Stems of every word but the grammatical ones: what the thesaurus matches its phrases on."""
     return [stem(token) for token in tokens if token not in GRAMMAR]

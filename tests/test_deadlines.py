@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
@@ -100,6 +100,22 @@ def test_after_downtime_only_the_latest_missed_step() -> None:
     assert found is not None and found.key == "overdue-14"
     with pytest.raises(ValueError):
         latest_due(steps, "Africa/Niamey", MON_FRI, DEFAULT, datetime(2026, 10, 9))  # noqa: DTZ001
+
+
+@given(st.sampled_from(["Pacific/Kiritimati", "Pacific/Pago_Pago", "Africa/Niamey", "America/Santiago"]),
+       st.dates(date(2025, 1, 1), date(2027, 12, 31)), st.integers(0, 400),
+       st.sampled_from([MON_FRI, SUN_THU, frozenset({6}), frozenset({3, 7})]),
+       st.lists(st.integers(1, 120), min_size=1, max_size=5, unique=True), st.integers(0, 23 * 60))
+def test_latest_due_is_the_latest_of_all_due_steps(zone: str, adopted: date, days_later: int,
+                                                   days: frozenset[int], before: list[int], minutes: int) -> None:
+    """The search from the end stops early; it must find what looking at every step finds."""
+    settings = LadderSettings(days_before=tuple(before), send_hour=minutes // 60 % 18)
+    steps = ladder(adopted, update_due_on(adopted, None, settings), settings, until=adopted + timedelta(days=400))
+    now = datetime.combine(adopted + timedelta(days=days_later), time(), tzinfo=UTC) + timedelta(minutes=minutes)
+    due = [(send_at(step, zone, days, settings), step.day, step.key) for step in steps
+           if not step.to_secretariat and send_at(step, zone, days, settings) <= now]
+    found = latest_due(steps, zone, days, settings, now)
+    assert (found.key if found else None) == (max(due)[2] if due else None)
 
 
 def test_late_messages_wait_for_working_hours() -> None:

@@ -31,7 +31,7 @@ class RecordingMessenger:
     platform: str = "console"
     limits: RateLimits = field(default_factory=RateLimits)
 
-    async def send(self, recipient: Recipient, reply: Reply) -> None:
+    async def send(self, recipient: Recipient, reply: Reply, *, plain: bool = False) -> None:
         self.sent.append((recipient.email, self.now, reply.plain_text))
 
 

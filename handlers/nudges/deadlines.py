@@ -112,11 +112,21 @@ def sending_slot(moment: datetime, timezone: str, working_days: frozenset[int], 
 def latest_due(steps: list[Step], timezone: str, working_days: frozenset[int], settings: LadderSettings,
                now: datetime) -> Step | None:
     """The most recent step whose time has come: after downtime, only the latest missed nudge is
-    worth sending, never a burst of stale ones. Secretariat escalations are separate rungs."""
+    worth sending, never a burst of stale ones. Secretariat escalations are separate rungs.
+
+    ``steps`` are in date order (as :func:`ladder` returns them), so the answer is among the last
+    few: the search runs from the end and stops once a step is too early to beat the best found."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    due = [step for step in steps if not step.to_secretariat
-           and send_at(step, timezone, working_days, settings) <= now]
-    # Two steps can land on the same morning (a Friday due date moves to Thursday, beside T-1):
-    # the one nearer the deadline, the more urgent, is the one sent.
-    return max(due, key=lambda step: (send_at(step, timezone, working_days, settings), step.day), default=None)
+    best: tuple[datetime, date, Step] | None = None
+    for step in reversed(steps):
+        if step.to_secretariat:
+            continue
+        moment = send_at(step, timezone, working_days, settings)
+        # Two steps can land on the same morning (a Friday due date moves to Thursday, beside T-1):
+        # the one nearer the deadline, the more urgent, is the one sent.
+        if moment <= now and (best is None or (moment, step.day) > (best[0], best[1])):
+            best = (moment, step.day, step)
+        elif best is not None and step.day < best[0].date() - timedelta(days=7):
+            break  # a rest day moves a step by six days at most: earlier steps cannot come later
+    return best[2] if best else None
