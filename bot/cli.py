@@ -118,9 +118,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _configure_logging(settings: Settings, *, console: bool = False) -> None:
+    """Logs to standard error; with the console attached, to a file instead, so that no log line
+    lands inside the transcript."""
+    level = settings.log_level.upper()
+    form = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    if console:
+        logging.basicConfig(level=level, filename=str(_log_file(settings)), encoding="utf-8", format=form)
+    else:
+        logging.basicConfig(level=level, stream=sys.stderr, format=form)
+
+
+def _log_file(settings: Settings) -> Path:
+    if settings.log_file is not None:
+        return settings.log_file
+    url = settings.database_url
+    if url.startswith("sqlite") and ":///" in url and ":memory:" not in url:
+        return Path(url.split(":///", 1)[1]).parent / "hcbot.log"
+    return Path("hcbot.log")
 
 
 def _print_problems(problems: Sequence[object], what: str = "the learning library") -> None:
@@ -252,11 +270,15 @@ async def _load_demo(app: App) -> None:
 
 async def _chat(settings: Settings, arguments: argparse.Namespace) -> int:
     from bot.app import build_app
-    from bot.console import run_console
+    from bot.console import ConsoleMessenger, ConsoleSession, run_console, stdin_lines
     from storage import repositories as repo
 
+    _configure_logging(settings, console=True)
     index = _index_or_exit(settings)
-    app = await build_app(settings, index=index)
+    console = ConsoleMessenger(sys.stdout)
+    app = await build_app(settings, index=index, fallback=console)
+    app.add_messenger(console)
+    stopping = _stop_on_signals()
     user_id = "console"
     try:
         if arguments.demo:
@@ -274,19 +296,23 @@ async def _chat(settings: Settings, arguments: argparse.Namespace) -> int:
         interactive = sys.stdin.isatty()
         if interactive and arguments.as_email:
             print(f"hcbot: talking as {arguments.as_email}.")
-        await run_console(app.router, _typed_lines() if interactive else iter(sys.stdin), sys.stdout,
-                          interactive=interactive, user_id=user_id)
+        await run_console(ConsoleSession(app.live, user_id), stdin_lines(), sys.stdout, interactive=interactive,
+                          stop=stopping)
     finally:
         await app.close()
     return 0
 
 
-def _typed_lines() -> Iterator[str]:
-    while True:
-        try:
-            yield input("you> ")
-        except EOFError:
-            return
+def _stop_on_signals() -> asyncio.Event:
+    """SIGINT (Ctrl-C) and SIGTERM ask for a clean stop on the first press: what is in flight is
+    finished, then the command ends."""
+    import signal
+
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    return stopping
 
 
 async def _db(settings: Settings) -> int:
@@ -362,7 +388,7 @@ async def _invite(settings: Settings, database: Database, arguments: argparse.Na
     print(f"Valid once, until {invite.expires_at:%Y-%m-%d %H:%M} UTC. Earlier codes for this person no longer work.")
     username = await _telegram_username(settings)
     if username:
-        from bot.telegram import invite_link
+        from bot.telegram.loop import invite_link
 
         print(f"Telegram: {invite_link(username, invite.code)}")
     else:
@@ -508,17 +534,20 @@ def _moment(text: str | None) -> datetime:
 
 
 async def _tick(settings: Settings, arguments: argparse.Namespace) -> int:
+    from bot.app import build_app
+    from bot.clock import FixedClock
     from bot.console import ConsoleMessenger
-    from handlers.delivery import Deliverer
-    from handlers.nudges.reconcile import reconcile
 
     now = _moment(arguments.now)
-    async with _database(settings) as database:
-        async with database.transaction() as session:
-            queued = await reconcile(session, now, settings.schedule())
-        delivered = await Deliverer(database, [], fallback=ConsoleMessenger(sys.stdout), now=lambda: now).deliver()
+    app = await build_app(settings, clock=FixedClock(now), index=_index_or_exit(settings),
+                          fallback=ConsoleMessenger(sys.stdout))
+    try:
+        queued = await app.scheduler.reconcile_once()
+        delivered = await app.deliverer.deliver()
         print(f"tick at {now.isoformat()}: {queued}; {delivered.sent} sent, {delivered.retried} to retry, "
               f"{delivered.failed} failed")
+    finally:
+        await app.close()
     return 0
 
 
@@ -556,32 +585,27 @@ async def _schedule(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 async def _run(settings: Settings) -> int:
-    import signal
-
     from bot.app import build_app
-    from bot.console import ConsoleMessenger, ConsoleSession
+    from bot.console import ConsoleMessenger, ConsoleSession, run_console, stdin_lines
     from bot.platforms import SetupError, platforms_from_settings
-    from bot.scheduler import Scheduler
-    from handlers.delivery import Deliverer
 
+    console_attached = settings.console and _console_input()
+    _configure_logging(settings, console=console_attached)
     index = _index_or_exit(settings)
     app = await build_app(settings, index=index)
     try:
-        platforms = platforms_from_settings(settings, app.router, app.database, app.clock.now)
+        platforms = platforms_from_settings(settings, app)
     except SetupError as error:
         print(f"hcbot: {error}", file=sys.stderr)
         await app.close()
         return EXIT_INVALID
-    # With no chat platform configured, the console shows what would be sent (a demo, a trial);
-    # with one, proactive messages go only to people's chats.
-    fallback = None if platforms else ConsoleMessenger(sys.stdout)
-    deliverer = Deliverer(app.database, [platform.messenger for platform in platforms], fallback=fallback,
-                          now=app.clock.now)
-    scheduler = Scheduler(app.database, deliverer, app.clock, settings=settings.schedule())
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
+    console = ConsoleMessenger(sys.stdout)
+    if not platforms:
+        # With no chat platform configured, the console shows what would be sent (a demo, a trial);
+        # with one, proactive messages go only to people's chats.
+        app.deliverer.fallback = console
+    app.add_messenger(console)
+    stopping = _stop_on_signals()
     started: list[object] = []
     try:
         for platform in platforms:
@@ -594,35 +618,38 @@ async def _run(settings: Settings) -> int:
                 await running.stop()
         await app.close()
         return EXIT_INVALID
-    await scheduler.start()
-    session = ConsoleSession(app.router)
-
-    async def read_console() -> None:
-        # An asyncio pipe reader, not a thread: a thread blocked in readline() would keep the
-        # process alive after SIGTERM.
-        stdin = asyncio.StreamReader()
-        try:
-            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
-        except ValueError:
-            return  # stdin is a regular file or absent: no console, the rest runs on
-        while raw := await stdin.readline():
-            line = raw.decode("utf-8", errors="replace").rstrip("\n")
-            if line.strip():
-                sys.stdout.write(await session.say(line) + "\n\n")
-                sys.stdout.flush()
-
-    reader = asyncio.ensure_future(read_console()) if settings.console else None
+    await app.scheduler.start()
+    reader = None
+    if console_attached:
+        piped = not sys.stdin.isatty()
+        reader = asyncio.ensure_future(run_console(ConsoleSession(app.live), stdin_lines(), sys.stdout,
+                                                   interactive=not piped, stop=stopping))
+        if piped:
+            # A script piped in: stop once its last message is answered.
+            reader.add_done_callback(lambda _done: stopping.set())
     names = ", ".join(type(platform).__name__.removesuffix("Bot") for platform in platforms) or "console only"
     print(f"hcbot: running ({names}) with the scheduler; Ctrl-C or SIGTERM to stop.", file=sys.stderr)
     await stopping.wait()
     if reader is not None:
-        reader.cancel()
+        await reader  # it stops at the next line it would read, after the answer in flight
     # The scheduler first: its delivery chunk in flight still needs the platforms' connections.
-    await scheduler.stop()
+    await app.scheduler.stop()
     for platform in reversed(platforms):
         await platform.stop()
     await app.close()
     return 0
+
+
+def _console_input() -> bool:
+    """A terminal or a pipe on standard input (not /dev/null, not closed)."""
+    import os
+    import stat
+
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (OSError, ValueError):
+        return False
+    return sys.stdin.isatty() or stat.S_ISFIFO(mode)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,18 +1,26 @@
-"""The console adapter: the same handlers as Slack and Telegram, in a terminal.
+"""The console adapter: the same live path as Slack and Telegram, in a terminal.
 
 Interactive, it prompts; with piped input it reads line by line and prints a clean transcript, so a
-conversation can be scripted and tested.
+conversation can be scripted and tested. Standard input is read by the event loop itself (never a
+blocking ``input()`` inside async code), so Ctrl-C and SIGTERM are honoured on the first press.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import os
+import stat
+import sys
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from handlers.delivery import RateLimits, Recipient
+from handlers.live import LivePath
 from handlers.messages import Button, Incoming, Reply, Span
-from handlers.router import Router
+
+PLATFORM = "console"
+PROMPT = "you> "
 
 
 def render_span(span: Span) -> str:
@@ -38,13 +46,17 @@ def render(reply: Reply) -> str:
 
 @dataclass(slots=True)
 class ConsoleMessenger:
-    """Delivers outbox messages by printing them: the console's stand-in for a chat platform."""
+    """The console's stand-in for a chat platform. Proactive messages (nudges, check-ins, notices)
+    are printed with whom they are for; replies to what was typed are printed by the session, in
+    its transcript, so this leaves them to it."""
 
     output: TextIO
-    platform: str = "console"
+    platform: str = PLATFORM
     limits: RateLimits = field(default_factory=RateLimits)
 
-    async def send(self, recipient: Recipient, reply: Reply) -> None:
+    async def send(self, recipient: Recipient, reply: Reply, *, plain: bool = False) -> None:
+        if recipient.live:
+            return
         self.output.write(f"--> to {recipient.name} <{recipient.email}>\n{render(reply)}\n\n")
         self.output.flush()
 
@@ -53,10 +65,10 @@ class ConsoleMessenger:
 class ConsoleSession:
     """One person at the terminal. Typing a button's number (or its label) presses it."""
 
-    router: Router
+    live: LivePath
     user_id: str = "console"
     buttons: tuple[Button, ...] = field(default_factory=tuple)
-    platform: str = "console"
+    platform: str = PLATFORM
 
     def incoming(self, text: str) -> Incoming:
         wanted = text.strip()
@@ -66,21 +78,80 @@ class ConsoleSession:
         return Incoming(self.platform, self.user_id, self.user_id, text=text)
 
     async def say(self, text: str) -> str:
-        replies = await self.router.handle(self.incoming(text))
+        replies = await self.live.answer(self.incoming(text))
         self.buttons = replies[-1].buttons if replies else ()
         return "\n\n".join(render(reply) for reply in replies)
 
 
-async def run_console(router: Router, lines: Iterable[str], output: TextIO, *, interactive: bool,
-                      user_id: str = "console") -> None:
-    session = ConsoleSession(router, user_id)
+def _decoded(raw: bytes) -> str:
+    # Invalid UTF-8 is kept as lone surrogates, which the router refuses with one sentence,
+    # rather than being silently changed into other characters.
+    return raw.decode("utf-8", errors="surrogateescape").rstrip("\r\n")
+
+
+def _is_pollable(stream: BinaryIO) -> bool:
+    """Whether the event loop can wait on it: a pipe, a socket or a terminal (not a file, not /dev/null)."""
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or (stat.S_ISCHR(mode) and os.isatty(stream.fileno()))
+
+
+async def stdin_lines(stream: BinaryIO | None = None) -> AsyncIterator[str]:
+    """Standard input, a line at a time, without blocking the loop."""
+    stream = stream or sys.stdin.buffer
+    if not _is_pollable(stream):
+        # A regular file or /dev/null never blocks for long: read it in a worker thread.
+        while raw := await asyncio.to_thread(stream.readline):
+            yield _decoded(raw)
+        return
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    transport, _protocol = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stream)
+    try:
+        while raw := await reader.readline():
+            yield _decoded(raw)
+    finally:
+        transport.close()
+
+
+async def iterate(lines: Iterable[str]) -> AsyncIterator[str]:
+    """A list of lines as the console reads them (tests, scripts)."""
+    for line in lines:
+        yield line
+
+
+async def run_console(session: ConsoleSession, lines: AsyncIterator[str], output: TextIO, *, interactive: bool,
+                      stop: asyncio.Event | None = None) -> None:
+    """Reads and answers until the input ends or ``stop`` is set. A message being answered when
+    ``stop`` comes is answered first: only the wait for the next line is cut short."""
+    stop = stop or asyncio.Event()
     if interactive:
-        output.write("hcbot: ask how other operations handled something, or type /help. Ctrl-D to quit.\n")
-    for raw in lines:
-        text = raw.rstrip("\n")
-        if not text.strip():
-            continue
-        if not interactive:
-            output.write(f"> {text}\n")
-        output.write(await session.say(text) + "\n\n")
-        output.flush()
+        output.write("hcbot: ask how other operations handled something, or type /help. Ctrl-C to quit.\n")
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        while not stop.is_set():
+            if interactive:
+                output.write(PROMPT)
+                output.flush()
+            reading = asyncio.ensure_future(anext(lines, None))
+            await asyncio.wait({reading, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if not reading.done():
+                reading.cancel()
+                break
+            text = reading.result()
+            if text is None:
+                break
+            if not text.strip():
+                continue
+            if not interactive:
+                shown = text.encode("utf-8", errors="replace").decode("utf-8")
+                output.write(f"> {shown}\n")
+            output.write(await session.say(text) + "\n\n")
+            output.flush()
+    finally:
+        stopped.cancel()
+        if interactive:
+            output.write("\n")
+            output.flush()

@@ -17,7 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from handlers.accounts import forget_events
 from handlers.delivery import Deliverer
-from handlers.nudges.reconcile import ScheduleSettings, reconcile
+from handlers.nudges.reconcile import ReconcileReport, ScheduleSettings, reconcile
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class Scheduler:
             self._scheduler.add_job(self._guarded(job), "interval", seconds=every.total_seconds(),
                                     max_instances=1, coalesce=True)
 
-    def _guarded(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    def _guarded(self, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
         lock = self._in_flight.setdefault(job.__name__, asyncio.Lock())
 
         async def run() -> None:
@@ -53,10 +53,11 @@ class Scheduler:
         run.__name__ = job.__name__
         return run
 
-    async def reconcile_once(self) -> None:
+    async def reconcile_once(self) -> ReconcileReport:
         async with self.database.transaction() as session:
             report = await reconcile(session, self.clock.now(), self.settings)
         logger.info("reconcile: %s", report)
+        return report
 
     async def deliver_once(self) -> None:
         report = await self.deliverer.deliver()

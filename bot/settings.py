@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     thesaurus_file: Path | None = None
     """A thesaurus YAML to use instead of the bundled one."""
     log_level: str = "WARNING"
+    log_file: Path | None = None
+    """Where logs go while the console is attached (default: hcbot.log beside the database), so that
+    no log line lands inside the transcript."""
 
     def schedule(self) -> ScheduleSettings:
         # Imported here: `hcbot ask` reads these settings and must not load the database layer.

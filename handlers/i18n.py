@@ -135,6 +135,8 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "home.checkin": ("Check in", "Faire le point"),
     "home.more_plans": ("{count} more plan(s): type /plan and a plan's code to see it.",
                         "{count} autre(s) plan(s) : tapez /plan et le code d'un plan pour le voir."),
+    "input.garbled": ("Some characters in that message could not be read; could you type it again?",
+                      "Certains caractères de ce message sont illisibles ; pouvez-vous le retaper ?"),
     "answered_in_private": ("I am answering in our direct messages.", "Je vous réponds en message direct."),
     "text_only": ("I can only read text: type your question or answer in words.",
                   "Je ne lis que le texte : tapez votre question ou votre réponse en mots."),

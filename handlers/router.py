@@ -121,6 +121,12 @@ def help_reply(commands: Sequence[Command], language: str) -> Reply:
     return builder.build()
 
 
+def _garbled(text: str) -> bool:
+    """A NUL byte or a lone surrogate (invalid UTF-8 read from a terminal, a broken client): no
+    database stores them, and no person meant them."""
+    return any(character == "\x00" or "\ud800" <= character <= "\udfff" for character in text)
+
+
 def _log_route(message: Incoming, turn: Turn) -> None:
     # The branch, never the words: logs are no place for what people write.
     logger.info("%s message handled by %s", message.platform, turn.route, extra={"route": turn.route})
@@ -223,6 +229,9 @@ class Router:
             # As an empty text it would be taken for an answer in the middle of a check-in.
             language = turn.language if turn.person is not None else (message.platform_language or turn.language)
             return [text_reply(t("text_only", language))]
+        if _garbled(message.text):
+            turn.route = "garbled"
+            return [text_reply(t("input.garbled", turn.language))]
         if message.button is not None:
             turn.route = f"button:{message.button.partition(':')[0]}"
             return await self._press(turn, message.button)

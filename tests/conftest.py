@@ -4,6 +4,7 @@ HCBOT_TEST_POSTGRES_URL is set) PostgreSQL, and a console chat that reads like a
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from datetime import UTC, datetime
@@ -15,8 +16,9 @@ from sqlalchemy import text
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
-from bot.console import ConsoleSession
+from bot.console import ConsoleMessenger, ConsoleSession
 from bot.settings import Settings
+from handlers.live import LivePath
 from handlers.secretariat.imports import import_file
 from knowledge import SearchIndex, build_index
 from storage import repositories as repo
@@ -71,7 +73,15 @@ class Chat:
         self.database = self.run(fresh_database(url))
         self.app: App = self.run(build_app(Settings(database_url=url), clock=clock, index=index,
                                            database=self.database))
-        self.session = ConsoleSession(self.app.router)
+        self.session = ConsoleSession(self.connect())
+
+    def connect(self) -> LivePath:
+        """The app's live path, with a console messenger standing in for each platform a test talks
+        through (the session prints the replies; proactive messages are kept in ``self.printed``)."""
+        self.printed = io.StringIO()
+        for platform in ("console", "telegram", "slack"):
+            self.app.add_messenger(ConsoleMessenger(self.printed, platform=platform))
+        return self.app.live
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self._runner.run(coroutine)
@@ -90,7 +100,7 @@ class Chat:
                 assert person is not None, email
                 await repo.link_identity(session, person, platform, user_id or email, user_id or email)
         self.run(link())
-        self.session = ConsoleSession(self.app.router, user_id or email)
+        self.session = ConsoleSession(self.connect(), user_id or email)
         self.session.platform = platform
 
     def close(self) -> None:

@@ -28,7 +28,7 @@ def invite(chat: Chat, email: str = HC, lifetime: timedelta = timedelta(days=7))
 
 
 def talk_as(chat: Chat, user_id: str) -> None:
-    chat.session = ConsoleSession(chat.app.router, user_id)
+    chat.session = ConsoleSession(chat.connect(), user_id)
 
 
 def identity_of(chat: Chat, user_id: str) -> ChatIdentity | None:

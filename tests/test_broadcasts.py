@@ -19,6 +19,7 @@ from handlers.broadcasts import sending
 from handlers.delivery import Deliverer, DeliveryError, RateLimits, Recipient
 from handlers.messages import Reply
 from handlers.nudges.reconcile import reconcile
+from handlers.live import LivePath
 from handlers.router import Router
 from storage import repositories as repo
 from storage.models import Broadcast, ChatIdentity, OutboxMessage
@@ -80,7 +81,7 @@ def operation(chat: Chat) -> Chat:
 
 def test_only_the_secretariat_may_broadcast_and_refusals_are_logged(operation: Chat,
                                                                     caplog: pytest.LogCaptureFixture) -> None:
-    operation.session = ConsoleSession(operation.app.router, HC)
+    operation.session = ConsoleSession(operation.connect(), HC)
     operation.session.platform = "telegram"
     with caplog.at_level(logging.WARNING, logger="handlers.broadcasts.notices"):
         reply = operation.say("/broadcast Hello everyone")
@@ -121,7 +122,7 @@ def test_the_composing_conversation_survives_a_restart(operation: Chat) -> None:
     operation.say("/broadcast")
     assert "Now the French text" in operation.say("New practical note on AAP is out.")
     restarted = Router(operation.app.router.context)  # a new process: only the database carries over
-    operation.session = ConsoleSession(restarted, SECRETARIAT)
+    operation.session = ConsoleSession(LivePath(restarted, operation.app.deliverer), SECRETARIAT)
     operation.session.platform = "telegram"
     assert "Who should get it?" in operation.say("skip")
     assert "2 people will get it" in operation.say("role=hc|hct_member,operation=sahelia")
@@ -200,7 +201,7 @@ class Flaky:
     limits: RateLimits = field(default_factory=RateLimits)
     sent: list[str] = field(default_factory=list)
 
-    async def send(self, recipient: Recipient, reply: Reply) -> None:
+    async def send(self, recipient: Recipient, reply: Reply, *, plain: bool = False) -> None:
         if recipient.chat_id == self.blocked:
             raise DeliveryError("Forbidden: bot was blocked by the user", unreachable=True)
         self.sent.append(recipient.chat_id)

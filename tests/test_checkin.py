@@ -94,7 +94,7 @@ def test_state_survives_a_restart_and_a_platform_switch(chat: Chat) -> None:
     chat.database = Database(chat.database.url)
     chat.app = chat.run(build_app(Settings(database_url=chat.database.url), clock=chat.clock,
                                   index=chat.app.index, database=chat.database))
-    chat.session = ConsoleSession(chat.app.router)
+    chat.session = ConsoleSession(chat.connect())
     chat.as_person(HC, platform="slack", user_id="U042")
     answer = chat.say("the partner pulled out, looking for another")
     assert "action 2 of 4" in answer

@@ -50,7 +50,7 @@ class Scripted:
     limits: RateLimits = field(default_factory=RateLimits)
     delivered: list[tuple[str, str]] = field(default_factory=list)
 
-    async def send(self, recipient: Recipient, reply: Reply) -> None:
+    async def send(self, recipient: Recipient, reply: Reply, *, plain: bool = False) -> None:
         outcome = self.outcomes.pop(0) if self.outcomes else None
         if outcome is not None:
             raise outcome
