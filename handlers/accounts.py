@@ -15,18 +15,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.context import Turn
 from handlers.errors import BadInput, NotFound
 from handlers.i18n import t
 from handlers.messages import Reply, text_reply
+from storage import accounts as stored
+from storage import events
 from storage import repositories as repo
-from storage.database import Database
-from storage.models import ChatIdentity, InviteCode, Person, ProcessedEvent
+from storage.database import Database, Session
+from storage.models import Person
 
 # No 0/O or 1/I/L: codes are read off a screen and typed on a phone.
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -49,34 +46,31 @@ class Invite:
     expires_at: datetime
 
 
-async def issue_invite(session: AsyncSession, email: str, now: datetime,
+async def issue_invite(session: Session, email: str, now: datetime,
                        lifetime: timedelta = DEFAULT_INVITE_LIFETIME) -> Invite:
     """A new code for a registered person. Earlier unused codes for the same person stop working:
     only the latest invitation is valid."""
     person = await repo.person_by_email(session, email)
     if person is None:
         raise NotFound("invite.unknown_person", email=email[:254])
-    await session.execute(update(InviteCode).where(InviteCode.person_id == person.id, InviteCode.used_at.is_(None))
-                          .values(expires_at=now))
+    await stored.withdraw_unused_invites(session, person.id, now)
     code = "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
-    session.add(InviteCode(code_hash=_hash(code), person_id=person.id, created_at=now, expires_at=now + lifetime))
-    await session.flush()
+    await stored.add_invite(session, _hash(code), person.id, now, now + lifetime)
     return Invite(code, person, now + lifetime)
 
 
-async def redeem_invite(session: AsyncSession, code: str, platform: str, user_id: str, chat_id: str,
+async def redeem_invite(session: Session, code: str, platform: str, user_id: str, chat_id: str,
                         now: datetime) -> Person:
     """Links the chat account to the code's person; the code cannot be used again."""
     if not _CODE_SHAPE.match(code.strip()):
         raise BadInput("invite.bad_code")
-    found = await session.execute(select(InviteCode).where(InviteCode.code_hash == _hash(code)).with_for_update())
-    invite = found.scalars().first()
+    invite = await stored.invite_by_hash(session, _hash(code))
     # One answer for unknown, used and expired codes: a guesser learns nothing.
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
         raise BadInput("invite.bad_code")
     invite.used_at = now
     invite.used_by = f"{platform}:{user_id}"[:140]
-    person = await session.get(Person, invite.person_id)
+    person = await stored.person_by_id(session, invite.person_id)
     assert person is not None  # the foreign key guarantees it
     identity = await repo.link_identity(session, person, platform, user_id, chat_id)
     identity.inactive_reason = None
@@ -115,34 +109,25 @@ async def link_by_email(database: Database, platform: str, user_id: str, chat_id
 
 async def is_linked(database: Database, platform: str, user_id: str) -> bool:
     async with database.transaction() as session:
-        found = await session.execute(select(ChatIdentity.id).where(
-            ChatIdentity.platform == platform, ChatIdentity.external_user_id == user_id))
-        return found.first() is not None
+        return await stored.is_linked(session, platform, user_id)
 
 
 async def first_time(database: Database, key: str, now: datetime) -> bool:
     """Records a platform event's id; False when it was recorded before (a retry, another replica)."""
     async with database.transaction() as session:
-        insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        statement = (insert(ProcessedEvent).values(key=key[:200], seen_at=now)
-                     .on_conflict_do_nothing(index_elements=["key"]).returning(ProcessedEvent.key))
-        return (await session.execute(statement)).first() is not None
+        return await events.first_time(session, key, now)
 
 
 async def forget_events(database: Database, before: datetime) -> int:
     """Drops old event ids: platforms stop retrying after minutes, so a day's memory is plenty."""
     async with database.transaction() as session:
-        result = await session.execute(delete(ProcessedEvent).where(ProcessedEvent.seen_at < before)
-                                       .returning(ProcessedEvent.key))
-        return len(result.all())
+        return await events.forget_before(session, before)
 
 
-async def seen(session: AsyncSession, platform: str, user_id: str, chat_id: str, now: datetime) -> None:
+async def seen(session: Session, platform: str, user_id: str, chat_id: str, now: datetime) -> None:
     """Notes where a person talks to the bot, so proactive messages follow them there. A person who
     unblocked the bot and wrote again is reachable again."""
-    found = await session.execute(select(ChatIdentity).where(
-        ChatIdentity.platform == platform, ChatIdentity.external_user_id == user_id))
-    identity = found.scalars().first()
+    identity = await stored.identity_of(session, platform, user_id)
     if identity is None:
         return
     stale = identity.last_seen_at is None or identity.last_seen_at <= now - SEEN_EVERY
@@ -154,13 +139,10 @@ async def seen(session: AsyncSession, platform: str, user_id: str, chat_id: str,
             identity.chat_id = chat_id
 
 
-async def deactivate_chat(session: AsyncSession, platform: str, chat_id: str, reason: str) -> int:
+async def deactivate_chat(session: Session, platform: str, chat_id: str, reason: str) -> int:
     """The platform says this chat cannot be reached (the person blocked the bot, left the
     workspace): stop trying it until they write again. Returns how many identities it concerned."""
-    result = await session.execute(
-        update(ChatIdentity).where(ChatIdentity.platform == platform, ChatIdentity.chat_id == chat_id)
-        .values(active=False, inactive_reason=reason[:200]).returning(ChatIdentity.id))
-    return len(result.all())
+    return await stored.deactivate_chat(session, platform, chat_id, reason)
 
 
 async def deactivate(database: Database, platform: str, chat_id: str, reason: str) -> int:

@@ -7,12 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.messages import Incoming
 from handlers.nudges.deadlines import LadderSettings
 from knowledge import SearchIndex
-from storage.database import Database
+from storage.database import Database, Session
 from storage.models import Person
 
 
@@ -59,7 +57,7 @@ class Turn:
     message: Incoming
     context: HandlerContext
     now: datetime
-    session: AsyncSession
+    session: Session
     person: Person | None = None
     # Read once: after a failed transaction the person's attributes can no longer be loaded, and
     # the error reply still needs their language.

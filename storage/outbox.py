@@ -157,3 +157,13 @@ async def in_doubt(session: AsyncSession, before: datetime) -> list[int]:
     found = await session.execute(select(OutboxMessage.id).where(
         OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.due_at <= before))
     return list(found.scalars())
+
+
+async def existing_keys(session: AsyncSession, keys: list[str]) -> set[str]:
+    """Which of these dedupe keys are queued already (in chunks: databases cap bound parameters)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 5000):
+        chunk = keys[start:start + 5000]
+        found.update((await session.execute(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk)))).scalars())
+    return found

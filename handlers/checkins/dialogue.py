@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.checkins.status_words import Answer, read_status
 from handlers.dates import short_date
 from handlers.errors import NotFound
 from handlers.i18n import t
 from handlers.messages import Reply, ReplyBuilder, bold, italic
 from storage import repositories as repo
+from storage.database import Session
 from storage.models import Action, ActionPlan, CheckinSession, CheckinStep, Person, Status
 
 STATUS_ORDER = (Status.NOT_STARTED, Status.ON_TRACK, Status.DELAYED, Status.BLOCKED, Status.DONE)
@@ -43,7 +42,7 @@ def _buttons(builder: ReplyBuilder, checkin: CheckinSession, language: str) -> N
     builder.button(t("checkin.later", language), prefix + Answer.LATER.value)
 
 
-async def prompt(session: AsyncSession, checkin: CheckinSession, language: str,
+async def prompt(session: Session, checkin: CheckinSession, language: str,
                  intro: str | None = None) -> Reply:
     """The question for where the check-in stands now."""
     actions = await repo.actions_by_ids(session, checkin.action_ids)
@@ -70,7 +69,7 @@ async def prompt(session: AsyncSession, checkin: CheckinSession, language: str,
     return builder.build()
 
 
-async def start(session: AsyncSession, person: Person, plan_code: str | None, now: datetime) -> list[Reply]:
+async def start(session: Session, person: Person, plan_code: str | None, now: datetime) -> list[Reply]:
     """Starts (or resumes) a check-in for a person on their plan."""
     language = person.language
     existing = await repo.open_checkin(session, person.id)
@@ -107,7 +106,7 @@ def _first_plan_with_work(plans: list[ActionPlan], person: Person) -> ActionPlan
     return None
 
 
-async def answer(session: AsyncSession, person: Person, checkin: CheckinSession, text: str,
+async def answer(session: Session, person: Person, checkin: CheckinSession, text: str,
                  platform: str, now: datetime) -> list[Reply]:
     """One answer (typed or a button's value) to the current question."""
     language = person.language
@@ -147,14 +146,14 @@ async def answer(session: AsyncSession, person: Person, checkin: CheckinSession,
     return [await prompt(session, checkin, language)]
 
 
-async def _record(session: AsyncSession, person: Person, checkin: CheckinSession, action_id: int, status: Status,
+async def _record(session: Session, person: Person, checkin: CheckinSession, action_id: int, status: Status,
                   note: str | None, platform: str, now: datetime) -> list[Reply]:
     await repo.add_update(session, action_id, status, note, person.id, platform, now)
     checkin.answered += 1
     return await _advance(session, person, checkin, now)
 
 
-async def _advance(session: AsyncSession, person: Person, checkin: CheckinSession, now: datetime) -> list[Reply]:
+async def _advance(session: Session, person: Person, checkin: CheckinSession, now: datetime) -> list[Reply]:
     language = person.language
     checkin.pending_status = None
     checkin.position += 1
@@ -166,7 +165,7 @@ async def _advance(session: AsyncSession, person: Person, checkin: CheckinSessio
     return [await summary(session, checkin, language)]
 
 
-async def summary(session: AsyncSession, checkin: CheckinSession, language: str) -> Reply:
+async def summary(session: Session, checkin: CheckinSession, language: str) -> Reply:
     actions = await repo.actions_by_ids(session, checkin.action_ids)
     counts: dict[Status, int] = {}
     for action in actions.values():
@@ -181,7 +180,7 @@ async def summary(session: AsyncSession, checkin: CheckinSession, language: str)
     return builder.build()
 
 
-async def press(session: AsyncSession, person: Person, payload: str, platform: str, now: datetime) -> list[Reply]:
+async def press(session: Session, person: Person, payload: str, platform: str, now: datetime) -> list[Reply]:
     """A check-in button: ``ci:<session>:<position>:<value>``. A stale button (an earlier question,
     another person's session) never changes anything; it shows where things stand."""
     language = person.language

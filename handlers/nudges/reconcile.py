@@ -29,6 +29,7 @@ from handlers.nudges.deadlines import (
     LadderSettings,
     Step,
     ladder,
+    latest_due,
     send_at,
     sending_slot,
     update_due_on,
@@ -143,20 +144,6 @@ async def read_facts(session: Session) -> Facts:
                  busy=await checkins.people_in_checkin(session))
 
 
-def _latest_step(steps: list[Step], plan: OpenPlan, own: LadderSettings, now: datetime) -> Step | None:
-    """latest_due, from the end: the steps are in date order, so the answer is among the last few."""
-    best: tuple[datetime, date, Step] | None = None
-    for step in reversed(steps):
-        if step.to_secretariat:
-            continue
-        moment = send_at(step, plan.timezone, plan.working_days, own)
-        if moment <= now and (best is None or (moment, step.day) > (best[0], best[1])):
-            best = (moment, step.day, step)
-        elif best is not None and step.day < best[0].date() - timedelta(days=7):
-            break  # earlier steps cannot be later once moved by at most a few rest days
-    return best[2] if best else None
-
-
 def _cycle_instant(plan: OpenPlan, cycle: int, settings: ScheduleSettings) -> datetime:
     day = plan.adopted_on + timedelta(weeks=plan.checkin_every_weeks * cycle)
     day = working_day(day, plan.working_days, earlier=False)
@@ -182,7 +169,7 @@ def due(facts: Facts, now: datetime, settings: ScheduleSettings) -> list[Candida
     for plan in open_plans:
         own, steps = plan_steps(plan, settings, now)
         due_on = update_due_on(plan.adopted_on, plan.update_due_on, own)
-        step = _latest_step(steps, plan, own, now)
+        step = latest_due(steps, plan.timezone, plan.working_days, own, now)
         leaders = [person for person in hcs.get(plan.operation_id, []) if not _paused(person.paused_until, now)]
         if step is not None and leaders:
             due_at = sending_slot(max(now, send_at(step, plan.timezone, plan.working_days, own)), plan.timezone,

@@ -1,0 +1,88 @@
+"""People and their chat accounts: invite codes, linked identities, who is reachable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import ChatIdentity, InviteCode, Person, Role
+
+
+async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
+    """A person with their operation loaded (async sessions cannot lazy-load it later)."""
+    return await session.get(Person, person_id, options=[selectinload(Person.operation)])
+
+
+async def withdraw_unused_invites(session: AsyncSession, person_id: int, now: datetime) -> None:
+    """Earlier unused codes of this person expire now."""
+    await session.execute(update(InviteCode).where(InviteCode.person_id == person_id, InviteCode.used_at.is_(None))
+                          .values(expires_at=now))
+
+
+async def add_invite(session: AsyncSession, code_hash: str, person_id: int, now: datetime,
+                     expires_at: datetime) -> InviteCode:
+    invite = InviteCode(code_hash=code_hash, person_id=person_id, created_at=now, expires_at=expires_at)
+    session.add(invite)
+    await session.flush()
+    return invite
+
+
+async def invite_by_hash(session: AsyncSession, code_hash: str) -> InviteCode | None:
+    """The invite with this hash, locked until the caller's transaction ends (one redemption wins)."""
+    found = await session.execute(select(InviteCode).where(InviteCode.code_hash == code_hash).with_for_update())
+    return found.scalars().first()
+
+
+async def identity_of(session: AsyncSession, platform: str, external_user_id: str) -> ChatIdentity | None:
+    found = await session.execute(select(ChatIdentity).where(
+        ChatIdentity.platform == platform, ChatIdentity.external_user_id == external_user_id))
+    return found.scalars().first()
+
+
+async def is_linked(session: AsyncSession, platform: str, external_user_id: str) -> bool:
+    found = await session.execute(select(ChatIdentity.id).where(
+        ChatIdentity.platform == platform, ChatIdentity.external_user_id == external_user_id))
+    return found.first() is not None
+
+
+async def deactivate_chat(session: AsyncSession, platform: str, chat_id: str, reason: str) -> int:
+    """Marks every identity on this chat inactive; returns how many."""
+    result = await session.execute(
+        update(ChatIdentity).where(ChatIdentity.platform == platform, ChatIdentity.chat_id == chat_id)
+        .values(active=False, inactive_reason=reason[:200]).returning(ChatIdentity.id))
+    return len(result.all())
+
+
+@dataclass(frozen=True, slots=True)
+class PersonSummary:
+    """What the scheduler needs of a person, read as one row."""
+
+    id: int
+    language: str
+    paused_until: datetime | None
+    operation_id: int | None
+    role: Role
+
+
+async def everyone(session: AsyncSession) -> list[PersonSummary]:
+    rows = await session.execute(select(Person.id, Person.language, Person.paused_until, Person.operation_id,
+                                        Person.role))
+    return [PersonSummary(id=row[0], language=row[1], paused_until=row[2], operation_id=row[3], role=row[4])
+            for row in rows]
+
+
+async def people_with_active_chat(session: AsyncSession) -> set[int]:
+    return set((await session.execute(
+        select(ChatIdentity.person_id).where(ChatIdentity.active.is_(True)).distinct())).scalars())
+
+
+async def reachability(session: AsyncSession) -> dict[int, bool]:
+    """Per person with any chat: whether one of their chats is active."""
+    chats: dict[int, bool] = {}
+    for person_id, active in await session.execute(select(ChatIdentity.person_id, ChatIdentity.active)):
+        chats[person_id] = chats.get(person_id, False) or active
+    return chats
