@@ -20,6 +20,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 Session = AsyncSession
 
 
+async def write_pending(session: AsyncSession) -> None:
+    """Sends the session's pending changes to the database now (new rows get their ids, constraints
+    are checked) without committing: the caller's transaction still decides."""
+    await session.flush()
+
+
 def normalise_url(url: str) -> str:
     """Accepts the URLs people paste and returns the async driver's: one driver per database."""
     if url.startswith("postgres://"):
@@ -31,13 +37,27 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# How long a transaction waits for another process's write to finish (two `hcbot tick` from cron,
+# the bot and a one-shot command) before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # Foreign keys are off by default in SQLite; WAL lets the console read while the scheduler writes.
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+    # The driver's own BEGIN is replaced by ours (below).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin_immediate(connection: Connection) -> None:
+    """Every transaction takes SQLite's write lock when it begins. A deferred transaction that reads
+    and then writes cannot wait for another writer (SQLite answers "database is locked" at once
+    rather than risk a deadlock); one that begins immediate waits its busy timeout instead."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config() -> Config:
@@ -54,6 +74,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, echo=echo)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property

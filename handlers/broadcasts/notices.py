@@ -11,10 +11,6 @@ import logging
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from handlers.answers.questions import resolve_topic
 from handlers.broadcasts import sending
 from handlers.checkins.plans import require_person
@@ -23,7 +19,9 @@ from handlers.errors import AccessDenied, BadInput, NotFound
 from handlers.i18n import t
 from handlers.messages import Reply, ReplyBuilder, bold, italic, text_reply
 from knowledge.taxonomy import TOPICS, topic_name
-from storage.models import Broadcast, BroadcastStatus, BroadcastStep, Person, Role, TopicFollow
+from storage import broadcasts as stored
+from storage.database import write_pending
+from storage.models import Broadcast, BroadcastStatus, BroadcastStep, Person, Role
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +40,7 @@ def may_broadcast(person: Person | None) -> bool:
 async def open_draft(turn: Turn) -> Broadcast | None:
     if turn.person is None or turn.person.role not in BROADCASTERS:
         return None
-    found = await turn.session.execute(select(Broadcast).where(
-        Broadcast.created_by_id == turn.person.id, Broadcast.status == BroadcastStatus.DRAFT)
-        .order_by(Broadcast.id.desc()).with_for_update())
-    return found.scalars().first()
+    return await stored.open_draft(turn.session, turn.person.id)
 
 
 async def start(turn: Turn, args: str) -> list[Reply]:
@@ -63,10 +58,7 @@ async def start(turn: Turn, args: str) -> list[Reply]:
     draft = await open_draft(turn)
     if draft is not None:
         return [text_reply(t("broadcast.resumed", turn.language)), *await _prompt(turn, draft)]
-    draft = Broadcast(created_by_id=person.id, created_at=turn.now, status=BroadcastStatus.DRAFT,
-                      step=BroadcastStep.TEXT, audience={}, targeted=0, skipped={})
-    turn.session.add(draft)
-    await turn.session.flush()
+    draft = await stored.new_draft(turn.session, person.id, turn.now)
     if args.strip():
         return await answer(turn, draft, args)
     return await _prompt(turn, draft)
@@ -74,12 +66,9 @@ async def start(turn: Turn, args: str) -> list[Reply]:
 
 async def status(turn: Turn, number: str) -> list[Reply]:
     """How far a broadcast got (the latest one sent, or /broadcast status ID)."""
-    query = select(Broadcast).where(Broadcast.status != BroadcastStatus.DRAFT)
-    if number:
-        if not number.isdigit():
-            raise BadInput("broadcast.status_usage")
-        query = query.where(Broadcast.id == int(number))
-    broadcast = (await turn.session.execute(query.order_by(Broadcast.id.desc()).limit(1))).scalars().first()
+    if number and not number.isdigit():
+        raise BadInput("broadcast.status_usage")
+    broadcast = await stored.latest_beyond_draft(turn.session, int(number) if number else None)
     if broadcast is None:
         raise NotFound("broadcast.none")
     found = await sending.report(turn.session, broadcast, turn.now)
@@ -168,7 +157,7 @@ async def _set_audience(turn: Turn, draft: Broadcast, wanted: str) -> None:
 async def _send(turn: Turn, draft: Broadcast) -> list[Reply]:
     draft.send_at = turn.now
     draft.status = BroadcastStatus.SCHEDULED
-    await turn.session.flush()
+    await write_pending(turn.session)
     written = await sending.release(turn.session, draft, turn.now, turn.context.hours)
     skipped = sum(draft.skipped.values())
     return [text_reply(t("broadcast.sent", turn.language, id=draft.id, count=written, skipped=skipped))]
@@ -255,9 +244,7 @@ async def follow(turn: Turn, args: str) -> list[Reply]:
     slug = resolve_topic(turn.context, args)
     if slug is None:
         raise NotFound("topic.unknown", name=args.strip()[:80])
-    insert = postgresql_insert if turn.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await turn.session.execute(insert(TopicFollow).values(person_id=person.id, topic=slug, created_at=turn.now)
-                               .on_conflict_do_nothing(index_elements=["person_id", "topic"]))
+    await stored.follow(turn.session, person.id, slug, turn.now)
     return [text_reply(t("follow.done", language, topic=topic_name(slug, language)))]
 
 
@@ -267,16 +254,14 @@ async def unfollow(turn: Turn, args: str) -> list[Reply]:
     language = turn.language
     wanted = args.strip().lower()
     if wanted in {"all", "tout", "tous"}:
-        await turn.session.execute(delete(TopicFollow).where(TopicFollow.person_id == person.id))
+        await stored.unfollow(turn.session, person.id)
         return [text_reply(t("follow.none", language))]
     slug = resolve_topic(turn.context, args) if wanted else None
     if slug is None:
         raise NotFound("topic.unknown", name=args.strip()[:80])
-    await turn.session.execute(delete(TopicFollow).where(TopicFollow.person_id == person.id,
-                                                         TopicFollow.topic == slug))
+    await stored.unfollow(turn.session, person.id, slug)
     return [text_reply(t("follow.stopped", language, topic=topic_name(slug, language)))]
 
 
 async def _followed(turn: Turn, person: Person) -> list[str]:
-    found = await turn.session.execute(select(TopicFollow.topic).where(TopicFollow.person_id == person.id))
-    return sorted(topic for topic in found.scalars() if topic in TOPICS)
+    return sorted(topic for topic in await stored.followed_topics(turn.session, person.id) if topic in TOPICS)

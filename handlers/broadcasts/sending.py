@@ -24,10 +24,6 @@ from zoneinfo import ZoneInfo
 import icalendar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.dates import short_date
 from handlers.i18n import t
@@ -36,17 +32,10 @@ from handlers.nudges.deadlines import LadderSettings, sending_slot
 from handlers.secretariat.imports import check_timezone, problems_from, yaml_lines
 from knowledge import Problem
 from knowledge.taxonomy import TOPICS, check_topics, topic_name
-from storage.models import (
-    Broadcast,
-    BroadcastStatus,
-    ChatIdentity,
-    Operation,
-    OutboxMessage,
-    OutboxStatus,
-    Person,
-    Role,
-    TopicFollow,
-)
+from storage import accounts
+from storage import broadcasts as stored
+from storage.database import Session
+from storage.models import Broadcast, BroadcastStatus, OutboxStatus, Person, Role
 
 WEEKDAYS = frozenset({1, 2, 3, 4, 5})
 AUDIENCE_KEYS = ("role", "operation", "country", "language", "topic")
@@ -206,37 +195,26 @@ class Audience:
         return len(self.recipients) + sum(self.skipped.values())
 
 
-async def expand(session: AsyncSession, audience: dict[str, Any]) -> Audience:
+async def expand(session: Session, audience: dict[str, Any]) -> Audience:
     """Who an audience reaches now, and who it skips and why. A few set-based queries, so ten
     thousand people take milliseconds, not ten thousand round trips."""
-    query = select(Person.id, Person.language, Person.timezone, Person.notices, Operation.timezone,
-                   Operation.working_days).outerjoin(
-        Operation, Person.operation_id == Operation.id)
-    if roles := audience.get("role"):
-        query = query.where(Person.role.in_([Role(role) for role in roles]))
-    if languages := audience.get("language"):
-        query = query.where(Person.language.in_(languages))
-    if operations := audience.get("operation"):
-        query = query.where(Operation.code.in_(operations))
-    if countries := audience.get("country"):
-        query = query.where(func.lower(Operation.country).in_([country.lower() for country in countries]))
-    if topics := audience.get("topic"):
-        query = query.where(Person.id.in_(select(TopicFollow.person_id).where(TopicFollow.topic.in_(topics))))
-    people = (await session.execute(query.order_by(Person.id))).all()
-    chats: dict[int, bool] = {}
-    for person_id, active in await session.execute(select(ChatIdentity.person_id, ChatIdentity.active)):
-        chats[person_id] = chats.get(person_id, False) or active
+    people = await stored.audience_members(
+        session, roles=[Role(role) for role in audience.get("role") or []], languages=audience.get("language") or [],
+        operations=audience.get("operation") or [], countries=audience.get("country") or [],
+        topics=audience.get("topic") or [])
+    chats = await accounts.reachability(session)
     result = Audience()
-    for person_id, language, own_zone, notices, operation_zone, working_days in people:
-        if not notices:
+    for member in people:
+        if not member.notices:
             result.skipped["opted_out"] += 1
-        elif person_id not in chats:
+        elif member.person_id not in chats:
             result.skipped["unlinked"] += 1
-        elif not chats[person_id]:
+        elif not chats[member.person_id]:
             result.skipped["inactive"] += 1
         else:
-            result.recipients.append(Recipient(person_id, language, own_zone or operation_zone or "UTC",
-                                               frozenset(working_days) if working_days else WEEKDAYS))
+            result.recipients.append(Recipient(
+                member.person_id, member.language, member.own_timezone or member.operation_timezone or "UTC",
+                frozenset(member.working_days) if member.working_days else WEEKDAYS))
     return result
 
 
@@ -301,7 +279,7 @@ def notice_of(broadcast: Broadcast) -> Notice:
     return Notice(broadcast.text_en or "", broadcast.text_fr, broadcast.webinar)
 
 
-async def release(session: AsyncSession, broadcast: Broadcast, now: datetime,
+async def release(session: Session, broadcast: Broadcast, now: datetime,
                   hours: LadderSettings | None = None) -> int:
     """Writes the broadcast's outbox rows, one per recipient; returns how many were new. Each row
     is due at once, or, for a broadcast in local hours, at the recipient's next working-hours moment
@@ -321,7 +299,7 @@ async def release(session: AsyncSession, broadcast: Broadcast, now: datetime,
                      if broadcast.local_hours else now,
                      "status": OutboxStatus.PENDING, "attempts": 0, "created_at": now,
                      "broadcast_id": broadcast.id})
-    written = await _insert_new(session, rows)
+    written = await stored.write_messages(session, rows)
     broadcast.status = BroadcastStatus.RELEASED
     broadcast.released_at = now
     broadcast.step = None
@@ -330,52 +308,31 @@ async def release(session: AsyncSession, broadcast: Broadcast, now: datetime,
     return written
 
 
-async def _insert_new(session: AsyncSession, rows: list[dict[str, Any]], batch: int = 1000) -> int:
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    written = 0
-    for start in range(0, len(rows), batch):
-        statement = (insert(OutboxMessage).values(rows[start:start + batch])
-                     .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id))
-        written += len((await session.execute(statement)).all())
-    return written
-
-
-async def release_due(session: AsyncSession, now: datetime, hours: LadderSettings | None = None) -> int:
+async def release_due(session: Session, now: datetime, hours: LadderSettings | None = None) -> int:
     """Releases every scheduled broadcast whose time has come (the reconcile job calls this)."""
-    due = (await session.execute(select(Broadcast).where(
-        Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.send_at <= now).order_by(Broadcast.id)
-        .with_for_update(skip_locked=True))).scalars().all()
     written = 0
-    for broadcast in due:
+    for broadcast in await stored.due_for_release(session, now):
         written += await release(session, broadcast, now, hours)
     return written
 
 
-async def schedule(session: AsyncSession, notice: Notice, audience: dict[str, Any], send_at: datetime,
+async def schedule(session: Session, notice: Notice, audience: dict[str, Any], send_at: datetime,
                    now: datetime, created_by: Person | None, *, local_hours: bool = True,
                    hours: LadderSettings | None = None) -> Broadcast:
-    broadcast = Broadcast(created_by_id=created_by.id if created_by else None, created_at=now,
-                          status=BroadcastStatus.SCHEDULED, text_en=notice.text_en, text_fr=notice.text_fr,
-                          webinar=notice.webinar, audience=audience, send_at=send_at, local_hours=local_hours,
-                          targeted=0, skipped={})
-    session.add(broadcast)
-    await session.flush()
+    broadcast = await stored.add_scheduled(session, created_by_id=created_by.id if created_by else None, now=now,
+                                           text_en=notice.text_en, text_fr=notice.text_fr, webinar=notice.webinar,
+                                           audience=audience, send_at=send_at, local_hours=local_hours)
     if send_at <= now:
         await release(session, broadcast, now, hours)
     return broadcast
 
 
-async def cancel(session: AsyncSession, broadcast: Broadcast, now: datetime) -> int:
+async def cancel(session: Session, broadcast: Broadcast, now: datetime) -> int:
     """Stops a broadcast: not yet released, nothing goes out; released, what has not been sent yet
     is withdrawn (and counted). Returns how many messages were withdrawn."""
     withdrawn = 0
     if broadcast.status is BroadcastStatus.RELEASED:
-        pending = (await session.execute(select(OutboxMessage).where(
-            OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.status == OutboxStatus.PENDING)
-            .with_for_update(skip_locked=True))).scalars().all()
-        for row in pending:
-            await session.delete(row)
-        withdrawn = len(pending)
+        withdrawn = await stored.withdraw_pending(session, broadcast.id)
         broadcast.skipped = {**broadcast.skipped, "cancelled": broadcast.skipped.get("cancelled", 0) + withdrawn}
     broadcast.status = BroadcastStatus.CANCELLED
     broadcast.cancelled_at = now
@@ -419,20 +376,18 @@ class BroadcastReport:
         return lines
 
 
-async def report(session: AsyncSession, broadcast: Broadcast, now: datetime) -> BroadcastReport:
+async def report(session: Session, broadcast: Broadcast, now: datetime) -> BroadcastReport:
     counts: Counter[str] = Counter()
     failures: Counter[str] = Counter()
     last_sent: datetime | None = None
-    for status, error, sent_at, due_at in await session.execute(select(
-            OutboxMessage.status, OutboxMessage.last_error, OutboxMessage.sent_at, OutboxMessage.due_at)
-            .where(OutboxMessage.broadcast_id == broadcast.id)):
-        counts[status.value] += 1
-        if status is OutboxStatus.PENDING and due_at > now:
+    for outcome in await stored.message_outcomes(session, broadcast.id):
+        counts[outcome.status.value] += 1
+        if outcome.status is OutboxStatus.PENDING and outcome.due_at > now:
             counts["waiting"] += 1
-        if status is OutboxStatus.FAILED:
-            failures[_reason(error)] += 1
-        if sent_at is not None and (last_sent is None or sent_at > last_sent):
-            last_sent = sent_at
+        if outcome.status is OutboxStatus.FAILED:
+            failures[_reason(outcome.last_error)] += 1
+        if outcome.sent_at is not None and (last_sent is None or outcome.sent_at > last_sent):
+            last_sent = outcome.sent_at
     took = (last_sent - broadcast.released_at) if last_sent and broadcast.released_at else None
     return BroadcastReport(broadcast.id, broadcast.status.value, describe_audience(broadcast.audience),
                            broadcast.send_at, broadcast.targeted, counts["sent"], counts["failed"], counts["pending"],

@@ -15,6 +15,7 @@ from handlers.dates import short_date
 from handlers.errors import NotFound
 from handlers.i18n import t
 from handlers.messages import Reply, ReplyBuilder, bold, italic
+from storage import checkins
 from storage import repositories as repo
 from storage.database import Session
 from storage.models import Action, ActionPlan, CheckinSession, CheckinStep, Person, Status
@@ -87,11 +88,7 @@ async def start(session: Session, person: Person, plan_code: str | None, now: da
     if plan is None:
         return [ReplyBuilder().add(t("checkin.nothing", language)).build()]
     actions = repo.actions_answered_by(person, plan)
-    checkin = CheckinSession(person_id=person.id, plan_id=plan.id, step=CheckinStep.ASK_STATUS,
-                             action_ids=[action.id for action in actions], position=0,
-                             started_at=now, updated_at=now)
-    session.add(checkin)
-    await session.flush()
+    checkin = await checkins.start(session, person.id, plan.id, [action.id for action in actions], now)
     intro = t("checkin.start", language, name=person.name.split()[0], count=len(actions), plan=plan.title)
     return [await prompt(session, checkin, language, intro)]
 
