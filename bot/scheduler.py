@@ -2,7 +2,8 @@
 
 The database is the source of truth (see handlers/reconcile.py): APScheduler only says "look again
 now". A job that overruns is never started twice (max_instances=1), missed runs collapse into one
-(coalesce), and stopping waits for the job in flight, so SIGTERM loses no outbox row.
+(coalesce), and stopping waits for the job in flight, which runs in a task of its own that
+APScheduler cannot cancel, so SIGTERM leaves no outbox row "sending".
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class Scheduler:
         # One lock per job: a long delivery (a big broadcast at 30 a second) must not hold back the
         # reconcile pass that queues the next nudges, and neither runs twice at once.
         self._in_flight: dict[str, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Future[None]] = set()
+        self._stopping = False
         self._scheduler = AsyncIOScheduler()
         for job, every in ((self.reconcile_once, reconcile_every), (self.deliver_once, deliver_every),
                            (self.housekeeping_once, timedelta(hours=1))):
@@ -43,13 +46,23 @@ class Scheduler:
     def _guarded(self, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
         lock = self._in_flight.setdefault(job.__name__, asyncio.Lock())
 
-        async def run() -> None:
+        async def guarded() -> None:
+            if self._stopping:
+                return
             async with lock:
                 try:
                     await job()
                 except Exception:
                     # The next run tries again; the rows it needs are still in the database.
                     logger.exception("scheduled job %s failed", job.__name__)
+
+        async def run() -> None:
+            # The work runs in a task of our own: APScheduler's shutdown cancels the jobs it runs,
+            # and a delivery cancelled between sending and recording would leave rows "sending".
+            task = asyncio.ensure_future(guarded())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            await asyncio.shield(task)
         run.__name__ = job.__name__
         return run
 
@@ -69,14 +82,25 @@ class Scheduler:
         await forget_events(self.database, self.clock.now() - timedelta(days=1))
 
     async def start(self) -> None:
-        """Starts the jobs, after one immediate pass (a restart catches up at once)."""
-        await self._guarded(self.reconcile_once)()
-        await self._guarded(self.deliver_once)()
+        """Starts the jobs, and one immediate pass in the background (a restart catches up at
+        once, in chunks, while the bot already answers and a SIGTERM is honoured within seconds)."""
+        async def first_pass() -> None:
+            await self._guarded(self.reconcile_once)()
+            await self._guarded(self.deliver_once)()
+
+        first = asyncio.ensure_future(first_pass())
+        self._tasks.add(first)
+        first.add_done_callback(self._tasks.discard)
         self._scheduler.start()
 
+    async def idle(self) -> None:
+        """Waits for the passes in flight (tests, and ``hcbot tick``-style callers)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def stop(self) -> None:
+        """No new pass starts; the delivery in flight finishes its chunk and records it."""
+        self._stopping = True
+        self.deliverer.request_stop()
         self._scheduler.shutdown(wait=False)
-        self.deliverer.request_stop()  # a long broadcast stops after its chunk in flight
-        for lock in self._in_flight.values():  # waits for the jobs in flight to record what they did
-            async with lock:
-                pass
+        await self.idle()

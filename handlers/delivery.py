@@ -298,6 +298,10 @@ class Deliverer:
         gate = self._gates[messenger.platform]
         plain = False
         while True:
+            if self._stopping and (pause := gate.paused_until - time.monotonic()) > 0:
+                # Stopping: no waiting out a rate limit; the row goes back to the outbox.
+                return _Outcome(job.message_id, error=DeliveryError("stopping", retry_after=pause),
+                                recipient=recipient)
             await gate.wait(recipient.chat_id)
             try:
                 if gate.in_flight is None:
@@ -306,7 +310,7 @@ class Deliverer:
                     async with gate.in_flight:
                         await messenger.send(recipient, job.reply, plain=plain)
             except DeliveryError as error:
-                if error.retry_after is not None and error.retry_after <= MAX_INLINE_WAIT:
+                if error.retry_after is not None and error.retry_after <= MAX_INLINE_WAIT and not self._stopping:
                     # The platform asked every sender to slow down, not just this message.
                     report.rate_limited += 1
                     gate.pause(error.retry_after)
