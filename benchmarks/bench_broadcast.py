@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.app import build_app
 from bot.settings import Settings
 from bot.slack import SlackBot
-from bot.telegram import TelegramBot
+from bot.telegram.loop import TelegramBot
 from handlers.broadcasts import sending
 from handlers.delivery import Deliverer, RateLimits
 from storage.database import Database
@@ -126,7 +126,7 @@ async def run(url: str, recipients: int, paced: int, runs: set[int], control: Co
     database = await fresh_database(url)  # PostgreSQL is wiped first
     await seed(database, recipients)
     app = await build_app(Settings(database_url=url), database=database)
-    telegram = TelegramBot(TOKEN, app.router, database, app.clock.now, base_url=telegram_url)
+    telegram = TelegramBot(TOKEN, app.live, base_url=telegram_url)
     slack = SlackBot(bot_token=BOT_TOKEN, router=app.router, database=database, now=app.clock.now,
                      signing_secret="bench-secret", mode="http", api_url=slack_url, http_host="127.0.0.1", http_port=0)
     await telegram.start()

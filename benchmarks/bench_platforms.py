@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.app import build_app
 from bot.settings import Settings
 from bot.slack import SlackBot
-from bot.telegram import TelegramBot
+from bot.telegram.loop import TelegramBot
 from handlers.messages import Incoming, Reply
 from tests.stubs.slack_api import BOT_TOKEN, SlackApiStub, dm_channel
 from tests.stubs.telegram_api import TOKEN, TelegramApiStub, message_update
@@ -89,7 +89,7 @@ async def run(count: int) -> None:
         telegram_api, slack_api = TelegramApiStub(), SlackApiStub()
         await telegram_api.start()
         await slack_api.start()
-        telegram = TelegramBot(TOKEN, app.router, app.database, app.clock.now, base_url=telegram_api.base_url)
+        telegram = TelegramBot(TOKEN, app.live, base_url=telegram_api.base_url)
         slack = SlackBot(bot_token=BOT_TOKEN, router=app.router, database=app.database, now=app.clock.now,
                          signing_secret=SECRET, mode="http", api_url=slack_api.api_url, http_host="127.0.0.1",
                          http_port=0)

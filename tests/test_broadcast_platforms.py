@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 from telegram import Bot
 
 from bot.slack import SlackMessenger, web_client
-from bot.telegram import TelegramMessenger
+from bot.telegram.messenger import TelegramMessenger
 from handlers.broadcasts import sending
 from handlers.delivery import Deliverer
 from storage.database import Database

@@ -14,7 +14,7 @@ from bot.app import App
 from bot.platforms import SetupError, platforms_from_settings
 from bot.settings import Settings
 from bot.slack import SlackBot
-from bot.telegram import TelegramBot
+from bot.telegram.loop import TelegramBot
 
 
 def settings(**values: object) -> Settings:

@@ -7,6 +7,7 @@ import asyncio
 import html
 import json
 import logging
+import re
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
@@ -16,21 +17,23 @@ from typing import Any
 import aiohttp
 import pytest
 from sqlalchemy import select
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest
 
 from bot.app import App
 from bot.settings import Settings
-from bot.telegram import (
+from bot.telegram.loop import (
     TelegramBot,
-    TelegramMessenger,
     TelegramSetupError,
     WebhookSettings,
     invite_link,
-    render_html,
     telegram_bot_from_settings,
 )
+from bot.telegram.messenger import TelegramMessenger
+from bot.telegram.render import render_html, render_plain
 from handlers.accounts import issue_invite
-from handlers.delivery import Deliverer
+from handlers.delivery import Deliverer, RateLimits
+from handlers.i18n import t
 from handlers.messages import Reply, ReplyBuilder, bold, reply_to_json
 from handlers.router import default_commands
 from storage import outbox
@@ -51,8 +54,10 @@ QUESTION = "how did others set up a PSEA network?"
 
 def telegram_bot(app: App, stub: TelegramApiStub, webhook: WebhookSettings | None = None,
                  token: str = TOKEN) -> TelegramBot:
-    return TelegramBot(token, app.router, app.database, app.clock.now, base_url=stub.base_url, webhook=webhook,
-                       poll_timeout=timedelta(seconds=2))
+    telegram = TelegramBot(token, app.live, base_url=stub.base_url, webhook=webhook,
+                           poll_timeout=timedelta(seconds=2))
+    app.add_messenger(telegram.messenger)
+    return telegram
 
 
 @pytest.fixture
@@ -380,14 +385,142 @@ async def test_the_settings_choose_polling_or_a_webhook_and_refuse_a_webhook_wit
         app: App, telegram_api: TelegramApiStub) -> None:
     def from_settings(**values: Any) -> TelegramBot | None:
         settings = Settings(database_url="sqlite://", telegram_api_url=telegram_api.base_url, **values)
-        return telegram_bot_from_settings(settings, app.router, app.database, app.clock.now)
+        return telegram_bot_from_settings(settings, app.live)
 
     assert from_settings() is None
     polling = from_settings(telegram_token=TOKEN)
     assert polling is not None and polling.webhook is None
+    assert polling.messenger.limits == RateLimits(overall_per_second=30, per_chat_per_second=1, concurrent=2)
+    unpaced = from_settings(telegram_token=TOKEN, telegram_messages_per_second=0)
+    assert unpaced is not None and unpaced.messenger.limits.overall_per_second is None
     hooked = from_settings(telegram_token=TOKEN, telegram_webhook_url="https://hcbot.example.invalid/telegram",
                            telegram_webhook_secret=SECRET, telegram_webhook_port=8444)
     assert hooked is not None and hooked.webhook is not None
     assert (hooked.webhook.secret, hooked.webhook.port, hooked.webhook.path) == (SECRET, 8444, "telegram")
     with pytest.raises(TelegramSetupError, match="secret"):
         from_settings(telegram_token=TOKEN, telegram_webhook_url="https://hcbot.example.invalid/telegram")
+
+
+# --- what Telegram may send that the bot must survive ----------------------------------------------------
+
+
+def recorded(name: str) -> dict[str, Any]:
+    """A recorded update without its id: the stub numbers updates in the order they are queued."""
+    update = json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
+    update.pop("update_id")
+    assert isinstance(update, dict)
+    return update
+
+
+async def test_polling_skips_an_update_it_cannot_parse_and_answers_the_next(
+        bot: TelegramBot, telegram_api: TelegramApiStub, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    polls_before = len(telegram_api.calls_to("getUpdates", ok_only=False))
+    telegram_api.push_update(recorded("bot_api_test_update"))  # no from.is_bot, no chat.type
+    [answer] = await exchange(telegram_api, message_update(HC_CHAT, "/help"))
+    assert answer.params["chat_id"] == HC_CHAT and "/checkin" in answer.params["text"]
+    # Without the skip, PTB fetches the same batch again at once, forever.
+    assert len(telegram_api.calls_to("getUpdates", ok_only=False)) - polls_before < 10
+    skipped = [record for record in caplog.records if "skipped" in record.getMessage()]
+    assert len(skipped) == 1 and skipped[0].levelno == logging.WARNING
+    assert "/start" not in caplog.text and not [record for record in caplog.records
+                                                 if record.levelno >= logging.ERROR]
+
+
+async def test_a_forwarded_private_message_is_answered_as_a_question(
+        bot: TelegramBot, telegram_api: TelegramApiStub) -> None:
+    forwarded = recorded("forwarded_message")
+    forwarded["message"]["text"] = QUESTION
+    [answer] = await exchange(telegram_api, forwarded)
+    assert answer.params["chat_id"] == 215983066 and "<b>" in answer.params["text"]
+
+
+@pytest.mark.parametrize("name", ["my_chat_member", "channel_post", "forum_topic_message"])
+async def test_membership_changes_channel_posts_and_forum_topics_are_ignored_without_error(
+        name: str, bot: TelegramBot, telegram_api: TelegramApiStub, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    telegram_api.push_update(recorded(name))
+
+    async def handled() -> bool:
+        return bot.handled == 1
+
+    await eventually(handled)
+    [answer] = await exchange(telegram_api, message_update(HC_CHAT, "/help"))  # polling goes on
+    assert telegram_api.calls_to("sendMessage", ok_only=False) == [answer]
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+async def test_a_button_on_an_inline_message_stops_the_spinner_and_nothing_else(
+        bot: TelegramBot, telegram_api: TelegramApiStub, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    telegram_api.push_update(recorded("callback_inline_message"))
+    [answered] = await telegram_api.wait_for("answerCallbackQuery")
+    assert answered.params["callback_query_id"] == "4382bfdwdsb323b2d9"
+
+    async def handled() -> bool:
+        return bot.handled == 1
+
+    await eventually(handled)
+    assert telegram_api.calls_to("sendMessage", ok_only=False) == []
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+async def test_a_captioned_photo_is_a_question_and_blank_text_gets_a_short_answer(
+        bot: TelegramBot, telegram_api: TelegramApiStub, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.ERROR)
+    photo = message_update(HC_CHAT, "")
+    del photo["message"]["text"]
+    photo["message"]["photo"] = [{"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90, "height": 90}]
+    photo["message"]["caption"] = QUESTION
+    [answer] = await exchange(telegram_api, photo)
+    assert "<b>" in answer.params["text"]
+    [blank] = await exchange(telegram_api, message_update(HC_CHAT, "   "))
+    assert blank.params["text"].strip() and blank.params["chat_id"] == HC_CHAT
+    assert "Something went wrong" not in blank.params["text"] and caplog.records == []
+
+
+async def test_a_sticker_from_a_french_speaking_stranger_gets_the_sentence_in_french(
+        bot: TelegramBot, telegram_api: TelegramApiStub) -> None:
+    sticker = recorded("sticker")
+    sticker["message"]["from"]["language_code"] = "fr-FR"
+    [said] = await exchange(telegram_api, sticker)
+    assert said.params["text"] == t("text_only", "fr")
+
+
+# --- the stub refuses what Telegram refuses ------------------------------------------------------------
+
+
+async def test_the_stub_refuses_what_telegram_refuses(telegram_api: TelegramApiStub) -> None:
+    async with Bot(TOKEN, base_url=telegram_api.base_url) as plain_bot:
+        refusals = {
+            "can't parse entities: Unsupported start tag \"x\" at byte offset 4":
+                {"text": "<b>a<x>b</x></b>", "parse_mode": "HTML"},
+            "can't parse entities: Can't find end tag": {"text": "<b>open", "parse_mode": "HTML"},
+            "message is too long": {"text": "&lt;" * 4097, "parse_mode": "HTML"},
+            "message text is empty": {"text": "<b> </b>", "parse_mode": "HTML"},
+            "BUTTON_DATA_INVALID": {"text": "ok", "reply_markup": InlineKeyboardMarkup(
+                [[InlineKeyboardButton("x", callback_data="é" * 33)]])},
+        }
+        for description, params in refusals.items():
+            # PTB drops "Bad Request: " and capitalizes the rest.
+            with pytest.raises(BadRequest, match=re.compile(re.escape(description), re.IGNORECASE)):
+                await plain_bot.send_message(HC_CHAT, **params)
+        # What Telegram takes, the stub takes: 4,096 characters once entities are read.
+        await plain_bot.send_message(HC_CHAT, "&lt;" * 4096, parse_mode="HTML")
+    assert [call.status for call in telegram_api.calls_to("sendMessage", ok_only=False)] == [400] * 5 + [200]
+
+
+async def test_a_refused_rendering_is_sent_once_more_as_plain_text(
+        app: App, messenger: TelegramMessenger, telegram_api: TelegramApiStub) -> None:
+    reply = nudge()
+    await queue(app.database, reply)
+    refusal = "Bad Request: can't parse entities: Unsupported start tag \"q\" at byte offset 1"
+    telegram_api.fail_next("sendMessage", 400, description=refusal)
+    report = await Deliverer(app.database, [messenger], now=app.clock.now).deliver()
+    assert report.sent == 1
+    refused, plain = telegram_api.calls_to("sendMessage", ok_only=False)
+    assert refused.status == 400 and refused.params["parse_mode"] == "HTML"
+    assert "parse_mode" not in plain.params and [plain.params["text"]] == render_plain(reply)
+    assert plain.params["text"] == "The ERC update for Sahelia <2026> is due in 7 days."
+    assert buttons(plain) == {"Draft update": "report:#1", "Mark as sent": "submitted:#1"}
+    assert (await outbox_row(app.database)).status is OutboxStatus.SENT

@@ -18,23 +18,16 @@ from hypothesis import strategies as st
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.telegram import (
-    MESSAGE_LIMIT,
-    TelegramSetupError,
-    WebhookSettings,
-    bot_commands,
-    delivery_error,
-    incoming_from_update,
-    invite_link,
-    keyboard,
-    message_parts,
-    render_html,
-    retry_after_seconds,
-)
+from bot.telegram.loop import TelegramSetupError, WebhookSettings, bot_commands, invite_link, parseable_updates
+from bot.telegram.messenger import delivery_error, retry_after_seconds
+from bot.telegram.render import MESSAGE_LIMIT, keyboard, message_parts, render_html, render_plain
+from bot.telegram.translate import incoming_from_update
 from handlers.messages import Attachment, Button, Incoming, Reply, Span, bold, italic, line, link, text_reply
 from handlers.router import default_commands
+from tests.stubs.telegram_api import message_problem
 
 PAYLOADS = Path(__file__).resolve().parent / "payloads" / "telegram"
+BOT_ID = 7000001
 
 
 def payload(name: str) -> dict[str, Any]:
@@ -46,34 +39,69 @@ def payload(name: str) -> dict[str, Any]:
 # --- updates -> Incoming ----------------------------------------------------------------------------
 
 
-def test_a_private_text_message_becomes_an_incoming_message() -> None:
-    assert incoming_from_update(payload("private_text")) == Incoming(
-        "telegram", "5001", "5001", text="how did others set up a PSEA network?", display_name="Amina Diallo")
+def translate(data: dict[str, Any]) -> Incoming | None:
+    return incoming_from_update(data, BOT_ID)
 
 
-def test_a_command_keeps_its_bot_name_for_the_router_to_strip() -> None:
-    incoming = incoming_from_update(payload("command_with_botname"))
+def test_a_private_text_message_becomes_an_incoming_message_keyed_by_its_update() -> None:
+    assert translate(payload("private_text")) == Incoming(
+        "telegram", "5001", "5001", text="how did others set up a PSEA network?", display_name="Amina Diallo",
+        event_key="telegram:7000001:731000101", platform_language="en")
+
+
+def test_a_command_keeps_its_bot_name_for_the_router_to_strip_and_the_language_is_reported() -> None:
+    incoming = translate(payload("command_with_botname"))
     assert incoming is not None and incoming.text == "/checkin@hcbot_test_bot sahelia-2026"
-    assert incoming.button is None and incoming.display_name == "Amina"
+    assert incoming.button is None and incoming.display_name == "Amina" and incoming.platform_language == "fr"
 
 
 def test_a_pressed_button_carries_its_callback_data_and_the_chat_of_its_message() -> None:
-    assert incoming_from_update(payload("callback_query")) == Incoming(
-        "telegram", "5001", "5001", button="ci:12:0:on_track", display_name="Amina")
+    assert translate(payload("callback_query")) == Incoming(
+        "telegram", "5001", "5001", button="ci:12:0:on_track", display_name="Amina",
+        event_key="telegram:7000001:731000103", platform_language="en")
 
 
-@pytest.mark.parametrize("name", ["group_message", "group_button", "edited_message", "sticker"])
+@pytest.mark.parametrize("name", ["group_message", "group_button", "edited_message", "my_chat_member",
+                                  "channel_post", "forum_topic_message", "callback_inline_message"])
 def test_what_the_bot_does_not_answer_is_ignored(name: str) -> None:
-    assert incoming_from_update(payload(name)) is None
+    assert translate(payload(name)) is None
 
 
-def test_messages_from_bots_and_empty_texts_are_ignored() -> None:
+def test_a_sticker_is_unreadable_and_a_caption_is_read_as_text() -> None:
+    sticker = translate(payload("sticker"))
+    assert sticker is not None and sticker.unreadable and sticker.text == "" and sticker.chat_id == "5001"
+    photo = payload("sticker")
+    del photo["message"]["sticker"]
+    photo["message"]["photo"] = [{"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90, "height": 90}]
+    photo["message"]["caption"] = "PSEA network terms of reference"
+    captioned = translate(photo)
+    assert captioned is not None and not captioned.unreadable
+    assert captioned.text == "PSEA network terms of reference"
+
+
+def test_a_forwarded_private_message_is_a_question() -> None:
+    forwarded = translate(payload("forwarded_message"))
+    assert forwarded is not None and forwarded.text == "Jupp" and not forwarded.unreadable
+    assert (forwarded.user_id, forwarded.chat_id) == ("215983066", "215983066")
+
+
+def test_messages_from_bots_are_ignored_and_blank_texts_kept_for_the_router() -> None:
     message = payload("private_text")
     message["message"]["from"]["is_bot"] = True
-    assert incoming_from_update(message) is None
+    assert translate(message) is None
     blank = payload("private_text")
     blank["message"]["text"] = "   "
-    assert incoming_from_update(blank) is None
+    incoming = translate(blank)
+    assert incoming is not None and incoming.text == "   " and not incoming.unreadable
+
+
+def test_an_update_the_library_cannot_parse_is_replaced_by_its_id_alone(caplog: pytest.LogCaptureFixture) -> None:
+    broken = payload("bot_api_test_update")
+    good = payload("private_text")
+    with caplog.at_level(logging.WARNING, logger="bot.telegram.loop"):
+        assert parseable_updates([broken, good]) == [{"update_id": broken["update_id"]}, good]
+    [record] = caplog.records
+    assert "10000" in record.getMessage() and "/start" not in record.getMessage()
 
 
 # --- Reply -> HTML ------------------------------------------------------------------------------------
@@ -113,6 +141,17 @@ def test_an_over_long_line_is_split_inside_its_text_never_inside_a_tag_or_an_ent
 
 def test_an_empty_reply_renders_to_no_message() -> None:
     assert render_html(Reply(((), ()))) == []
+
+
+def test_plain_text_is_not_escaped_and_shows_link_addresses() -> None:
+    reply = Reply((line("1. ", bold("Cash & <b>vouchers</b>")), line(link("Read it", "https://example.invalid/p?a=1"))))
+    assert render_plain(reply) == ["1. Cash & <b>vouchers</b>\nRead it (https://example.invalid/p?a=1)"]
+    long = Reply(tuple(line("é" * 50, " ", "😀" * 30) for _ in range(200)))
+    pieces = render_plain(long)
+    assert len(pieces) > 1 and all(len(piece.encode("utf-16-le")) // 2 <= MESSAGE_LIMIT for piece in pieces)
+    assert all(message_problem({"text": piece}) is None for piece in pieces)
+    plain_parts = message_parts(Reply((line("?"),), (Button("Yes", "fb:1:useful"),)), plain=True)
+    assert [(part.plain, part.markup is not None) for part in plain_parts] == [(True, True)]
 
 
 class _TagChecker(HTMLParser):
@@ -159,6 +198,8 @@ def test_any_reply_renders_to_well_formed_messages_under_the_limit_losing_no_tex
         assert len(message.encode("utf-16-le")) // 2 <= limit
         assert message.strip()
         assert_well_formed(message)
+        # What the stub Bot API, which applies Telegram's rules, would refuse.
+        assert message_problem({"text": message, "parse_mode": "HTML"}) is None, message
 
     def squeezed(text: str) -> str:
         return "".join(text.split())
@@ -185,7 +226,7 @@ def test_short_buttons_share_rows_of_three_and_long_ones_stand_alone() -> None:
 
 def test_a_payload_over_64_bytes_is_left_out_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     reply = Reply((line("?"),), (Button("Fits", "é" * 32), Button("Too long", "é" * 33), Button("More", "more")))
-    with caplog.at_level(logging.WARNING, logger="bot.telegram"):
+    with caplog.at_level(logging.WARNING, logger="bot.telegram.render"):
         markup = keyboard(reply)
     assert markup is not None
     assert [button.text for row in markup.inline_keyboard for button in row] == ["Fits", "More"]
@@ -217,9 +258,13 @@ def test_a_blocked_bot_or_a_missing_chat_cannot_be_reached() -> None:
     assert delivery_error(ChatMigrated(-100123)).unreachable
 
 
-def test_other_bad_requests_are_permanent_and_network_trouble_is_transient() -> None:
-    too_long = delivery_error(BadRequest("Bad Request: message is too long"))
-    assert too_long.permanent and not too_long.unreachable
+def test_refused_markup_or_size_is_a_rendering_error_other_bad_requests_are_permanent() -> None:
+    for refused in ("Bad Request: message is too long",
+                    "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 3"):
+        error = delivery_error(BadRequest(refused))
+        assert error.rendering and error.permanent and not error.unreachable
+    buttons = delivery_error(BadRequest("Bad Request: BUTTON_DATA_INVALID"))
+    assert buttons.permanent and not buttons.rendering
     for transient in (TimedOut(), NetworkError("Bad Gateway"), NetworkError("httpx.ConnectError: refused")):
         error = delivery_error(transient)
         assert not error.permanent and error.retry_after is None
@@ -263,4 +308,5 @@ def test_webhook_mode_refuses_to_start_without_a_proper_secret() -> None:
         WebhookSettings(url="https://bot.example.invalid/telegram", secret="")
     with pytest.raises(TelegramSetupError, match="letters, digits"):
         WebhookSettings(url="https://bot.example.invalid/telegram", secret="not allowed!")
-    assert WebhookSettings(url="https://bot.example.invalid/telegram", secret="s3cret_-X").port == 8443
+    default = WebhookSettings(url="https://bot.example.invalid/telegram", secret="s3cret_-X")
+    assert (default.port, default.listen) == (8443, "127.0.0.1")

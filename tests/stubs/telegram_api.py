@@ -13,8 +13,9 @@ import itertools
 import json
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from aiohttp import web
@@ -33,6 +34,84 @@ DESCRIPTIONS = {
     429: "Too Many Requests: retry after {retry_after}",
     500: "Internal Server Error",
 }
+
+
+# Telegram's HTML subset (https://core.telegram.org/bots/api#html-style); any other tag is refused.
+HTML_TAGS = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+                       "blockquote", "tg-spoiler", "span", "tg-emoji"})
+MESSAGE_LIMIT = 4096  # UTF-16 code units of the text after entity parsing
+CALLBACK_DATA_LIMIT = 64  # bytes
+
+
+class _EntityParser(HTMLParser):
+    """Reads a message as Telegram does: only its tags, each closed in order; the text is what is left."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.source = source
+        self.lines = source.split("\n")
+        self.open: list[str] = []
+        self.text: list[str] = []
+        self.problem: str | None = None
+
+    def _byte_offset(self) -> int:
+        line, column = self.getpos()
+        index = sum(len(text) + 1 for text in self.lines[:line - 1]) + column
+        return len(self.source[:index].encode("utf-8"))
+
+    def _refuse(self, problem: str) -> None:
+        if self.problem is None:
+            self.problem = problem
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in HTML_TAGS or (tag == "span" and dict(attrs).get("class") != "tg-spoiler"):
+            self._refuse(f'Unsupported start tag "{tag}" at byte offset {self._byte_offset()}')
+        self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._refuse(f'Unsupported start tag "{tag}" at byte offset {self._byte_offset()}')
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            self._refuse(f'Unmatched end tag at byte offset {self._byte_offset()}, expected "</'
+                         f'{self.open[-1] if self.open else ""}>", found "</{tag}>"')
+            return
+        self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def message_problem(params: Mapping[str, Any]) -> str | None:
+    """Why Telegram would refuse this sendMessage, in its own words; None when it would take it."""
+    text = str(params.get("text") or "")
+    if params.get("parse_mode") == "HTML":
+        parser = _EntityParser(text)
+        parser.feed(text)
+        parser.close()
+        if parser.problem is None and parser.open:
+            parser.problem = f'Can\'t find end tag corresponding to start tag "{parser.open[-1]}"'
+        if parser.problem is not None:
+            return f"Bad Request: can't parse entities: {parser.problem}"
+        text = "".join(parser.text)
+    elif params.get("parse_mode"):
+        return f"Bad Request: unsupported parse_mode {params['parse_mode']!r}"
+    if not text.strip():
+        return "Bad Request: message text is empty"
+    if _units(text) > MESSAGE_LIMIT:
+        return "Bad Request: message is too long"
+    markup = params.get("reply_markup")
+    rows = markup.get("inline_keyboard", []) if isinstance(markup, Mapping) else []
+    for row in rows:
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode("utf-8")) <= CALLBACK_DATA_LIMIT:
+                return "Bad Request: BUTTON_DATA_INVALID"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +273,9 @@ class TelegramApiStub:
         if failure is not None:
             self._record(Call(method, params, files, failure.status))
             return self._error(failure.status, failure.description, failure.retry_after)
+        if method == "sendMessage" and (problem := message_problem(params)) is not None:
+            self._record(Call(method, params, files, 400))
+            return self._error(400, problem)
         if method == "getUpdates":
             # Recorded before the wait: a long poll is "called" as soon as it arrives.
             self._record(Call(method, params, files))
