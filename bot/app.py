@@ -53,7 +53,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, index: Se
         await database.upgrade()
     context = HandlerContext(index=index, database=database, now=clock.now, hours=settings.schedule().ladder)
     router = Router(context)
-    deliverer = Deliverer(database, [], fallback=fallback, now=clock.now)
+    deliverer = Deliverer(database, [], fallback=fallback, now=clock.now, resend_in_doubt=settings.resend_in_doubt)
     scheduler = Scheduler(database, deliverer, clock, settings=settings.schedule())
     return App(settings=settings, clock=clock, index=index, database=database, router=router,
                deliverer=deliverer, live=LivePath(router, deliverer), scheduler=scheduler)

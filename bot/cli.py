@@ -121,15 +121,9 @@ def _parser() -> argparse.ArgumentParser:
 def _configure_logging(settings: Settings, *, console: bool = False) -> None:
     """Logs to standard error; with the console attached, to a file instead, so that no log line
     lands inside the transcript."""
-    level = settings.log_level.upper()
-    form = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    if console:
-        logging.basicConfig(level=level, filename=str(_log_file(settings)), encoding="utf-8", format=form)
-    else:
-        logging.basicConfig(level=level, stream=sys.stderr, format=form)
+    from bot.logs import configure
+
+    configure(settings.log_level, file=_log_file(settings) if console else None)
 
 
 def _log_file(settings: Settings) -> Path:
@@ -235,37 +229,10 @@ def _kb(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 async def _load_demo(app: App) -> None:
-    """Imports the fictional demo, moves its dates so that the plan is always mid-way through its
-    window (adopted 100 days ago, update due in 30), and once gives it a little history."""
-    from handlers.secretariat.imports import import_file
-    from storage import repositories as repo
-    from storage.models import Status
+    """Imports the fictional demo (see handlers.secretariat.demo)."""
+    from handlers.secretariat.demo import load_demo
 
-    await import_file(app.database, DEMO_FILE)
-    now = app.clock.now()
-    today = now.date()
-    async with app.database.transaction() as session:
-        plan = await repo.plan_by_code(session, "demo-arcadia-2026")
-        hc = await repo.person_by_email(session, DEMO_HC)
-        if plan is None or hc is None:
-            return
-        shift = (today - timedelta(days=100)) - plan.adopted_on
-        if shift:
-            plan.adopted_on += shift
-            plan.update_due_on = today + timedelta(days=30)
-            plan.mission.starts_on += shift
-            plan.mission.ends_on += shift
-            for action in plan.actions:
-                action.due_on = action.due_on + shift if action.due_on else None
-        if any(action.updates for action in plan.actions):
-            return
-        history = {1: (Status.ON_TRACK, 40, "Draft strategy shared with the HCT."),
-                   2: (Status.DELAYED, 21, "Coordinator recruitment re-advertised."),
-                   3: (Status.NOT_STARTED, 21, None)}
-        for action in plan.actions:
-            if action.number in history:
-                status, days, note = history[action.number]
-                await repo.add_update(session, action.id, status, note, hc.id, "console", now - timedelta(days=days))
+    await load_demo(app.database, DEMO_FILE, DEMO_HC, app.clock.now())
 
 
 async def _chat(settings: Settings, arguments: argparse.Namespace) -> int:
@@ -329,6 +296,7 @@ async def _db(settings: Settings) -> int:
 
 
 async def _admin(settings: Settings, arguments: argparse.Namespace) -> int:
+    from handlers.checkins.plans import mark_submitted_by_code
     from handlers.secretariat.imports import ImportRejected, import_file
     from storage import repositories as repo
 
@@ -337,12 +305,10 @@ async def _admin(settings: Settings, arguments: argparse.Namespace) -> int:
             return await _invite(settings, database, arguments)
         if arguments.admin_command == "plan":
             async with database.transaction() as session:
-                plan = await repo.plan_by_code(session, arguments.plan)
+                plan = await mark_submitted_by_code(session, arguments.plan, SystemClock().now())
                 if plan is None:
                     print(f"hcbot: no plan with code {arguments.plan!r}", file=sys.stderr)
                     return EXIT_INVALID
-                if plan.submitted_at is None:
-                    plan.submitted_at = SystemClock().now()
                 print(f"{plan.code}: update marked as sent on {plan.submitted_at:%Y-%m-%d %H:%M} UTC; "
                       "its nudges have stopped")
             return 0
@@ -443,22 +409,21 @@ async def _report(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 async def _broadcast(settings: Settings, arguments: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
     from handlers.broadcasts import sending
-    from storage.models import Broadcast, BroadcastStatus
+    from storage import broadcasts
+    from storage.models import BroadcastStatus
 
     async with _database(settings) as database:
         if arguments.broadcast_command == "send":
             return await _broadcast_send(settings, database, arguments)
         async with database.transaction() as session:
             if arguments.broadcast_command == "list":
-                for listed in (await session.execute(select(Broadcast).order_by(Broadcast.id.desc()))).scalars():
+                for listed in await broadcasts.newest_first(session):
                     title = (listed.text_en or "").splitlines()[0][:60] if listed.text_en else "(draft)"
                     print(f"{listed.id:>5} {listed.status.value:<10} "
                           f"{listed.send_at or listed.created_at:%Y-%m-%d %H:%M} {title}")
                 return 0
-            broadcast = await session.get(Broadcast, arguments.id)
+            broadcast = await broadcasts.by_id(session, arguments.id)
             if broadcast is None:
                 print(f"hcbot: no broadcast {arguments.id}", file=sys.stderr)
                 return EXIT_INVALID
@@ -552,35 +517,14 @@ async def _tick(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 async def _schedule(settings: Settings, arguments: argparse.Namespace) -> int:
-    from zoneinfo import ZoneInfo
-
-    from sqlalchemy import select
-
-    from handlers.nudges.deadlines import send_at, update_due_on
-    from handlers.nudges.reconcile import plan_steps
-    from storage import repositories as repo
-    from storage.models import OutboxMessage
+    from handlers.nudges.schedule import plan_schedule
 
     async with _database(settings) as database, database.transaction() as session:
-        plan = await repo.plan_by_code(session, arguments.plan)
-        if plan is None:
-            print(f"hcbot: no plan with code {arguments.plan!r}", file=sys.stderr)
-            return EXIT_INVALID
-        now = SystemClock().now()
-        own, steps = plan_steps(plan, settings.schedule(), now + timedelta(days=60))
-        operation = plan.mission.operation
-        queued = {row.dedupe_key: row for row in (await session.execute(
-            select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"%:{plan.id}:%")))).scalars()}
-        zone = ZoneInfo(operation.timezone)
-        print(f"{plan.code}: update due {update_due_on(plan.adopted_on, plan.update_due_on, own)}; "
-              f"times in {operation.timezone}" + (f"; SENT {plan.submitted_at:%Y-%m-%d}, nudges stopped"
-                                                   if plan.submitted_at else ""))
-        for step in steps:
-            moment = send_at(step, operation.timezone, frozenset(operation.working_days), own)
-            row = queued.get(f"nudge:{plan.id}:{step.key}")
-            state = row.status.value if row else ("past, not sent" if moment <= now else "coming")
-            who = "secretariat" if step.to_secretariat else "HC"
-            print(f"  {moment.astimezone(zone):%a %Y-%m-%d %H:%M %Z}  {step.key:<14} to {who:<11} {state}")
+        schedule = await plan_schedule(session, arguments.plan, SystemClock().now(), settings.schedule())
+    if schedule is None:
+        print(f"hcbot: no plan with code {arguments.plan!r}", file=sys.stderr)
+        return EXIT_INVALID
+    print("\n".join(schedule.lines()))
     return 0
 
 

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     thesaurus_file: Path | None = None
     """A thesaurus YAML to use instead of the bundled one."""
     log_level: str = "WARNING"
+    resend_in_doubt: bool = False
+    """A send whose answer was lost (read timeout, reset after sending) is in doubt: False keeps it
+    at most once (never resent, counted in the report); True sends it again (at least once)."""
     log_file: Path | None = None
     """Where logs go while the console is attached (default: hcbot.log beside the database), so that
     no log line lands inside the transcript."""

@@ -51,8 +51,11 @@ class DeliveryError(Exception):
     """
 
     def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False,
-                 unreachable: bool = False, rendering: bool = False) -> None:
+                 unreachable: bool = False, rendering: bool = False, ambiguous: bool = False) -> None:
         super().__init__(reason)
+        # The request was written but no answer came (a read timeout, a reset after sending): the
+        # platform may have delivered it. Like a crash, such a message is in doubt.
+        self.ambiguous = ambiguous
         self.retry_after = retry_after
         self.permanent = permanent or unreachable or rendering
         self.unreachable = unreachable
@@ -106,6 +109,7 @@ class DeliveryReport:
     failed: int = 0
     deactivated: int = 0
     rate_limited: int = 0
+    in_doubt: int = 0
 
 
 @dataclass(slots=True)
@@ -182,8 +186,11 @@ class Deliverer:
     running platform, so a demo shows everything the bot would send."""
 
     def __init__(self, database: Database, messengers: Sequence[Messenger], *, fallback: Messenger | None = None,
-                 now: Callable[[], datetime], chunk: int = 30) -> None:
+                 now: Callable[[], datetime], chunk: int = 30, resend_in_doubt: bool = False) -> None:
         self.database = database
+        # The operator's choice for a send whose answer was lost: at most once (the default: a
+        # person may miss a message) or at least once (a person may get it twice).
+        self.resend_in_doubt = resend_in_doubt
         self.messengers = {messenger.platform: messenger for messenger in messengers}
         self.fallback = fallback
         self.now = now
@@ -357,7 +364,11 @@ class Deliverer:
                     report.deactivated += await deactivate_chat(session, outcome.recipient.platform,
                                                                 outcome.recipient.chat_id, str(error))
                 tries = attempts[outcome.message_id]
-                if error.permanent or tries >= MAX_ATTEMPTS:
+                if error.ambiguous and not self.resend_in_doubt:
+                    # Left "sending", never sent again: at most once. Counted as in doubt.
+                    await outbox.mark_in_doubt(session, outcome.message_id, str(error))
+                    report.in_doubt += 1
+                elif error.permanent or tries >= MAX_ATTEMPTS:
                     await outbox.mark_failed(session, outcome.message_id, str(error))
                     report.failed += 1
                 else:

@@ -109,6 +109,12 @@ async def mark_retry(session: AsyncSession, message_id: int, error: str, retry_a
                           .values(status=OutboxStatus.PENDING, due_at=retry_at, last_error=error[:1000]))
 
 
+async def mark_in_doubt(session: AsyncSession, message_id: int, error: str) -> None:
+    """Stays "sending" (so it is never claimed again), with why: the platform may have it."""
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                          .values(status=OutboxStatus.SENDING, last_error=f"in doubt: {error}"[:1000]))
+
+
 async def mark_failed(session: AsyncSession, message_id: int, error: str) -> None:
     await session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
                           .values(status=OutboxStatus.FAILED, last_error=error[:1000]))
