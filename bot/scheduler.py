@@ -80,6 +80,7 @@ class Scheduler:
     async def housekeeping_once(self) -> None:
         # Platforms retry an event for minutes at most; a day of event ids is plenty to answer once.
         await forget_events(self.database, self.clock.now() - timedelta(days=1))
+        await self.deliverer.forget_spent_budgets()
 
     async def start(self) -> None:
         """Starts the jobs, and one immediate pass in the background (a restart catches up at

@@ -31,7 +31,7 @@ from aiolimiter import AsyncLimiter
 
 from handlers.accounts import deactivate_chat
 from handlers.messages import Reply, reply_from_json
-from storage import outbox
+from storage import outbox, rates
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -131,12 +131,32 @@ class _Outcome:
     recipient: Recipient | None = None
 
 
+class SharedBudget:
+    """A platform's overall rate as one budget in the database, for every replica together: each
+    send takes one unit of the current wall-clock second, and waits for the next second when
+    the budget is spent. Wall-clock, not the bot's clock: this is about the platform's seconds."""
+
+    def __init__(self, database: Database, platform: str, per_second: float) -> None:
+        self.database = database
+        self.platform = platform
+        self.limit = max(1, int(per_second))
+
+    async def take(self) -> None:
+        while True:
+            moment = time.time()
+            async with self.database.transaction() as session:
+                if await rates.take(session, self.platform, int(moment), self.limit):
+                    return
+            await asyncio.sleep(max(0.001, int(moment) + 1 - time.time()))
+
+
 class _PlatformGate:
     """A platform's limits: a limiter overall, one per chat (the most recent chats kept), and a
     pause that a 429 puts on every send to the platform."""
 
-    def __init__(self, limits: RateLimits, max_chats: int = 20_000) -> None:
+    def __init__(self, limits: RateLimits, max_chats: int = 20_000, shared: SharedBudget | None = None) -> None:
         self.limits = limits
+        self.shared = shared
         rate = limits.overall_per_second
         # A bucket a tenth of a second deep: the platform sees an even rate, not a burst of a full
         # second's worth at the start of every broadcast.
@@ -166,6 +186,8 @@ class _PlatformGate:
             await chat.acquire()
         if self.overall is not None:
             await self.overall.acquire()
+        if self.shared is not None:
+            await self.shared.take()
 
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
@@ -186,7 +208,8 @@ class Deliverer:
     running platform, so a demo shows everything the bot would send."""
 
     def __init__(self, database: Database, messengers: Sequence[Messenger], *, fallback: Messenger | None = None,
-                 now: Callable[[], datetime], chunk: int = 30, resend_in_doubt: bool = False) -> None:
+                 now: Callable[[], datetime], chunk: int = 30, resend_in_doubt: bool = False,
+                 shared_budget: bool | None = None) -> None:
         self.database = database
         # The operator's choice for a send whose answer was lost: at most once (the default: a
         # person may miss a message) or at least once (a person may get it twice).
@@ -195,16 +218,30 @@ class Deliverer:
         self.fallback = fallback
         self.now = now
         self.chunk = chunk
-        self._gates = {messenger.platform: _PlatformGate(messenger.limits) for messenger in messengers}
+        # Several replicas share a database only on PostgreSQL: there the platform's limit is one
+        # budget for all of them; SQLite runs one process, whose own limiter is enough.
+        self.shared_budget = database.dialect == "postgresql" if shared_budget is None else shared_budget
+        self._gates = {messenger.platform: self._gate(messenger) for messenger in messengers}
         if fallback is not None:
             self._gates.setdefault(fallback.platform, _PlatformGate(fallback.limits))
         self._stopping = False
+
+    def _gate(self, messenger: Messenger) -> _PlatformGate:
+        rate = messenger.limits.overall_per_second
+        shared = SharedBudget(self.database, messenger.platform, rate) if self.shared_budget and rate else None
+        return _PlatformGate(messenger.limits, shared=shared)
 
     def register(self, messenger: Messenger) -> None:
         """Adds a platform that started after the deliverer was built (the composition root builds
         the deliverer first: the adapters need the live path, which needs the deliverer)."""
         self.messengers[messenger.platform] = messenger
-        self._gates[messenger.platform] = _PlatformGate(messenger.limits)
+        self._gates[messenger.platform] = self._gate(messenger)
+
+    async def forget_spent_budgets(self) -> None:
+        """Drops the shared budget's past seconds (an hour of them at most, cleaned hourly)."""
+        if self.shared_budget:
+            async with self.database.transaction() as session:
+                await rates.forget_before(session, int(time.time()) - 60)
 
     def request_stop(self) -> None:
         """Finish the chunk in flight, then stop: SIGTERM loses nothing and waits little."""

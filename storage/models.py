@@ -380,3 +380,14 @@ class OutboxMessage(Base):
     # "telegram:123456": where it went, for the delivery report and the in-doubt list.
     delivered_to: Mapped[str | None] = mapped_column(String(140))
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"), index=True)
+
+
+class RateBudget(Base):
+    """Messages sent to a platform in one wall-clock second, by every replica together: the
+    platform's limit is one budget, however many replicas deliver (PostgreSQL deployments)."""
+
+    __tablename__ = "rate_budget"
+
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    second: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    used: Mapped[int] = mapped_column(Integer, default=0)
