@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import build_app
 from bot.settings import Settings
-from bot.slack import SlackBot
+from bot.slack.loop import SlackBot
 from bot.telegram.loop import TelegramBot
 from handlers.broadcasts import sending
 from handlers.delivery import Deliverer, RateLimits

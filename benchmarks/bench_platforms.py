@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import build_app
 from bot.settings import Settings
-from bot.slack import SlackBot
+from bot.slack.loop import SlackBot
 from bot.telegram.loop import TelegramBot
 from handlers.messages import Incoming, Reply
 from tests.stubs.slack_api import BOT_TOKEN, SlackApiStub, dm_channel

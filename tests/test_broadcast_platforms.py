@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import insert, select
 from telegram import Bot
 
-from bot.slack import SlackMessenger, web_client
+from bot.slack.messenger import SlackMessenger, web_client
 from bot.telegram.messenger import TelegramMessenger
 from handlers.broadcasts import sending
 from handlers.delivery import Deliverer

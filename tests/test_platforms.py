@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from bot.app import App
 from bot.platforms import SetupError, platforms_from_settings
 from bot.settings import Settings
-from bot.slack import SlackBot
+from bot.slack.loop import SlackBot
 from bot.telegram.loop import TelegramBot
 
 

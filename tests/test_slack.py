@@ -1,5 +1,6 @@
 """The Slack adapter end to end: the real slack-bolt and slack-sdk, pointed at the stub Slack API on
-loopback (tests/stubs/slack_api.py), on SQLite and, when configured, PostgreSQL.
+loopback (tests/stubs/slack_api.py), on SQLite and, when configured, PostgreSQL. The stub refuses
+what Slack refuses (sizes, duplicate action ids), so every reply posted here is one Slack takes.
 
 Bolt acknowledges a request first and works on it afterwards, so the tests wait (a few seconds at
 most) for the stub to see the call they expect."""
@@ -21,10 +22,12 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
 from bot.app import App
-from bot.slack import SlackBot, SlackMessenger, web_client
+from bot.slack import messenger as messenger_module
+from bot.slack.loop import SlackBot
+from bot.slack.messenger import SlackMessenger, web_client
 from handlers.accounts import issue_invite
-from handlers.delivery import Deliverer
-from handlers.messages import reply_to_json, text_reply
+from handlers.delivery import Deliverer, DeliveryError, Recipient
+from handlers.messages import Button, Reply, bold, line, reply_to_json, text_reply
 from knowledge import SearchIndex
 from storage import outbox
 from storage import repositories as repo
@@ -56,9 +59,12 @@ def button_values(blocks: list[dict[str, Any]]) -> list[str]:
 
 
 def slack_bot(app: App, slack_api: SlackApiStub, mode: str = "http") -> SlackBot:
-    return SlackBot(bot_token=BOT_TOKEN, signing_secret=SECRET, app_token=APP_TOKEN if mode == "socket" else None,
-                    mode="socket" if mode == "socket" else "http", router=app.router, database=app.database,
-                    now=app.clock.now, api_url=slack_api.api_url, http_host="127.0.0.1", http_port=0)
+    running = SlackBot(bot_token=BOT_TOKEN, live=app.live, signing_secret=SECRET,
+                       app_token=APP_TOKEN if mode == "socket" else None,
+                       mode="socket" if mode == "socket" else "http", api_url=slack_api.api_url,
+                       http_host="127.0.0.1", http_port=0)
+    app.add_messenger(running.messenger)
+    return running
 
 
 @pytest.fixture
@@ -77,8 +83,8 @@ class Slack:
         self.events = 0
 
     async def post(self, body: str, content_type: str, *, headers: dict[str, str] | None = None,
-                   secret: str = SECRET) -> tuple[int, str]:
-        timestamp = str(int(time.time()))
+                   secret: str = SECRET, timestamp: str | None = None) -> tuple[int, str]:
+        timestamp = timestamp or str(int(time.time()))
         signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
         assert signature is not None
         sent = {"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature,
@@ -99,15 +105,20 @@ class Slack:
         event = {**payload("message_im")["event"], "text": text, "user": user, "channel": dm_channel(user)}
         return await self.event(event, event_id=event_id, headers=headers)
 
-    async def command(self, text: str, *, user: str = HC_USER, channel: str = "D0HC") -> tuple[int, str]:
-        body = {**payload("slash_command"), "text": text, "user_id": user, "channel_id": channel}
-        return await self.post(urlencode(body), "application/x-www-form-urlencoded")
+    async def command(self, text: str, *, user: str = HC_USER, channel: str = "D0HC",
+                      timestamp: str | None = None, trigger: str | None = None) -> tuple[int, str]:
+        self.events += 1
+        body = {**payload("slash_command"), "text": text, "user_id": user, "channel_id": channel,
+                "trigger_id": trigger or f"1790000300.{self.events}.abc"}
+        return await self.post(urlencode(body), "application/x-www-form-urlencoded", timestamp=timestamp)
 
-    async def press(self, value: str, *, user: str = HC_USER) -> int:
-        body = payload("block_actions")
+    async def press(self, value: str, *, user: str = HC_USER, recorded: str = "block_actions") -> int:
+        self.events += 1
+        body = payload(recorded)
         body["user"]["id"] = user
-        body["channel"]["id"] = body["container"]["channel_id"] = dm_channel(user)
-        body["actions"][0]["value"] = value
+        if "channel" in body:
+            body["channel"]["id"] = body["container"]["channel_id"] = dm_channel(user)
+        body["actions"][0].update(value=value, action_id="hcbot:0", action_ts=f"1790000401.{self.events:06d}")
         status, _text = await self.post(urlencode({"payload": json.dumps(body)}), "application/x-www-form-urlencoded")
         return status
 
@@ -243,9 +254,10 @@ async def test_the_home_tab_shows_the_plan_and_its_buttons_work(slack: Slack, sl
     assert view["type"] == "home" and PLAN_TITLE in text and "15 Oct 2026" in text
     values = button_values(view["blocks"])
     assert values == ["checkin:sahelia-2026", "report:sahelia-2026"]
-    await slack.press(values[0])
+    # A button of the Home tab, as Slack sends it (a view, no channel): answered in the DM.
+    assert await slack.press(values[0], recorded="block_actions_home") == 200
     [prompt] = await slack_api.wait_for("chat.postMessage")
-    assert "action 1 of 4" in section_text(prompt)
+    assert prompt.args["channel"] == HC_USER and "action 1 of 4" in section_text(prompt)
 
 
 async def test_the_home_tab_tells_a_stranger_how_to_link(slack: Slack, slack_api: SlackApiStub) -> None:
@@ -375,7 +387,7 @@ async def test_an_unreachable_chat_is_deactivated_and_the_nudge_failed(
 
 @pytest.mark.parametrize(("status", "error", "outcome"), [
     (500, "internal_error", OutboxStatus.PENDING),
-    (200, "invalid_blocks", OutboxStatus.FAILED),
+    (200, "invalid_arguments", OutboxStatus.FAILED),
 ])
 async def test_server_errors_are_retried_later_and_bad_requests_are_not(
         app: App, slack_api: SlackApiStub, nudge: int, status: int, error: str, outcome: OutboxStatus) -> None:
@@ -387,3 +399,143 @@ async def test_server_errors_are_retried_later_and_bad_requests_are_not(
     assert identity.active  # the chat is fine; the message or Slack was not
     async with app.database.transaction() as session:
         assert (await session.execute(select(func.count()).select_from(OutboxMessage))).scalar_one() == 1
+
+
+# --- Recorded shapes through the real bolt (tests/payloads/README.md names their sources) ------------
+
+
+def recorded_in_dm(name: str, **changes: Any) -> dict[str, Any]:
+    """A recorded event as if the person wrote it in the bot's DM."""
+    return {**payload(name)["event"], "user": HC_USER, "channel": "D0HC", "channel_type": "im", **changes}
+
+
+async def settled(bot: SlackBot) -> None:
+    """Lets every request the bot acknowledged finish: what was not posted by then never will be."""
+    await bot.stop()
+
+
+@pytest.mark.parametrize("name", ["bolt_message_changed", "bolt_bot_message", "bolt_message_from_bot_user"])
+async def test_edits_and_bots_messages_are_ignored(
+        slack: Slack, slack_api: SlackApiStub, bot: SlackBot, name: str) -> None:
+    assert await slack.event(recorded_in_dm(name)) == 200
+    assert await slack.event(recorded_in_dm(name, subtype="message_deleted")) == 200
+    assert await slack.message(QUESTION) == 200  # answered: the bot is listening
+    await slack_api.wait_for("chat.postMessage")
+    await settled(bot)
+    [answer] = slack_api.posts()
+    assert "more" in button_values(answer.args["blocks"])
+
+
+async def test_a_file_with_words_is_answered_and_a_file_alone_is_not_readable(
+        slack: Slack, slack_api: SlackApiStub) -> None:
+    assert await slack.event(recorded_in_dm("bolt_file_share", text=QUESTION)) == 200
+    [answer] = await slack_api.wait_for("chat.postMessage")
+    assert "more" in button_values(answer.args["blocks"])
+    assert await slack.event(recorded_in_dm("bolt_file_share", text="")) == 200
+    [_, refusal] = await slack_api.wait_for("chat.postMessage", 2)
+    assert "only read text" in section_text(refusal)
+
+
+async def test_a_thread_broadcast_and_a_threaded_dm_are_answered_in_their_thread(
+        slack: Slack, slack_api: SlackApiStub) -> None:
+    broadcast = recorded_in_dm("bolt_thread_broadcast", text=QUESTION)
+    assert await slack.event(broadcast) == 200
+    [answer] = await slack_api.wait_for("chat.postMessage")
+    assert (answer.args["channel"], answer.args["thread_ts"]) == ("D0HC", broadcast["thread_ts"])
+    threaded = {**payload("message_im")["event"], "text": "/topics", "thread_ts": "1790000100.000001"}
+    assert await slack.event(threaded) == 200
+    [_, topics] = await slack_api.wait_for("chat.postMessage", 2)
+    assert topics.args["thread_ts"] == "1790000100.000001"
+
+
+async def test_a_replayed_signed_command_runs_once(slack: Slack, slack_api: SlackApiStub, bot: SlackBot) -> None:
+    slack_api.emails[HC_USER] = HC
+    stamp = str(int(time.time()))
+    assert (await slack.command("checkin", timestamp=stamp, trigger="1.1.replayed"))[0] == 200
+    await slack_api.wait_for("chat.postMessage")
+    # The same signed request again (Slack's own retry, or a replay inside its 5 minutes).
+    slack.events -= 1
+    assert (await slack.command("checkin", timestamp=stamp, trigger="1.1.replayed"))[0] == 200
+    # A new command with the same words is a new request, and is answered.
+    assert (await slack.command("plan"))[0] == 200
+    await slack_api.wait_for("chat.postMessage", 2)
+    await settled(bot)
+    assert [("action 1 of 4" in section_text(post), PLAN_TITLE in section_text(post))
+            for post in slack_api.posts()] == [(True, True), (False, True)]
+
+
+@pytest.mark.parametrize("timestamp", ["not-a-number", "1e9", ""])
+async def test_a_malformed_timestamp_is_refused_like_a_bad_signature(
+        slack: Slack, slack_api: SlackApiStub, timestamp: str) -> None:
+    body = json.dumps({**payload("message_im"), "event_id": "Ev0BADTIME"})
+    status, _text = await slack.post(body, "application/json", headers={"X-Slack-Request-Timestamp": timestamp})
+    assert status == 401
+    assert slack_api.calls_to("chat.postMessage") == [] and slack_api.calls_to("users.info") == []
+
+
+async def test_socket_mode_drops_a_redelivered_event_and_command(app: App, slack_api: SlackApiStub) -> None:
+    running = slack_bot(app, slack_api, mode="socket")
+    await running.start()
+    try:
+        recorded = payload("socket_events_api_retry")  # retry_attempt 1, retry_reason "timeout"
+        recorded["payload"]["event"].update(user=HC_USER, channel="D0HC", channel_type="im", text=QUESTION)
+        first = {**recorded, "envelope_id": "env-first", "retry_attempt": 0, "retry_reason": ""}
+        await slack_api.wait_for_ack(await slack_api.push_envelope(first))
+        await slack_api.wait_for("chat.postMessage")
+        await slack_api.wait_for_ack(await slack_api.push_envelope(recorded))  # Slack's retry: a new envelope
+
+        command = payload("socket_slash_command")
+        command["payload"].update(user_id=HC_USER, channel_id="D0HC", command="/hcbot", text="topics")
+        await slack_api.wait_for_ack(await slack_api.push_envelope(command))
+        await slack_api.wait_for("chat.postMessage", 2)
+        # The same envelope again, as after a dropped connection: acknowledged, not answered again.
+        await slack_api.wait_for_ack(await slack_api.push_envelope(command), count=2)
+    finally:
+        await running.stop()
+    assert len(slack_api.posts()) == 2
+
+
+# --- Slack's limits, end to end ------------------------------------------------------------------
+
+
+def recipient(thread: str | None = None) -> Recipient:
+    return Recipient(None, "", "", "en", "slack", "D0HC", thread, live=True)
+
+
+async def test_a_35_kb_reply_is_posted_in_messages_slack_takes(slack_api: SlackApiStub) -> None:
+    reply = Reply(tuple(line(bold(f"#{number} "), f"Lesson {number}: " + "lessons learnt " * 24)
+                        for number in range(100)), tuple(Button(f"Read {number}", f"read:{number}")
+                                                         for number in range(30)))
+    assert len(reply.plain_text) > 35_000
+    messenger = SlackMessenger(web_client(BOT_TOKEN, slack_api.api_url))
+    await messenger.send(recipient("1790000100.000002"), reply)
+    calls = slack_api.calls_to("chat.postMessage")
+    assert len(calls) >= 3 and all(call.ok for call in calls)
+    assert {call.args["thread_ts"] for call in calls} == {"1790000100.000002"}
+    assert "#99" in section_text(calls[-1]).replace("*", "")
+    assert button_values(calls[-1].args["blocks"])[-1] == "read:29"
+
+
+async def test_a_reply_slack_refuses_as_blocks_is_sent_once_as_plain_text(
+        app: App, slack_api: SlackApiStub, nudge: int) -> None:
+    slack_api.fail_next("chat.postMessage", error="msg_blocks_too_long")
+    report = await deliverer(app, slack_api).deliver()
+    assert report.sent == 1
+    refused, plain = slack_api.calls_to("chat.postMessage")
+    assert refused.error == "msg_blocks_too_long" and refused.args.get("blocks")
+    assert plain.ok and "blocks" not in plain.args
+    assert plain.args["text"] == "Your update to the ERC is due &lt;soon&gt; &amp; now."
+    assert (await row(app)).status is OutboxStatus.SENT
+
+
+async def test_the_stub_refuses_an_oversized_message_from_the_real_client(
+        slack_api: SlackApiStub, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What a rendering regression would meet: the stub answers as Slack does, and the messenger
+    # turns it into a rendering error, which the deliverer retries once as plain text.
+    unsplit = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 2900}}] * 5
+    monkeypatch.setattr(messenger_module, "render_blocks", lambda reply: [("x", unsplit)])
+    with pytest.raises(DeliveryError) as raised:
+        await SlackMessenger(web_client(BOT_TOKEN, slack_api.api_url)).send(recipient(), text_reply("anything"))
+    assert raised.value.rendering and "msg_blocks_too_long" in str(raised.value)
+    [refused] = slack_api.calls_to("chat.postMessage")
+    assert refused.error == "msg_blocks_too_long"

@@ -6,6 +6,13 @@ answers ``{"ok": true, ...}`` or ``{"ok": false, "error": "..."}``; a rate limit
 ``Retry-After`` header), serves the file upload URLs it hands out, and a Socket Mode WebSocket that
 says hello, takes envelopes a test pushes and records the client's acknowledgements. It keeps every
 call for assertions and fails calls when a test asks it to.
+
+It also keeps Slack's rules for what it is sent, so that a rendering regression fails a test
+rather than a real workspace: chat.postMessage refuses ``invalid_blocks`` (over 50 blocks, a
+section over 3,000 characters, a button label over 75 or value over 2,000, two elements with the
+same action_id), ``msg_blocks_too_long`` (over 12,000 characters of block text), ``msg_too_long``
+(``text`` over 40,000) and ``no_text`` (neither text nor blocks); views.publish refuses over 100
+blocks.
 """
 
 from __future__ import annotations
@@ -27,6 +34,63 @@ TEAM_ID = "T0STUB"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
 JSON_FIELDS = {"blocks", "files", "view", "attachments"}
+# Slack's limits, as chat.postMessage and views.publish enforce them.
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+SECTION_TEXT = 3000
+BLOCKS_TEXT = 12_000
+MESSAGE_TEXT = 40_000
+BUTTON_LABEL = 75
+BUTTON_VALUE = 2000
+
+
+def _texts(block: dict[str, Any]) -> list[str]:
+    """Every text a block shows: its own text and fields, and its elements' labels."""
+    found = []
+    for part in [block.get("text"), *(block.get("fields") or [])]:
+        if isinstance(part, dict) and isinstance(part.get("text"), str):
+            found.append(part["text"])
+    for element in block.get("elements") or []:
+        label = element.get("text") if isinstance(element, dict) else None
+        if isinstance(label, dict) and isinstance(label.get("text"), str):
+            found.append(label["text"])
+    return found
+
+
+def blocks_error(blocks: object, limit: int, total_text: int | None = None) -> str | None:
+    """What Slack says of these blocks: None when it takes them. ``total_text``: a message's
+    ceiling on the text of all its blocks (a view has none)."""
+    if not isinstance(blocks, list) or len(blocks) > limit:
+        return "invalid_blocks"
+    action_ids: set[str] = set()
+    total = 0
+    for block in blocks:
+        if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+            return "invalid_blocks_format"
+        if block["type"] == "section" and any(len(text) > SECTION_TEXT for text in _texts(block)):
+            return "invalid_blocks"
+        total += sum(len(text) for text in _texts(block))
+        for element in block.get("elements") or []:
+            action_id = element.get("action_id")
+            if action_id is not None:
+                if action_id in action_ids:
+                    return "invalid_blocks"
+                action_ids.add(action_id)
+            if element.get("type") == "button" and (
+                    len(str(element.get("value", ""))) > BUTTON_VALUE
+                    or len(str((element.get("text") or {}).get("text", ""))) > BUTTON_LABEL):
+                return "invalid_blocks"
+    return "msg_blocks_too_long" if total_text is not None and total > total_text else None
+
+
+def post_error(args: dict[str, Any]) -> str | None:
+    """What Slack says of a chat.postMessage: None when it takes it."""
+    text, blocks = args.get("text"), args.get("blocks")
+    if not text and not blocks:
+        return "no_text"
+    if isinstance(text, str) and len(text) > MESSAGE_TEXT:
+        return "msg_too_long"
+    return blocks_error(blocks, MESSAGE_BLOCKS, BLOCKS_TEXT) if blocks else None
 
 
 def dm_channel(user_id: str) -> str:
@@ -129,26 +193,33 @@ class SlackApiStub:
             await asyncio.wait_for(self._changed.wait_for(lambda: len(matching()) >= count), timeout)
         return matching()
 
-    async def wait_for_ack(self, envelope_id: str, *, timeout: float = 5.0) -> dict[str, Any]:
+    async def wait_for_ack(self, envelope_id: str, *, count: int = 1, timeout: float = 5.0) -> dict[str, Any]:
+        """Waits for the ``count``-th acknowledgement of this envelope id; returns it."""
         def found() -> list[dict[str, Any]]:
             return [ack for ack in self.acks if ack.get("envelope_id") == envelope_id]
 
         async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: bool(found())), timeout)
-        return found()[0]
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(found()) >= count), timeout)
+        return found()[count - 1]
 
     # --- Socket Mode ---------------------------------------------------------------------------
 
-    async def push(self, kind: str, payload: dict[str, Any], *, timeout: float = 5.0) -> str:
+    async def push(self, kind: str, payload: dict[str, Any], *, envelope_id: str | None = None,
+                   retry_attempt: int = 0, retry_reason: str = "", timeout: float = 5.0) -> str:
         """Sends an envelope (``events_api``, ``slash_commands``, ``interactive``) to the connected
-        client; returns its envelope id."""
+        client; returns its envelope id. A redelivery is the same payload again, with a retry
+        attempt and reason (and, when a test says so, the same envelope id)."""
+        envelope = {"envelope_id": envelope_id or f"env-{next(self._counter)}", "type": kind, "payload": payload,
+                    "accepts_response_payload": kind != "events_api", "retry_attempt": retry_attempt,
+                    "retry_reason": retry_reason}
+        return await self.push_envelope(envelope, timeout=timeout)
+
+    async def push_envelope(self, envelope: dict[str, Any], *, timeout: float = 5.0) -> str:
+        """Sends a whole envelope as recorded; returns its envelope id."""
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._sockets)), timeout)
-        envelope_id = f"env-{next(self._counter)}"
-        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload,
-                    "accepts_response_payload": kind != "events_api", "retry_attempt": 0, "retry_reason": ""}
         await self._sockets[-1].send_str(json.dumps(envelope))
-        return envelope_id
+        return str(envelope["envelope_id"])
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
@@ -209,6 +280,11 @@ class SlackApiStub:
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method"}, {}
+        refused = (post_error(args) if method == "chat.postMessage"
+                   else blocks_error((args.get("view") or {}).get("blocks"), VIEW_BLOCKS) if method == "views.publish"
+                   else None)
+        if refused is not None:
+            return 200, {"ok": False, "error": refused}, {}
         return 200, {"ok": True, **handler(args)}, {}
 
     def _auth_test(self, _args: dict[str, Any]) -> dict[str, Any]:
