@@ -30,6 +30,7 @@ from knowledge import (
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.platforms import Platform
     from storage.database import Database
 
 # Commands that touch the database import it (SQLAlchemy, Alembic, python-docx) inside their function:
@@ -531,7 +532,7 @@ async def _schedule(settings: Settings, arguments: argparse.Namespace) -> int:
 async def _run(settings: Settings) -> int:
     from bot.app import build_app
     from bot.console import ConsoleMessenger, ConsoleSession, run_console, stdin_lines
-    from bot.platforms import SetupError, platforms_from_settings
+    from bot.platforms import SetupError, platforms_from_settings, refused
 
     console_attached = settings.console and _console_input()
     _configure_logging(settings, console=console_attached)
@@ -550,18 +551,26 @@ async def _run(settings: Settings) -> int:
         app.deliverer.fallback = console
     app.add_messenger(console)
     stopping = _stop_on_signals()
-    started: list[object] = []
-    try:
-        for platform in platforms:
+    started: list[Platform] = []
+    retrying: list[asyncio.Task[None]] = []
+    for platform in platforms:
+        try:
             await platform.start()
             started.append(platform)
-    except Exception as error:  # a refused token, a port in use: say which, and stop cleanly
-        print(f"hcbot: could not start {type(platform).__name__}: {error}", file=sys.stderr)
-        for running in platforms:
-            if running in started:
+        except Exception as error:
+            if not refused(error):
+                # Unreachable for now (network, the platform's own trouble): the others run, and
+                # this one is tried again with backoff until it starts or the bot stops.
+                print(f"hcbot: {type(platform).__name__} unreachable ({type(error).__name__}); trying again "
+                      "in the background", file=sys.stderr)
+                retrying.append(asyncio.ensure_future(_keep_starting(platform, started, stopping)))
+                continue
+            # A refused token, a port in use: say which, and stop cleanly.
+            print(f"hcbot: could not start {type(platform).__name__}: {error}", file=sys.stderr)
+            for running in started:
                 await running.stop()
-        await app.close()
-        return EXIT_INVALID
+            await app.close()
+            return EXIT_INVALID
     await app.scheduler.start()
     reader = None
     if console_attached:
@@ -576,12 +585,34 @@ async def _run(settings: Settings) -> int:
     await stopping.wait()
     if reader is not None:
         await reader  # it stops at the next line it would read, after the answer in flight
+    for task in retrying:
+        task.cancel()
     # The scheduler first: its delivery chunk in flight still needs the platforms' connections.
     await app.scheduler.stop()
-    for platform in reversed(platforms):
+    for platform in reversed(started):
         await platform.stop()
     await app.close()
     return 0
+
+
+async def _keep_starting(platform: Platform, started: list[Platform], stopping: asyncio.Event) -> None:
+    """Starts a platform that was unreachable, waiting 1 s, 2 s, 4 s ... at most a minute between tries."""
+    wait = 1.0
+    while not stopping.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), timeout=wait)
+        if stopping.is_set():
+            return
+        try:
+            await platform.start()
+        except Exception as error:
+            logging.getLogger(__name__).warning("%s still unreachable: %s", type(platform).__name__,
+                                                type(error).__name__)
+            wait = min(60.0, wait * 2)
+            continue
+        started.append(platform)
+        print(f"hcbot: {type(platform).__name__} started", file=sys.stderr)
+        return
 
 
 def _console_input() -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from typing import Protocol
 
 from bot.app import App
@@ -22,6 +23,13 @@ class Platform(Protocol):
 
 class SetupError(ValueError):
     """Settings that cannot start a platform; the message names the setting, never a secret."""
+
+
+def refused(error: BaseException) -> bool:
+    """Whether a platform's start failed for good (a refused token, bad settings, a port in use),
+    rather than because it could not be reached for now. The adapters raise ValueError subclasses
+    for the first kind."""
+    return isinstance(error, ValueError) or (isinstance(error, OSError) and error.errno == errno.EADDRINUSE)
 
 
 def _per_second(value: float) -> float | None:
