@@ -7,7 +7,7 @@ an explanation of how to get access and no data at all.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from handlers.checkins import dialogue
 from handlers.checkins.dialogue import status_name
@@ -19,6 +19,7 @@ from handlers.i18n import t
 from handlers.messages import Attachment, Reply, ReplyBuilder, bold, italic, text_reply
 from knowledge.text import fold
 from storage import repositories as repo
+from storage.database import Session
 from storage.models import ActionPlan, Operation, Person, Role, Status
 from storage.repositories import may_see_all_plans
 
@@ -104,11 +105,29 @@ async def submitted(turn: Turn, args: str) -> list[Reply]:
         raise AccessDenied("submitted.not_allowed")
     plan = await _chosen_plan(turn, person, args)
     language = turn.language
-    if plan.submitted_at is not None:
+    if not mark_submitted(plan, turn.now):
+        assert plan.submitted_at is not None
         return [text_reply(t("submitted.already", language, plan=plan.title,
                              date=short_date(plan.submitted_at, language)))]
-    plan.submitted_at = turn.now
     return [text_reply(t("submitted.done", language, plan=plan.title))]
+
+
+def mark_submitted(plan: ActionPlan, now: datetime) -> bool:
+    """Records that the plan's update went to the ERC, which stops its nudges; False when that was
+    recorded before (the first date stands)."""
+    if plan.submitted_at is not None:
+        return False
+    plan.submitted_at = now
+    return True
+
+
+async def mark_submitted_by_code(session: Session, code: str, now: datetime) -> ActionPlan | None:
+    """``mark_submitted`` for the secretariat's shell (``hcbot admin plan CODE submitted``); None
+    when no plan has that code."""
+    plan = await repo.plan_by_code(session, code)
+    if plan is not None:
+        mark_submitted(plan, now)
+    return plan
 
 
 _DURATION = re.compile(
