@@ -15,16 +15,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from knowledge import Problem
 from knowledge.taxonomy import check_topics
+from storage import imports as stored
+from storage.database import Session, write_pending
+from storage.imports import Outcome, Record
 from storage.models import Action, ActionPlan, Mission, MissionKind, Operation, Person, Role
 
 _SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -283,38 +284,18 @@ def parse_file(path: Path) -> ImportFile:
 # ------------------------------------------------------------------------------------------ writing
 
 
-_Record = TypeVar("_Record", Operation, Person, Mission, ActionPlan, Action)
-
-
-def _apply(record: object, values: dict[str, Any]) -> bool:
-    """Sets the values that differ; returns whether anything changed."""
-    changed = False
-    for name, value in values.items():
-        if getattr(record, name) != value:
-            setattr(record, name, value)
-            changed = True
-    return changed
-
-
-async def _one(session: AsyncSession, query: Any) -> Any:
-    return (await session.execute(query)).scalars().first()
-
-
-async def write(session: AsyncSession, data: ImportFile, display: str) -> ImportReport:
+async def write(session: Session, data: ImportFile, display: str) -> ImportReport:
     """Upserts a validated file. Raises ``ImportRejected`` (before anything is flushed that the caller
     would keep: the caller's transaction rolls back) when references do not resolve."""
     report = ImportReport()
     problems: list[Problem] = []
 
-    async def upsert(kind: str, model: type[_Record], keys: dict[str, Any], values: dict[str, Any]) -> _Record:
+    async def upsert(kind: str, model: type[Record], keys: dict[str, Any], values: dict[str, Any]) -> Record:
         """The record with these natural keys, created or updated to ``values``, and counted."""
-        record: _Record | None = await _one(session, select(model).filter_by(**keys))
-        created = record is None
-        if record is None:
-            record = model(**keys)
-            session.add(record)
-        changed = _apply(record, values)
-        (report.created if created else report.updated if changed else report.unchanged)[kind] += 1
+        record, outcome = await stored.upsert(session, model, keys, values)
+        counts = {Outcome.CREATED: report.created, Outcome.UPDATED: report.updated,
+                  Outcome.UNCHANGED: report.unchanged}
+        counts[outcome][kind] += 1
         return record
 
     operations: dict[str, Operation] = {}
@@ -325,14 +306,14 @@ async def write(session: AsyncSession, data: ImportFile, display: str) -> Import
         operations[incoming.code] = await upsert("operations", Operation, {"code": incoming.code}, {
             "name": incoming.name, "country": incoming.country, "timezone": incoming.timezone,
             "working_days": sorted(_DAYS[day] for day in set(incoming.working_days))})
-    await session.flush()
+    await write_pending(session)
 
     people: dict[str, Person] = {}
     for position, person_in in enumerate(data.people):
         operation = None
         if person_in.operation:
-            operation = operations.get(person_in.operation) or await _one(
-                session, select(Operation).where(Operation.code == person_in.operation))
+            operation = operations.get(person_in.operation) or await stored.operation_by_code(
+                session, person_in.operation)
             if operation is None:
                 problems.append(Problem(display, None, f"people[{position}].operation",
                                         f"no operation with code {person_in.operation!r} in this file or the database"))
@@ -343,14 +324,14 @@ async def write(session: AsyncSession, data: ImportFile, display: str) -> Import
         people[person_in.email] = await upsert("people", Person, {"email": person_in.email}, {
             "name": person_in.name, "role": person_in.role, "language": person_in.language,
             "operation_id": operation.id if operation else None, "timezone": person_in.timezone})
-    await session.flush()
+    await write_pending(session)
 
     async def owner_of(owner: str | None, where: str) -> tuple[int | None, str | None]:
         if not owner:
             return None, None
         if "@" not in owner:
             return None, owner
-        person = people.get(owner.lower()) or await _one(session, select(Person).where(Person.email == owner.lower()))
+        person = people.get(owner.lower()) or await stored.person_by_email(session, owner.lower())
         if person is None:
             problems.append(Problem(display, None, where,
                                     f"no person with e-mail {owner!r} in this file or the database"))
@@ -373,7 +354,7 @@ async def write(session: AsyncSession, data: ImportFile, display: str) -> Import
             mission = await upsert("missions", Mission, {
                 "operation_id": operation.id, "kind": mission_in.kind, "starts_on": mission_in.starts_on},
                 {"ends_on": mission_in.ends_on})
-            await session.flush()
+            await write_pending(session)
             plan_in = mission_in.plan
             if plan_in is None:
                 continue
@@ -384,19 +365,19 @@ async def write(session: AsyncSession, data: ImportFile, display: str) -> Import
                 "title": plan_in.title, "mission_id": mission.id, "adopted_on": plan_in.adopted_on,
                 "update_due_on": plan_in.update_due_on, "checkin_every_weeks": plan_in.checkin_every_weeks,
                 "window_closes_months": plan_in.window_closes_months, "nudge_days_before": plan_in.nudge_days_before})
-            await session.flush()
+            await write_pending(session)
             plans[plan_in.code] = plan
             for action_position, action_in in enumerate(plan_in.actions):
                 await upsert_action(plan, action_in, f"{where}.plan.actions[{action_position}]")
     for row, (plan_code, action_in) in enumerate(data.actions, start=2):
-        plan = plans.get(plan_code) or await _one(session, select(ActionPlan).where(ActionPlan.code == plan_code))
-        if plan is None:
+        listed = plans.get(plan_code) or await stored.plan_by_code(session, plan_code)
+        if listed is None:
             problems.append(Problem(display, row, "plan", f"no plan with code {plan_code!r} in the database"))
             continue
-        await upsert_action(plan, action_in, f"row {row}")
+        await upsert_action(listed, action_in, f"row {row}")
     if problems:
         raise ImportRejected(problems)
-    await session.flush()
+    await write_pending(session)
     return report
 
 
