@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from knowledge.library_files import BUNDLED_LIBRARY, LibraryError, Problem, load_library, validate_library
+from knowledge.documents import Problem
+from knowledge.library_files import BUNDLED_LIBRARY, LibraryError, load_library, validate_library
 from knowledge.products import LearningProduct
 from knowledge.search import Hit, ParsedQuery, SearchFilters, SearchIndex, SearchResult
 from knowledge.taxonomy import PRODUCT_TYPES, TOPICS, topic_name, type_name

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -23,7 +21,9 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic_core import ErrorDetails
 
+from knowledge.documents import DocumentError, Problem, load_yaml, split_front_matter, validation_problems
 from knowledge.products import LearningProduct
 from knowledge.taxonomy import PRODUCT_TYPES, check_topics
 from knowledge.thesaurus import Thesaurus
@@ -32,20 +32,6 @@ BUNDLED_LIBRARY = Path(__file__).parent / "library"
 
 _SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _SENTENCE_END = re.compile(r"[.!?…](?:\s|$)")
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with one file: printed as ``file:line: field: message`` like a compiler."""
-
-    path: str
-    line: int | None
-    field: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
 
 class LibraryError(Exception):
@@ -96,30 +82,6 @@ class _FrontMatter(BaseModel):
 _TYPE_NAMES = ", ".join(PRODUCT_TYPES)
 
 
-def _key_lines(node: yaml.Node, first_line: int) -> dict[tuple[Any, ...], int]:
-    """Maps a field path (as pydantic reports it) to its line in the file."""
-    lines: dict[tuple[Any, ...], int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = (key_node.value,)
-            lines[key] = key_node.start_mark.line + first_line
-            if isinstance(value_node, yaml.SequenceNode):
-                for index, item in enumerate(value_node.value):
-                    lines[(*key, index)] = item.start_mark.line + first_line
-    return lines
-
-
-def _split_front_matter(text: str, path: str) -> tuple[str, str, int] | Problem:
-    """Returns (front matter, body, line where the body starts) or the problem that prevents it."""
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
-        return Problem(path, 1, None, "the file must start with a '---' line opening the YAML front matter")
-    for number, line in enumerate(lines[1:], start=2):
-        if line.strip() == "---":
-            return "".join(lines[1 : number - 1]), "".join(lines[number:]), number + 1
-    return Problem(path, 1, None, "the front matter is never closed by a '---' line")
-
-
 def read_product(
     path: Path, display: str, countries: Iterable[str], latest_year: int
 ) -> tuple[LearningProduct | None, list[Problem]]:
@@ -128,49 +90,43 @@ def read_product(
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         return None, [Problem(display, None, None, f"not UTF-8 text ({error.reason} at byte {error.start})")]
-    split = _split_front_matter(text, display)
-    if isinstance(split, Problem):
-        return None, [split]
-    front, body, body_line = split
     try:
-        node = yaml.compose(front, Loader=yaml.SafeLoader)
-        data = yaml.load(front, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 2 if mark else None
-        return None, [Problem(display, line, None, f"bad YAML: {error.problem or error}")]
-    if not isinstance(data, dict) or node is None:
-        return None, [Problem(display, 2, None, "the front matter must be a mapping of fields")]
-    key_lines = _key_lines(node, first_line=2)
-    problems: list[Problem] = []
+        split = split_front_matter(text, display)
+        if split is None:
+            return None, [Problem(display, 1, None,
+                                  "the file must start with a '---' line opening the YAML front matter")]
+        document = load_yaml(split.yaml, display, first_line=split.yaml_line)
+    except DocumentError as error:
+        return None, [error.problem]
+    data = document.data
+    if not isinstance(data, dict):
+        return None, [Problem(display, split.yaml_line, None, "the front matter must be a mapping of fields")]
+
+    def explain(item: ErrorDetails) -> str | None:
+        if item["type"] == "extra_forbidden":
+            return "unknown field (allowed: " + ", ".join(_FrontMatter.model_fields) + ")"
+        if tuple(item["loc"]) == ("type",) and item["type"] != "missing":
+            return f"unknown type {data.get('type')!r}; known types: {_TYPE_NAMES}"
+        return None
+
     try:
         front_matter = _FrontMatter.model_validate(data, context={"latest_year": latest_year})
     except ValidationError as error:
-        for item in error.errors():
-            location = tuple(item["loc"])
-            field = ".".join(str(part) for part in location) or None
-            line = key_lines.get(location) or key_lines.get(location[:1]) or 2
-            message = item["msg"].removeprefix("Value error, ")
-            if item["type"] == "missing":
-                message, line = "missing", 2
-            elif item["type"] == "extra_forbidden":
-                message = "unknown field (allowed: " + ", ".join(_FrontMatter.model_fields) + ")"
-            elif location == ("type",):
-                message = f"unknown type {data.get('type')!r}; known types: {_TYPE_NAMES}"
-            problems.append(Problem(display, line, field, message))
-        return None, problems
+        return None, validation_problems(error, display, document, explain=explain,
+                                         name=lambda location: ".".join(str(part) for part in location))
+    problems: list[Problem] = []
     known_countries = set(countries)
     for index, country in enumerate(front_matter.countries):
         if country not in known_countries:
             problems.append(
-                Problem(display, key_lines.get(("countries", index)), f"countries.{index}",
+                Problem(display, document.lines.get(("countries", index)), f"countries.{index}",
                         f"unknown country {country!r}: use the English name from the thesaurus, or add it there")
             )
     if front_matter.id != path.stem:
-        problems.append(Problem(display, key_lines.get(("id",)), "id",
+        problems.append(Problem(display, document.lines.get(("id",)), "id",
                                 f"{front_matter.id!r} must match the file name {path.stem!r}"))
-    if len(body.split()) < 20:
-        problems.append(Problem(display, body_line, "body", "the body is empty or too short to be useful"))
+    if len(split.body.split()) < 20:
+        problems.append(Problem(display, split.body_line, "body", "the body is empty or too short to be useful"))
     if problems:
         return None, problems
     product = LearningProduct(
@@ -183,7 +139,7 @@ def read_product(
         language=front_matter.language,
         summary=front_matter.summary,
         illustrative=front_matter.illustrative,
-        body=body.strip(),
+        body=split.body.strip(),
         url=str(front_matter.url) if front_matter.url else None,
         source=display,
     )

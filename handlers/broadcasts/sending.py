@@ -22,15 +22,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from handlers.dates import short_date
 from handlers.i18n import t
 from handlers.messages import Attachment, Reply, ReplyBuilder, bold, link, reply_to_json
 from handlers.nudges.deadlines import LadderSettings, sending_slot
-from handlers.secretariat.imports import check_timezone, problems_from, yaml_lines
+from handlers.secretariat.imports import check_timezone
 from knowledge import Problem
+from knowledge.documents import DocumentError, load_yaml, split_at_line, split_front_matter, validation_problems
 from knowledge.taxonomy import TOPICS, check_topics, topic_name
 from storage import accounts
 from storage import broadcasts as stored
@@ -39,7 +39,8 @@ from storage.models import Broadcast, BroadcastStatus, OutboxStatus, Person, Rol
 
 WEEKDAYS = frozenset({1, 2, 3, 4, 5})
 AUDIENCE_KEYS = ("role", "operation", "country", "language", "topic")
-FRENCH_MARKER = re.compile(r"^\s*-{3}\s*fr\s*-{3}\s*$", re.IGNORECASE | re.MULTILINE)
+FRENCH_MARKER = "---fr---"
+"""The line, exactly this, after which a notice's French text starts."""
 MAX_TEXT = 3500
 
 
@@ -100,31 +101,24 @@ def parse_notice(text: str, display: str = "message") -> Notice:
     optionally a line ``---fr---`` and the French text."""
     header: dict[str, Any] = {}
     body = text.replace("\r\n", "\n")
-    offset = 0
-    if body.startswith("---\n"):
-        end = body.find("\n---", 4)
-        if end < 0:
-            raise NoticeRejected([Problem(display, 1, None, "front matter opened with '---' but never closed")])
-        front = body[4:end]
-        offset = 1
-        try:
-            node = yaml.compose(front, Loader=yaml.SafeLoader)
-            loaded = yaml.safe_load(front) or {}
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark
-            raise NoticeRejected([Problem(display, mark.line + 1 + offset if mark else None, None,
-                                          f"bad YAML: {error.problem}")]) from None
+    try:
+        front = split_front_matter(body, display)
+        document = None if front is None else load_yaml(front.yaml, display, first_line=front.yaml_line)
+    except DocumentError as error:
+        raise NoticeRejected([error.problem]) from None
+    if front is not None and document is not None:
+        loaded = {} if document.data is None else document.data
         if not isinstance(loaded, dict):
-            raise NoticeRejected([Problem(display, 2, None, "the front matter must be a mapping (webinar: ...)")])
+            raise NoticeRejected([Problem(display, front.yaml_line, None,
+                                          "the front matter must be a mapping (webinar: ...)")])
         try:
             header = NoticeHeader.model_validate(loaded).model_dump(mode="json", exclude_none=True)
         except ValidationError as error:
-            lines = {path: line + offset for path, line in yaml_lines(node).items()}
-            raise NoticeRejected(problems_from(error, display, lines)) from None
-        body = body[end + 4:].lstrip("-").lstrip("\n")
-    parts = FRENCH_MARKER.split(body, maxsplit=1)
+            raise NoticeRejected(validation_problems(error, display, document)) from None
+        body = front.body
+    parts = split_at_line(body, FRENCH_MARKER)
     english = parts[0].strip()
-    french = parts[1].strip() if len(parts) > 1 else None
+    french = parts[1].strip() if parts[1] is not None else None
     problems = []
     if not english:
         problems.append(Problem(display, None, "text", "the English text is empty"))

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from knowledge import Problem
+from knowledge.documents import DocumentError, load_yaml, validation_problems
 from knowledge.taxonomy import check_topics
 from storage import imports as stored
 from storage.database import Session, write_pending
@@ -166,64 +166,21 @@ class ImportReport:
 # ------------------------------------------------------------------------------------------ parsing
 
 
-def yaml_lines(node: yaml.Node | None, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
-    """Every path in a YAML document mapped to its line, to place pydantic's errors in the file."""
-    lines: dict[tuple[Any, ...], int] = {}
-    if node is None:
-        return lines
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            lines[(*path, key.value)] = key.start_mark.line + 1
-            lines.update({k: v for k, v in yaml_lines(value, (*path, key.value)).items() if k != (*path, key.value)})
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            lines.update(yaml_lines(item, (*path, index)))
-    return lines
-
-
-def _dotted(location: tuple[Any, ...]) -> str:
-    text = ""
-    for part in location:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def problems_from(error: ValidationError, display: str, lines: dict[tuple[Any, ...], int],
-                   row_base: tuple[Any, ...] = ()) -> list[Problem]:
-    problems = []
-    for item in error.errors():
-        location = (*row_base, *item["loc"])
-        line = None
-        for cut in range(len(location), -1, -1):
-            if location[:cut] in lines:
-                line = lines[location[:cut]]
-                break
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "missing":
-            message = "missing"
-        problems.append(Problem(display, line, _dotted(tuple(item["loc"])) or None, message))
-    return problems
-
-
 def parse_yaml(text: str, display: str) -> ImportFile:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        raise ImportRejected([Problem(display, mark.line + 1 if mark else None, None,
-                                    f"bad YAML: {error.problem}")]) from None
-    if not isinstance(data, dict):
+        document = load_yaml(text, display)
+    except DocumentError as error:
+        raise ImportRejected([error.problem]) from None
+    if not isinstance(document.data, dict):
         raise ImportRejected([Problem(display, 1, None, "expected a mapping with 'operations' and/or 'people'")])
     try:
-        return ImportFile.model_validate(data)
+        return ImportFile.model_validate(document.data)
     except ValidationError as error:
-        raise ImportRejected(problems_from(error, display, yaml_lines(node))) from None
+        raise ImportRejected(validation_problems(error, display, document)) from None
 
 
 def _row_problems(error: ValidationError, display: str, row: int) -> list[Problem]:
-    return [Problem(display, row, problem.field, problem.message) for problem in problems_from(error, display, {})]
+    return validation_problems(error, display, None, line=row)
 
 
 def parse_csv(text: str, display: str) -> ImportFile:
