@@ -127,7 +127,7 @@ async def run(url: str, recipients: int, paced: int, runs: set[int], control: Co
     await seed(database, recipients)
     app = await build_app(Settings(database_url=url), database=database)
     telegram = TelegramBot(TOKEN, app.live, base_url=telegram_url)
-    slack = SlackBot(bot_token=BOT_TOKEN, router=app.router, database=database, now=app.clock.now,
+    slack = SlackBot(bot_token=BOT_TOKEN, live=app.live,
                      signing_secret="bench-secret", mode="http", api_url=slack_url, http_host="127.0.0.1", http_port=0)
     await telegram.start()
     await slack.start()

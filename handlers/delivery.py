@@ -178,12 +178,17 @@ class _PlatformGate:
             self._chats.popitem(last=False)
         return limiter
 
-    async def wait(self, chat_id: str) -> None:
+    async def wait(self, chat_id: str, *, live: bool = False) -> None:
+        """Waits for the platform's pause, the chat's pace and (for the outbox's bulk) the overall
+        rate. A reply to someone who just wrote is paced per chat only: it must not queue behind a
+        broadcast of thousands, and the few there are fit in the platforms' margins."""
         while (pause := self.paused_until - time.monotonic()) > 0:
             await asyncio.sleep(pause)
         chat = self._chat(chat_id)
         if chat is not None:
             await chat.acquire()
+        if live:
+            return
         if self.overall is not None:
             await self.overall.acquire()
         if self.shared is not None:
@@ -346,7 +351,7 @@ class Deliverer:
                 # Stopping: no waiting out a rate limit; the row goes back to the outbox.
                 return _Outcome(job.message_id, error=DeliveryError("stopping", retry_after=pause),
                                 recipient=recipient)
-            await gate.wait(recipient.chat_id)
+            await gate.wait(recipient.chat_id, live=recipient.live)
             try:
                 if gate.in_flight is None:
                     await messenger.send(recipient, job.reply, plain=plain)

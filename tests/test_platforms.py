@@ -22,7 +22,7 @@ def settings(**values: object) -> Settings:
 
 
 def test_no_credentials_no_platform(app: App) -> None:
-    assert platforms_from_settings(settings(), app.router, app.database, app.clock.now) == []
+    assert platforms_from_settings(settings(), app) == []
 
 
 def test_both_platforms_with_their_limits_from_the_settings(app: App) -> None:
@@ -30,7 +30,7 @@ def test_both_platforms_with_their_limits_from_the_settings(app: App) -> None:
         settings(telegram_token=SecretStr("1:abc"), telegram_messages_per_second=20,
                  slack_bot_token=SecretStr("xoxb-1"), slack_app_token=SecretStr("xapp-1"),
                  slack_workspace_messages_per_second=0),
-        app.router, app.database, app.clock.now)
+        app)
     telegram, slack = found
     assert isinstance(telegram, TelegramBot) and isinstance(slack, SlackBot)
     assert telegram.messenger.limits.overall_per_second == 20
@@ -45,7 +45,7 @@ def test_both_platforms_with_their_limits_from_the_settings(app: App) -> None:
 ])
 def test_missing_settings_are_named_and_no_secret_is_shown(app: App, values: dict[str, object], named: str) -> None:
     with pytest.raises(SetupError, match=named) as refused:
-        platforms_from_settings(settings(**values), app.router, app.database, app.clock.now)
+        platforms_from_settings(settings(**values), app)
     assert "secret-1" not in str(refused.value) and "1:secret" not in str(refused.value)
 
 
