@@ -142,7 +142,8 @@ class ChatRow:
     last_seen_at: datetime | None
 
 
-async def recipients(session: AsyncSession, person_ids: set[int]) -> tuple[dict[int, PersonRow], dict[int, list[ChatRow]]]:
+async def recipients(session: AsyncSession, person_ids: set[int]
+                     ) -> tuple[dict[int, PersonRow], dict[int, list[ChatRow]]]:
     """The people a chunk is for, and every chat of theirs. Plain rows, not ORM objects: this runs
     once a chunk, thousands of times a broadcast."""
     if not person_ids:

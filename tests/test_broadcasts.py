@@ -17,9 +17,9 @@ from sqlalchemy import select
 from bot.console import ConsoleSession
 from handlers.broadcasts import sending
 from handlers.delivery import Deliverer, DeliveryError, RateLimits, Recipient
+from handlers.live import LivePath
 from handlers.messages import Reply
 from handlers.nudges.reconcile import reconcile
-from handlers.live import LivePath
 from handlers.router import Router
 from storage import repositories as repo
 from storage.models import Broadcast, ChatIdentity, OutboxMessage
