@@ -189,23 +189,37 @@ def test_daylight_saving_and_a_sunday_to_thursday_week(simulation: Simulation, t
     assert {moment.utcoffset() for moment in local} == {timedelta(hours=2), timedelta(hours=3)}
 
 
-def test_two_reconcile_passes_racing_produce_no_duplicate(simulation: Simulation) -> None:
+def test_replicas_racing_send_each_message_once(simulation: Simulation) -> None:
+    """Four replicas, each with its own engine, reconcile and deliver at the same moment. On
+    PostgreSQL (HCBOT_TEST_POSTGRES_URL) the passes really overlap; what the people receive must be
+    what one pass sends."""
     load(simulation, EXAMPLES / "operations.yaml")
     from sqlalchemy import func
 
     from storage.models import CheckinSession
+
+    now = datetime(2026, 10, 8, 8, 30, tzinfo=UTC)
+    simulation.messenger.now = now
 
     async def race() -> tuple[int, int, int]:
         async with simulation.database.transaction() as session:
             amina = await repo.person_by_email(session, "amina.hc@sahelia.invalid")
             assert amina is not None
             await repo.link_identity(session, amina, "telegram", "1001", "1001")
-        now = datetime(2026, 10, 8, 8, 30, tzinfo=UTC)
+        replicas = [Database(simulation.url) for _ in range(4)]
+        together = asyncio.Barrier(len(replicas))
 
-        async def one_pass() -> None:
-            async with simulation.database.transaction() as session:
+        async def one_replica(database: Database) -> None:
+            await together.wait()
+            async with database.transaction() as session:
                 await reconcile(session, now)
-        await asyncio.gather(*(one_pass() for _ in range(4)))
+            await together.wait()  # all deliverers claim at once, rows of every pass in the table
+            await Deliverer(database, [], fallback=simulation.messenger, now=lambda: now).deliver()
+        try:
+            await asyncio.gather(*(one_replica(database) for database in replicas))
+        finally:
+            for database in replicas:
+                await database.dispose()
         async with simulation.database.transaction() as session:
             rows = (await session.execute(select(func.count()).select_from(OutboxMessage))).scalar_one()
             keys = (await session.execute(select(func.count(func.distinct(OutboxMessage.dedupe_key))))).scalar_one()
@@ -213,8 +227,21 @@ def test_two_reconcile_passes_racing_produce_no_duplicate(simulation: Simulation
         return rows, keys, sessions
 
     rows, keys, sessions = simulation.runner.run(race())
-    assert rows == keys and rows >= 3  # two nudges, an escalation, a check-in: each once
+    received = sorted((email, text.splitlines()[0]) for email, _moment, text in simulation.messenger.sent)
+    assert received == EXPECTED_AT_T_MINUS_7, received
+    assert rows == keys == len(received)
     assert sessions == 1  # one check-in opened for the HC, however many passes raced
+
+
+# 8 October 2026: a week before Sahelia's due date, Levantia's overdue (the fallback messenger takes
+# the messages of people without a linked chat, as the console does).
+EXPECTED_AT_T_MINUS_7 = [
+    ("amina.hc@sahelia.invalid", "Hello Amina. Let's go through the 4 open action(s) of Sahelia HCT action plan, "
+                                 "May 2026; it takes a couple of minutes."),
+    ("amina.hc@sahelia.invalid", "Progress update on Sahelia HCT action plan, May 2026"),
+    ("omar.hc@levantia.invalid", "Progress update on Levantia OPR action plan"),
+    ("secretariat@p2p.invalid", "Overdue progress update: Levantia OPR action plan"),
+]
 
 
 def link(simulation: Simulation, email: str) -> None:
