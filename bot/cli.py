@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.settings import Settings
 from knowledge import (
     BUNDLED_LIBRARY,
@@ -142,9 +142,9 @@ def _print_problems(problems: Sequence[object], what: str = "the learning librar
         print(f"  {problem}", file=sys.stderr)
 
 
-def _index_or_exit(settings: Settings) -> SearchIndex:
+def _index_or_exit(settings: Settings, clock: Clock) -> SearchIndex:
     try:
-        return build_index(SystemClock().now().year, settings.knowledge_dir, settings.thesaurus_file)
+        return build_index(clock.now().year, settings.knowledge_dir, settings.thesaurus_file)
     except LibraryError as error:
         _print_problems(error.problems)
         raise SystemExit(EXIT_INVALID) from None
@@ -176,11 +176,11 @@ def _questions(arguments: argparse.Namespace) -> Iterator[str]:
             yield raw.strip()
 
 
-def _ask(settings: Settings, arguments: argparse.Namespace) -> int:
+def _ask(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
     if arguments.limit < 1:
         print("hcbot: --limit must be at least 1", file=sys.stderr)
         return EXIT_INVALID
-    index = _index_or_exit(settings)
+    index = _index_or_exit(settings, clock)
     filters = SearchFilters(
         types=frozenset(arguments.type or ()),
         countries=frozenset(arguments.country or ()),
@@ -206,7 +206,7 @@ def _ask(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _kb(settings: Settings, arguments: argparse.Namespace) -> int:
+def _kb(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
     try:
         thesaurus = Thesaurus.load(settings.thesaurus_file or BUNDLED_THESAURUS)
     except ThesaurusError as error:
@@ -214,13 +214,13 @@ def _kb(settings: Settings, arguments: argparse.Namespace) -> int:
         return EXIT_INVALID
     if arguments.kb_command == "validate":
         directory = arguments.directory or settings.knowledge_dir or BUNDLED_LIBRARY
-        products, problems = validate_library(directory, thesaurus, this_year=SystemClock().now().year)
+        products, problems = validate_library(directory, thesaurus, this_year=clock.now().year)
         if problems:
             _print_problems(problems)
             return EXIT_INVALID
         print(f"{directory}: {len(products)} learning products, no problems")
         return 0
-    index = _index_or_exit(settings)
+    index = _index_or_exit(settings, clock)
     if arguments.json:
         print(json.dumps([product.as_json(with_text=True) for product in index.products], ensure_ascii=False, indent=1))
     else:
@@ -236,15 +236,15 @@ async def _load_demo(app: App) -> None:
     await load_demo(app.database, DEMO_FILE, DEMO_HC, app.clock.now())
 
 
-async def _chat(settings: Settings, arguments: argparse.Namespace) -> int:
+async def _chat(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
     from bot.app import build_app
     from bot.console import ConsoleMessenger, ConsoleSession, run_console, stdin_lines
     from storage import repositories as repo
 
     _configure_logging(settings, console=True)
-    index = _index_or_exit(settings)
+    index = _index_or_exit(settings, clock)
     console = ConsoleMessenger(sys.stdout)
-    app = await build_app(settings, index=index, fallback=console)
+    app = await build_app(settings, clock=clock, index=index, fallback=console)
     app.add_messenger(console)
     stopping = _stop_on_signals()
     user_id = "console"
@@ -296,17 +296,17 @@ async def _db(settings: Settings) -> int:
     return 0
 
 
-async def _admin(settings: Settings, arguments: argparse.Namespace) -> int:
+async def _admin(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
     from handlers.checkins.plans import mark_submitted_by_code
     from handlers.secretariat.imports import ImportRejected, import_file
     from storage import repositories as repo
 
     async with _database(settings) as database:
         if arguments.admin_command == "invite":
-            return await _invite(settings, database, arguments)
+            return await _invite(settings, database, arguments, clock)
         if arguments.admin_command == "plan":
             async with database.transaction() as session:
-                plan = await mark_submitted_by_code(session, arguments.plan, SystemClock().now())
+                plan = await mark_submitted_by_code(session, arguments.plan, clock.now())
                 if plan is None:
                     print(f"hcbot: no plan with code {arguments.plan!r}", file=sys.stderr)
                     return EXIT_INVALID
@@ -337,7 +337,7 @@ async def _admin(settings: Settings, arguments: argparse.Namespace) -> int:
         return 0
 
 
-async def _invite(settings: Settings, database: Database, arguments: argparse.Namespace) -> int:
+async def _invite(settings: Settings, database: Database, arguments: argparse.Namespace, clock: Clock) -> int:
     from handlers.accounts import issue_invite
     from handlers.errors import NotFound
 
@@ -347,7 +347,7 @@ async def _invite(settings: Settings, database: Database, arguments: argparse.Na
         return EXIT_INVALID
     try:
         async with database.transaction() as session:
-            invite = await issue_invite(session, arguments.email, SystemClock().now(), timedelta(days=days))
+            invite = await issue_invite(session, arguments.email, clock.now(), timedelta(days=days))
     except NotFound as error:
         print(f"hcbot: {error.user_message('en')} (import people with `hcbot admin import`)", file=sys.stderr)
         return EXIT_INVALID
@@ -383,7 +383,7 @@ async def _telegram_username(settings: Settings) -> str | None:
         return None
 
 
-async def _report(settings: Settings, arguments: argparse.Namespace) -> int:
+async def _report(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
     from handlers.checkins.report import build_report, report_docx, report_markdown
     from storage import repositories as repo
 
@@ -393,7 +393,7 @@ async def _report(settings: Settings, arguments: argparse.Namespace) -> int:
             if plan is None:
                 print(f"hcbot: no plan with code {arguments.plan!r}", file=sys.stderr)
                 return EXIT_INVALID
-            now = SystemClock().now()
+            now = clock.now()
             draft = build_report(plan, now)
         if arguments.format == "md":
             text = report_markdown(draft, arguments.language)
@@ -409,14 +409,14 @@ async def _report(settings: Settings, arguments: argparse.Namespace) -> int:
         return 0
 
 
-async def _broadcast(settings: Settings, arguments: argparse.Namespace) -> int:
+async def _broadcast(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
     from handlers.broadcasts import sending
     from storage import broadcasts
     from storage.models import BroadcastStatus
 
     async with _database(settings) as database:
         if arguments.broadcast_command == "send":
-            return await _broadcast_send(settings, database, arguments)
+            return await _broadcast_send(settings, database, arguments, clock)
         async with database.transaction() as session:
             if arguments.broadcast_command == "list":
                 for listed in await broadcasts.newest_first(session):
@@ -432,14 +432,15 @@ async def _broadcast(settings: Settings, arguments: argparse.Namespace) -> int:
                 if broadcast.status is BroadcastStatus.CANCELLED:
                     print(f"broadcast {broadcast.id} was already cancelled")
                     return 0
-                withdrawn = await sending.cancel(session, broadcast, SystemClock().now())
+                withdrawn = await sending.cancel(session, broadcast, clock.now())
                 print(f"broadcast {broadcast.id} cancelled; {withdrawn} message(s) not yet sent were withdrawn")
                 return 0
-            print("\n".join((await sending.report(session, broadcast, SystemClock().now())).lines()))
+            print("\n".join((await sending.report(session, broadcast, clock.now())).lines()))
             return 0
 
 
-async def _broadcast_send(settings: Settings, database: Database, arguments: argparse.Namespace) -> int:
+async def _broadcast_send(settings: Settings, database: Database, arguments: argparse.Namespace,
+                          clock: Clock) -> int:
     from handlers.broadcasts import sending
 
     try:
@@ -456,8 +457,8 @@ async def _broadcast_send(settings: Settings, database: Database, arguments: arg
     except sending.AudienceRejected as error:
         print(f"hcbot: --audience: {error}", file=sys.stderr)
         return EXIT_INVALID
-    now = SystemClock().now()
-    send_at = _moment(arguments.at) if arguments.at else now
+    now = clock.now()
+    send_at = _moment(arguments.at, clock) if arguments.at else now
     async with database.transaction() as session:
         reach = await sending.expand(session, audience)
     skipped = ", ".join(f"{count} {reason.replace('_', ' ')}" for reason, count in sorted(reach.skipped.items()))
@@ -487,9 +488,9 @@ async def _broadcast_send(settings: Settings, database: Database, arguments: arg
     return 0
 
 
-def _moment(text: str | None) -> datetime:
+def _moment(text: str | None, clock: Clock) -> datetime:
     if text is None:
-        return SystemClock().now()
+        return clock.now()
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -499,13 +500,13 @@ def _moment(text: str | None) -> datetime:
     return moment.astimezone(UTC)
 
 
-async def _tick(settings: Settings, arguments: argparse.Namespace) -> int:
+async def _tick(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
     from bot.app import build_app
     from bot.clock import FixedClock
     from bot.console import ConsoleMessenger
 
-    now = _moment(arguments.now)
-    app = await build_app(settings, clock=FixedClock(now), index=_index_or_exit(settings),
+    now = _moment(arguments.now, clock)
+    app = await build_app(settings, clock=FixedClock(now), index=_index_or_exit(settings, clock),
                           fallback=ConsoleMessenger(sys.stdout))
     try:
         queued = await app.scheduler.reconcile_once()
@@ -517,11 +518,11 @@ async def _tick(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
-async def _schedule(settings: Settings, arguments: argparse.Namespace) -> int:
+async def _schedule(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
     from handlers.nudges.schedule import plan_schedule
 
     async with _database(settings) as database, database.transaction() as session:
-        schedule = await plan_schedule(session, arguments.plan, SystemClock().now(), settings.schedule())
+        schedule = await plan_schedule(session, arguments.plan, clock.now(), settings.schedule())
     if schedule is None:
         print(f"hcbot: no plan with code {arguments.plan!r}", file=sys.stderr)
         return EXIT_INVALID
@@ -529,15 +530,15 @@ async def _schedule(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
-async def _run(settings: Settings) -> int:
+async def _run(settings: Settings, clock: Clock) -> int:
     from bot.app import build_app
     from bot.console import ConsoleMessenger, ConsoleSession, run_console, stdin_lines
     from bot.platforms import SetupError, platforms_from_settings, refused
 
     console_attached = settings.console and _console_input()
     _configure_logging(settings, console=console_attached)
-    index = _index_or_exit(settings)
-    app = await build_app(settings, index=index)
+    index = _index_or_exit(settings, clock)
+    app = await build_app(settings, clock=clock, index=index)
     try:
         platforms = platforms_from_settings(settings, app)
     except SetupError as error:
@@ -627,18 +628,22 @@ def _console_input() -> bool:
     return sys.stdin.isatty() or stat.S_ISFIFO(mode)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """The command line. ``clock``: the one wall clock every command reads (tests may pass another)."""
     arguments = _parser().parse_args(argv)
     settings = Settings()
+    clock = clock or SystemClock()
     _configure_logging(settings)
     if arguments.command == "ask":
-        return _ask(settings, arguments)
+        return _ask(settings, arguments, clock)
     if arguments.command == "kb":
-        return _kb(settings, arguments)
-    runners = {"chat": lambda: _chat(settings, arguments), "db": lambda: _db(settings),
-               "admin": lambda: _admin(settings, arguments), "report": lambda: _report(settings, arguments),
-               "tick": lambda: _tick(settings, arguments), "schedule": lambda: _schedule(settings, arguments),
-               "run": lambda: _run(settings), "broadcast": lambda: _broadcast(settings, arguments)}
+        return _kb(settings, arguments, clock)
+    runners = {"chat": lambda: _chat(settings, arguments, clock), "db": lambda: _db(settings),
+               "admin": lambda: _admin(settings, arguments, clock),
+               "report": lambda: _report(settings, arguments, clock),
+               "tick": lambda: _tick(settings, arguments, clock),
+               "schedule": lambda: _schedule(settings, arguments, clock),
+               "run": lambda: _run(settings, clock), "broadcast": lambda: _broadcast(settings, arguments, clock)}
     with contextlib.suppress(KeyboardInterrupt):
         return asyncio.run(runners[arguments.command]())
     return 130
