@@ -100,15 +100,23 @@ async def test_a_long_rate_limit_goes_back_to_the_outbox_until_its_time(database
 async def test_server_errors_back_off_then_fail_for_good_with_the_last_reason(database: Database) -> None:
     messenger = Scripted([DeliveryError(f"502 Bad Gateway ({n})") for n in range(20)])
     moment = NOW
+    waits = []
     for attempt in range(1, 9):
         await deliverer(database, messenger, at=moment).deliver()
         current = await row(database)
         if attempt < 8:
-            assert current.status is OutboxStatus.PENDING and current.due_at == moment + outbox.backoff(attempt)
+            assert current.status is OutboxStatus.PENDING
+            waits.append((current.due_at - moment).total_seconds())
             moment = current.due_at
+    assert waits == [30, 60, 120, 240, 480, 960, 1920]
     failed = await row(database)
     assert failed.status is OutboxStatus.FAILED and failed.attempts == 8 and "502" in (failed.last_error or "")
     assert messenger.delivered == []
+
+
+def test_backoff_doubles_from_thirty_seconds_up_to_an_hour() -> None:
+    assert [outbox.backoff(attempts).total_seconds() for attempts in range(0, 11)] == [
+        30, 30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]
 
 
 async def test_a_blocked_bot_deactivates_the_chat_and_fails_with_its_reason(database: Database) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -10,16 +11,26 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.clock import FixedClock
 from bot.scheduler import Scheduler
 from handlers.delivery import Deliverer
+from handlers.nudges.reconcile import ReconcileReport
 from handlers.secretariat.imports import import_file
 from tests.conftest import EXAMPLES, database_url, fresh_database
 from tests.test_restart import BotProcess
 from tests.test_scheduler import RecordingMessenger
 
 
-def test_the_scheduler_catches_up_at_start_and_keeps_running(backend: str, tmp_path: Path) -> None:
+def test_the_scheduler_catches_up_at_start_and_keeps_running(backend: str, tmp_path: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="bot.scheduler")
+
+    def passes() -> list[ReconcileReport]:
+        return [record.args[0] for record in caplog.records if record.name == "bot.scheduler"
+                and isinstance(record.args, tuple) and isinstance(record.args[0], ReconcileReport)]
+
     async def scenario() -> list[str]:
         database = await fresh_database(database_url(backend, tmp_path))
         await import_file(database, EXAMPLES / "operations.yaml")
@@ -36,7 +47,16 @@ def test_the_scheduler_catches_up_at_start_and_keeps_running(backend: str, tmp_p
             await asyncio.sleep(0.1)
             if "amina.hc@sahelia.invalid" in [email for email, _m, _t in messenger.sent[len(first):]]:
                 break
-        await asyncio.sleep(0.5)  # a few more passes: nothing is sent twice
+        # Three more reconcile passes, seen in their reports: each queued nothing, so nothing is sent twice.
+        # (The pass that queued T-1 may log its report just after the message went out: skip one.)
+        seen = len(passes()) + 1
+        for _ in range(100):
+            if len(passes()) >= seen + 3:
+                break
+            await asyncio.sleep(0.05)
+        later = passes()[seen:]
+        assert len(later) >= 3 and all(report == ReconcileReport() for report in later), later
+        await scheduler.deliver_once()
         await scheduler.stop()
         await database.dispose()
         return first + ["--"] + [email for email, _moment, _text in messenger.sent[len(first):]]
