@@ -127,8 +127,12 @@ def _garbled(text: str) -> bool:
     return any(character == "\x00" or "\ud800" <= character <= "\udfff" for character in text)
 
 
-def _log_route(message: Incoming, turn: Turn) -> None:
-    # The branch, never the words: logs are no place for what people write.
+def _log_route(message: Incoming, turn: Turn | None) -> None:
+    # The branch, never the words: logs are no place for what people write. An expected error
+    # (bad input in a draft, say) was still handled by its branch; one before any branch is "refused".
+    if turn is None or not turn.route:
+        logger.info("%s message refused before routing", message.platform, extra={"route": "refused"})
+        return
     logger.info("%s message handled by %s", message.platform, turn.route, extra={"route": turn.route})
 
 
@@ -154,6 +158,7 @@ class Router:
                 _log_route(message, turn)
                 return replies
         except HcbotError as error:
+            _log_route(message, turn)
             return [text_reply(error.user_message(self._language(message, turn)))]
         except Exception:
             logger.exception("handler failed for %s user %s", message.platform, message.user_id)
@@ -177,6 +182,7 @@ class Router:
                 _log_route(message, turn)
                 return await self._queue(session, message, destination, replies, turn)
         except HcbotError as error:
+            _log_route(message, turn)
             replies = [text_reply(error.user_message(self._language(message, turn)))]
         except Exception:
             logger.exception("handler failed for %s user %s", message.platform, message.user_id)
