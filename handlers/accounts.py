@@ -10,6 +10,7 @@ registered person's. Codes are stored hashed, so the database never holds a usab
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -33,6 +34,10 @@ _CODE_SHAPE = re.compile(r"^[A-Za-z0-9]{6,32}$")
 # A person is "seen" at most once an hour in the database: enough to route proactive messages to
 # the platform they use, without a write on every message.
 SEEN_EVERY = timedelta(hours=1)
+# Ten characters of 31 cannot be guessed in five tries an hour; the limit stops scripts, not people.
+MAX_WRONG_CODES = 5
+GUESS_WINDOW = timedelta(hours=1)
+logger = logging.getLogger(__name__)
 
 
 def _hash(code: str) -> str:
@@ -87,7 +92,19 @@ async def link(turn: Turn, args: str) -> list[Reply]:
             return [text_reply(t("invite.already", language, name=turn.person.name))]
         return [text_reply(t("invite.how", language))]
     message = turn.message
-    person = await redeem_invite(turn.session, code, message.platform, message.user_id, message.chat_id, turn.now)
+    window = turn.now - GUESS_WINDOW
+    if await stored.wrong_invites_since(turn.session, message.platform, message.user_id, window) >= MAX_WRONG_CODES:
+        # Neither the code nor the account's words are logged: the platform and its id are enough.
+        logger.warning("invite code refused without checking: too many wrong codes from %s user %s",
+                       message.platform, message.user_id)
+        return [text_reply(t("invite.too_many", language))]
+    try:
+        person = await redeem_invite(turn.session, code, message.platform, message.user_id, message.chat_id,
+                                     turn.now)
+    except BadInput as error:
+        # Answered, not raised: the wrong guess must be counted in this very transaction.
+        await stored.record_wrong_invite(turn.session, message.platform, message.user_id, turn.now)
+        return [text_reply(error.user_message(language))]
     turn.person = person
     turn.person_language = person.language
     return [text_reply(t("invite.linked", person.language, name=person.name))]
@@ -121,6 +138,7 @@ async def first_time(database: Database, key: str, now: datetime) -> bool:
 async def forget_events(database: Database, before: datetime) -> int:
     """Drops old event ids: platforms stop retrying after minutes, so a day's memory is plenty."""
     async with database.transaction() as session:
+        await stored.forget_wrong_invites(session, before)
         return await events.forget_before(session, before)
 
 

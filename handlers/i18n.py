@@ -106,6 +106,10 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "invite.unknown_person": ("No registered person has the e-mail {email}.", "Aucune personne inscrite n'a l'adresse {email}."),
     "invite.bad_code": ("That code does not work: it may be mistyped, used already or expired. Ask the P2P secretariat for a new one.",
                         "Ce code ne fonctionne pas : il est peut-être mal tapé, déjà utilisé ou expiré. Demandez-en un nouveau au secrétariat P2P."),
+    "invite.too_many": ("Too many codes that did not work from this chat: please wait an hour, or ask the P2P "
+                        "secretariat for a new code.",
+                        "Trop de codes erronés depuis ce compte : attendez une heure, ou demandez un nouveau code "
+                        "au secrétariat P2P."),
     "invite.how": ("To see your operation's plan here, send the code the P2P secretariat gave you: /link CODE.",
                    "Pour voir ici le plan de votre opération, envoyez le code reçu du secrétariat P2P : /lier CODE."),
     "invite.already": ("This chat is already linked to {name}.", "Ce compte est déjà lié à {name}."),
@@ -137,6 +141,10 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
                         "{count} autre(s) plan(s) : tapez /plan et le code d'un plan pour le voir."),
     "input.garbled": ("Some characters in that message could not be read; could you type it again?",
                       "Certains caractères de ce message sont illisibles ; pouvez-vous le retaper ?"),
+    "checkin.note_too_long": ("That note is {length} characters; a note can be {limit} at most. Could you shorten "
+                              "it and send it again?",
+                              "Cette note fait {length} caractères ; une note en compte {limit} au plus. Pouvez-vous "
+                              "la raccourcir et la renvoyer ?"),
     "answered_in_private": ("I am answering in our direct messages.", "Je vous réponds en message direct."),
     "text_only": ("I can only read text: type your question or answer in words.",
                   "Je ne lis que le texte : tapez votre question ou votre réponse en mots."),

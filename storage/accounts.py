@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from storage.models import ChatIdentity, InviteCode, Person, Role
+from storage.models import ChatIdentity, InviteAttempt, InviteCode, Person, Role
 
 
 async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
@@ -86,3 +86,17 @@ async def reachability(session: AsyncSession) -> dict[int, bool]:
     for person_id, active in await session.execute(select(ChatIdentity.person_id, ChatIdentity.active)):
         chats[person_id] = chats.get(person_id, False) or active
     return chats
+
+
+async def wrong_invites_since(session: AsyncSession, platform: str, user_id: str, since: datetime) -> int:
+    found = await session.execute(select(func.count()).select_from(InviteAttempt).where(
+        InviteAttempt.platform == platform, InviteAttempt.user_id == user_id[:100], InviteAttempt.at > since))
+    return int(found.scalar_one())
+
+
+async def record_wrong_invite(session: AsyncSession, platform: str, user_id: str, now: datetime) -> None:
+    session.add(InviteAttempt(platform=platform, user_id=user_id[:100], at=now))
+
+
+async def forget_wrong_invites(session: AsyncSession, before: datetime) -> None:
+    await session.execute(delete(InviteAttempt).where(InviteAttempt.at < before))

@@ -391,3 +391,15 @@ class RateBudget(Base):
     platform: Mapped[str] = mapped_column(String(20), primary_key=True)
     second: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InviteAttempt(Base):
+    """A wrong invite code sent from a chat account: a guesser gets a few tries an hour."""
+
+    __tablename__ = "invite_attempts"
+    __table_args__ = (Index("ix_invite_attempts_account", "platform", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime]

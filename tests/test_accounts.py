@@ -3,12 +3,14 @@ bookkeeping the platforms share (events already handled, chats that come back af
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.console import ConsoleSession
@@ -141,3 +143,31 @@ def test_link_by_email_only_for_a_registered_unlinked_person(chat: Chat) -> None
         async with chat.database.transaction() as session:
             return await repo.person_by_identity(session, "slack", "U1") is not None
     assert chat.run(linked())
+
+
+def test_five_wrong_codes_an_hour_then_a_polite_refusal(chat: Chat, caplog: pytest.LogCaptureFixture) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    code = invite(chat)
+    talk_as(chat, "guesser")
+    for attempt in range(accounts.MAX_WRONG_CODES):
+        assert "does not work" in chat.say(f"/link WRONGCODE{attempt}")
+    with caplog.at_level(logging.WARNING, logger="handlers.accounts"):
+        refused = chat.say(f"/link {code}")  # even the right code is not looked at now
+    assert "wait an hour" in refused
+    assert identity_of(chat, "guesser") is None
+    assert any("too many wrong codes" in record.getMessage() for record in caplog.records)
+    assert all(code not in record.getMessage() for record in caplog.records)
+    # Another chat is not held back by this one's guesses, and an hour later this one may try again.
+    talk_as(chat, "other-phone")
+    assert "does not work" in chat.say("/link WRONGCODEX")
+    chat.clock.advance_to(START + timedelta(hours=1, minutes=1))
+    talk_as(chat, "guesser")
+    assert "Welcome, Amina Example" in chat.say(f"/link {code}")
+
+
+def test_the_limit_speaks_french(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    talk_as(chat, "devineur")
+    for attempt in range(accounts.MAX_WRONG_CODES):
+        chat.say(f"/lier FAUXCODE{attempt}")
+    assert "attendez une heure" in chat.say("/lier FAUXCODE9")

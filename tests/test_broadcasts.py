@@ -248,6 +248,10 @@ def test_a_malformed_notice_names_the_file_line_and_field() -> None:
     problems = [str(problem) for problem in caught.value.problems]
     assert any(problem.startswith("notice.md:4: webinar.start") for problem in problems), problems
     assert any(problem.startswith("notice.md:5: webinar.duration_minutes") for problem in problems), problems
+    with pytest.raises(sending.NoticeRejected) as garbled:
+        sending.parse_notice("Webinar on cash\nJoin us\x00 on Tuesday\n", "notice.md")
+    assert [str(problem) for problem in garbled.value.problems] == [
+        "notice.md:2: text: a NUL byte or a character that is not valid UTF-8; retype or re-save the text"]
     with pytest.raises(sending.AudienceRejected, match="unknown role"):
         sending.parse_audience("role=boss")
     assert sending.parse_audience("role=hc|hct_member,country=Chad,role=admin") == {

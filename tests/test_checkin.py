@@ -122,7 +122,8 @@ def test_bad_answers_never_break_the_conversation(chat: Chat) -> None:
     assert "do not know the command /foo" in chat.say("/foo")
     assert "action 1 of 4" in chat.say("/foo")
     chat.say("blocked")
-    long_note = "x" * 10_000
+    assert "at most" in chat.say("x" * 10_000)  # refused; the note is asked again
+    long_note = "x" * 2_000
     chat.say(long_note)
     chat.say("on track")
     hostile = "<b>bold</b> *stars* '); DROP TABLE action_updates; --"
@@ -187,3 +188,25 @@ def test_mark_as_sent_from_a_nudge_button(chat: Chat) -> None:
     assert "Marked as sent: Sahelia HCT action plan, May 2026" in replies[0].plain_text
     assert "already marked as sent on 23 Nov 2026" in chat.say("/submitted")
     assert "submitted 23 Nov 2026" in chat.say("/plan")
+
+
+def test_a_note_longer_than_a_page_is_refused_and_the_question_stays(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(HC)
+    chat.say("/checkin")
+    chat.say("on track")
+    refused = chat.say("word " * 1000)
+    assert "4999 characters" in refused and "2000 at most" in refused
+    assert updates(chat) == []
+    assert "action 2 of 4" in chat.say("Strategy drafted with the cluster.")
+    assert [update.note for update in updates(chat)] == ["Strategy drafted with the cluster."]
+
+
+def test_nul_bytes_and_broken_characters_get_one_sentence_and_the_check_in_waits(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(HC)
+    chat.say("/checkin")
+    assert "could not be read" in chat.say("on track\x00")
+    assert "could not be read" in chat.say("bloqu\udce9")  # invalid UTF-8 kept as a lone surrogate
+    assert updates(chat) == []
+    assert "action 1 of 4" in chat.say("on track")

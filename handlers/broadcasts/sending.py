@@ -101,6 +101,11 @@ def parse_notice(text: str, display: str = "message") -> Notice:
     optionally a line ``---fr---`` and the French text."""
     header: dict[str, Any] = {}
     body = text.replace("\r\n", "\n")
+    for number, content in enumerate(body.split("\n"), 1):
+        if any(character == "\x00" or "\ud800" <= character <= "\udfff" for character in content):
+            # No database stores a NUL byte, and no reader meant one.
+            raise NoticeRejected([Problem(display, number, "text", "a NUL byte or a character that is not valid "
+                                                                   "UTF-8; retype or re-save the text")])
     try:
         front = split_front_matter(body, display)
         document = None if front is None else load_yaml(front.yaml, display, first_line=front.yaml_line)

@@ -14,11 +14,14 @@ from handlers.checkins.status_words import Answer, read_status
 from handlers.dates import short_date
 from handlers.errors import NotFound
 from handlers.i18n import t
-from handlers.messages import Reply, ReplyBuilder, bold, italic
+from handlers.messages import Reply, ReplyBuilder, bold, italic, text_reply
 from storage import checkins
 from storage import repositories as repo
 from storage.database import Session
 from storage.models import Action, ActionPlan, CheckinSession, CheckinStep, Person, Status
+
+# A note is a line or two in the draft update to the ERC, not a report: a page at most.
+NOTE_LIMIT = 2000
 
 STATUS_ORDER = (Status.NOT_STARTED, Status.ON_TRACK, Status.DELAYED, Status.BLOCKED, Status.DONE)
 
@@ -145,6 +148,11 @@ async def answer(session: Session, person: Person, checkin: CheckinSession, text
 
 async def _record(session: Session, person: Person, checkin: CheckinSession, action_id: int, status: Status,
                   note: str | None, platform: str, now: datetime) -> list[Reply]:
+    if note is not None and len(note) > NOTE_LIMIT:
+        # Nothing is stored: the person shortens it and sends it again, at the same question.
+        checkin.pending_status = status
+        checkin.step = CheckinStep.ASK_NOTE
+        return [text_reply(t("checkin.note_too_long", person.language, limit=NOTE_LIMIT, length=len(note)))]
     await repo.add_update(session, action_id, status, note, person.id, platform, now)
     checkin.answered += 1
     return await _advance(session, person, checkin, now)
