@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from handlers.messages import Incoming
 from handlers.nudges.deadlines import LadderSettings
 from knowledge import SearchIndex
 from storage.database import Database, Session
 from storage.models import Person
+
+
+V = TypeVar("V")
 
 
 @dataclass(slots=True)
@@ -24,13 +29,29 @@ class ResultPage:
     log_id: int | None = None
 
 
+class Recent(OrderedDict[str, V]):
+    """A dict that keeps only the ``limit`` most recently written keys: memory follows the people
+    who are active, not everyone who ever wrote."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: str, value: V) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.limit:
+            self.popitem(last=False)
+
+
 @dataclass(slots=True)
 class PagingMemory:
     """Per-person paging state. A convenience that may be lost on restart (the person asks again):
-    nothing a person typed as data lives here; questions, answers and check-ins are in the database."""
+    nothing a person typed as data lives here; questions, answers and check-ins are in the database.
+    Bounded: the 10,000 people who wrote last (about 1 KB each)."""
 
-    pages: dict[str, ResultPage] = field(default_factory=dict)
-    languages: dict[str, str] = field(default_factory=dict)
+    pages: Recent[ResultPage] = field(default_factory=Recent)
+    languages: Recent[str] = field(default_factory=Recent)
 
     @staticmethod
     def key(platform: str, user_id: str) -> str:

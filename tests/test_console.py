@@ -94,3 +94,14 @@ def test_piped_chat_prints_a_clean_transcript() -> None:
     assert done.stdout.startswith("> GBV\n")
     assert "> /more\n" in done.stdout and "> /help\n" in done.stdout
     assert "you>" not in done.stdout and done.stderr == ""
+
+
+def test_paging_memory_keeps_only_the_people_who_wrote_last() -> None:
+    from handlers.context import Recent
+
+    memory: Recent[int] = Recent(limit=3)
+    for number in range(5):
+        memory[f"person-{number}"] = number
+    memory["person-2"] = 20  # written again: now the most recent
+    memory["person-5"] = 5
+    assert list(memory) == ["person-4", "person-2", "person-5"]
