@@ -129,12 +129,6 @@ async def is_linked(database: Database, platform: str, user_id: str) -> bool:
         return await stored.is_linked(session, platform, user_id)
 
 
-async def first_time(database: Database, key: str, now: datetime) -> bool:
-    """Records a platform event's id; False when it was recorded before (a retry, another replica)."""
-    async with database.transaction() as session:
-        return await events.first_time(session, key, now)
-
-
 async def forget_events(database: Database, before: datetime) -> int:
     """Drops old event ids: platforms stop retrying after minutes, so a day's memory is plenty."""
     async with database.transaction() as session:
@@ -163,7 +157,3 @@ async def deactivate_chat(session: Session, platform: str, chat_id: str, reason:
     return await stored.deactivate_chat(session, platform, chat_id, reason)
 
 
-async def deactivate(database: Database, platform: str, chat_id: str, reason: str) -> int:
-    """``deactivate_chat`` in a transaction of its own (a live reply found the chat blocked)."""
-    async with database.transaction() as session:
-        return await deactivate_chat(session, platform, chat_id, reason)

@@ -207,15 +207,16 @@ class Router:
 
     async def _queue(self, session: Session, message: Incoming, destination: Destination, replies: list[Reply],
                      turn: Turn | None, *, language: str | None = None) -> list[QueuedReply]:
-        """The replies as outbox rows for the destination chat, keyed by the delivery so that a
-        redelivered message can never queue its replies twice."""
-        key = message.event_key or f"live:{uuid.uuid4().hex}"
+        """The replies as outbox rows for the destination chat. The delivery's own key is recorded
+        in this same transaction, so a redelivery never gets here; the rows' keys are new each time
+        (a platform may reuse an id after a week: Telegram's update ids restart at random)."""
+        key = uuid.uuid4().hex
         person_id = turn.person.id if turn is not None and turn.person is not None else None
         spoken = language or (turn.language if turn is not None else "en")
         queued = []
         for number, reply in enumerate(replies):
             row = await outbox.enqueue_reply(
-                session, dedupe_key=f"reply:{key[:170]}:{number}", person_id=person_id,
+                session, dedupe_key=f"reply:{key}:{number}", person_id=person_id,
                 platform=destination.platform, chat_id=destination.chat_id, thread=destination.thread,
                 payload={**reply_to_json(reply), "language": spoken}, now=self.context.now())
             if row is not None:
