@@ -268,3 +268,8 @@ def t(key: str, language: str = "en", **values: object) -> str:
 
 def keys() -> frozenset[str]:
     return frozenset(_MESSAGES)
+
+
+def both(key: str) -> tuple[str, str]:
+    """The English and the French of ``key``, as written (for checks of the catalogue)."""
+    return _MESSAGES[key]
