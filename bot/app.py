@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock, SystemClock
 from bot.scheduler import Scheduler
@@ -13,6 +14,9 @@ from handlers.live import LivePath
 from handlers.router import Router
 from knowledge import SearchIndex, build_index
 from storage.database import Database
+
+if TYPE_CHECKING:
+    from bot.platforms import Platform
 
 
 @dataclass(slots=True)
@@ -25,6 +29,8 @@ class App:
     deliverer: Deliverer
     live: LivePath
     scheduler: Scheduler
+    # The chat platforms the settings have credentials for, built but not started.
+    platforms: list[Platform] = field(default_factory=list)
 
     def add_messenger(self, messenger: Messenger) -> None:
         """A platform's way of sending, for live replies and the outbox alike."""
@@ -35,9 +41,11 @@ class App:
 
 
 async def build_app(settings: Settings, *, clock: Clock | None = None, index: SearchIndex | None = None,
-                    database: Database | None = None, fallback: Messenger | None = None) -> App:
+                    database: Database | None = None, fallback: Messenger | None = None,
+                    platforms: bool = False) -> App:
     """Builds the bot from explicit settings: storage, the library's index, the router, the one
-    live path, the deliverer and the scheduler. The platforms are added by :mod:`bot.platforms`.
+    live path, the deliverer and the scheduler; with ``platforms``, every chat platform the settings
+    have credentials for (``SetupError`` names a missing setting), its messenger registered.
 
     ``fallback`` takes messages for people with no chat on a running platform (the console, so a
     demo shows everything the bot would send). Raises ``LibraryError`` on an invalid library, so
@@ -55,5 +63,14 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, index: Se
     router = Router(context)
     deliverer = Deliverer(database, [], fallback=fallback, now=clock.now, resend_in_doubt=settings.resend_in_doubt)
     scheduler = Scheduler(database, deliverer, clock, settings=settings.schedule())
-    return App(settings=settings, clock=clock, index=index, database=database, router=router,
-               deliverer=deliverer, live=LivePath(router, deliverer), scheduler=scheduler)
+    app = App(settings=settings, clock=clock, index=index, database=database, router=router,
+              deliverer=deliverer, live=LivePath(router, deliverer), scheduler=scheduler)
+    if platforms:
+        from bot.platforms import platforms_from_settings
+
+        try:
+            app.platforms = platforms_from_settings(settings, app)
+        except BaseException:
+            await app.close()
+            raise
+    return app

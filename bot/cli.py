@@ -533,18 +533,17 @@ async def _schedule(settings: Settings, arguments: argparse.Namespace, clock: Cl
 async def _run(settings: Settings, clock: Clock) -> int:
     from bot.app import build_app
     from bot.console import ConsoleMessenger, ConsoleSession, run_console, stdin_lines
-    from bot.platforms import SetupError, platforms_from_settings, refused
+    from bot.platforms import SetupError, refused
 
     console_attached = settings.console and _console_input()
     _configure_logging(settings, console=console_attached)
     index = _index_or_exit(settings, clock)
-    app = await build_app(settings, clock=clock, index=index)
     try:
-        platforms = platforms_from_settings(settings, app)
+        app = await build_app(settings, clock=clock, index=index, platforms=True)
     except SetupError as error:
         print(f"hcbot: {error}", file=sys.stderr)
-        await app.close()
         return EXIT_INVALID
+    platforms = app.platforms
     console = ConsoleMessenger(sys.stdout)
     if not platforms:
         # With no chat platform configured, the console shows what would be sent (a demo, a trial);
