@@ -476,7 +476,7 @@ async def _broadcast_send(settings: Settings, database: Database, arguments: arg
         if not sys.stdin.isatty():
             print("hcbot: nothing sent; add --yes to send without a question", file=sys.stderr)
             return EXIT_INVALID
-        if input("Send it? [y/N] ").strip().lower() not in {"y", "yes", "o", "oui"}:
+        if (await _terminal_answer("Send it? [y/N] ")).strip().lower() not in {"y", "yes", "o", "oui"}:
             print("nothing sent")
             return 1
     async with database.transaction() as session:
@@ -486,6 +486,16 @@ async def _broadcast_send(settings: Settings, database: Database, arguments: arg
     print(f"broadcast {number} {'released to the outbox' if send_at <= now else 'scheduled'}; "
           f"`hcbot run` delivers it; `hcbot broadcast status {number}` follows it")
     return 0
+
+
+async def _terminal_answer(question: str) -> str:
+    """A question at the terminal, its answer read by the event loop as the console reads (not a
+    blocking ``input()`` inside async code), so Ctrl-C is honoured at once. End of input answers ""."""
+    from bot.console import stdin_lines
+
+    print(question, end="", flush=True)
+    async with contextlib.aclosing(stdin_lines()) as lines:
+        return await anext(lines, "")
 
 
 def _moment(text: str | None, clock: Clock) -> datetime:

@@ -11,7 +11,7 @@ import asyncio
 import os
 import stat
 import sys
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO, TextIO
 
@@ -98,7 +98,7 @@ def _is_pollable(stream: BinaryIO) -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or (stat.S_ISCHR(mode) and os.isatty(stream.fileno()))
 
 
-async def stdin_lines(stream: BinaryIO | None = None) -> AsyncIterator[str]:
+async def stdin_lines(stream: BinaryIO | None = None) -> AsyncGenerator[str, None]:
     """Standard input, a line at a time, without blocking the loop."""
     stream = stream or sys.stdin.buffer
     if not _is_pollable(stream):

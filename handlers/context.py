@@ -15,7 +15,6 @@ from knowledge import SearchIndex
 from storage.database import Database, Session
 from storage.models import Person
 
-
 V = TypeVar("V")
 
 

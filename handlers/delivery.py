@@ -182,7 +182,8 @@ class _PlatformGate:
         """Waits for the platform's pause, the chat's pace and (for the outbox's bulk) the overall
         rate. A reply to someone who just wrote is paced per chat only: it must not queue behind a
         broadcast of thousands, and the few there are fit in the platforms' margins."""
-        while (pause := self.paused_until - time.monotonic()) > 0:
+        # Not a poll: it sleeps until the pause ends, and again only if a 429 meanwhile pushed the end later.
+        while (pause := self.paused_until - time.monotonic()) > 0:  # noqa: ASYNC110 - a moving deadline, no event
             await asyncio.sleep(pause)
         chat = self._chat(chat_id)
         if chat is not None:

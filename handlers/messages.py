@@ -132,7 +132,8 @@ def reply_from_json(data: dict[str, object]) -> Reply:
     lines = data.get("lines", [])
     buttons = data.get("buttons", [])
     attached = data.get("attachment")
-    assert isinstance(lines, list) and isinstance(buttons, list)
+    assert isinstance(lines, list)
+    assert isinstance(buttons, list)
     attachment = None
     if isinstance(attached, dict):
         attachment = Attachment(str(attached["filename"]), base64.b64decode(str(attached["content"])),

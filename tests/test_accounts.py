@@ -46,7 +46,8 @@ def test_a_stranger_is_told_how_to_link(chat: Chat) -> None:
     chat.load(EXAMPLES / "operations.yaml")
     talk_as(chat, "stranger")
     reply = chat.say("/plan")
-    assert "/link CODE" in reply and "Sahelia" not in reply
+    assert "/link CODE" in reply
+    assert "Sahelia" not in reply
 
 
 def test_an_invite_code_links_the_chat_once(chat: Chat) -> None:
@@ -56,7 +57,8 @@ def test_an_invite_code_links_the_chat_once(chat: Chat) -> None:
     talk_as(chat, "phone-1")
     assert "Welcome, Amina Example" in chat.say(f"/link {code}")
     linked = identity_of(chat, "phone-1")
-    assert linked is not None and linked.active
+    assert linked is not None
+    assert linked.active
     assert "Sahelia" in chat.say("/plan")
     talk_as(chat, "someone-else")
     assert "does not work" in chat.say(f"/link {code}")
@@ -68,7 +70,8 @@ def test_telegram_start_with_a_code_links_and_greets(chat: Chat) -> None:
     code = invite(chat)
     talk_as(chat, "tg-7")
     reply = chat.say(f"/start {code.lower()}")  # codes are read off a screen: case does not matter
-    assert "Welcome, Amina Example" in reply and "/checkin" in reply
+    assert "Welcome, Amina Example" in reply
+    assert "/checkin" in reply
     assert identity_of(chat, "tg-7") is not None
 
 
@@ -93,7 +96,9 @@ def test_codes_are_stored_hashed(chat: Chat) -> None:
         async with chat.database.transaction() as session:
             return list((await session.execute(select(InviteCode.code_hash))).scalars())
     hashes = chat.run(stored())
-    assert len(hashes) == 1 and code not in hashes[0] and code.lower() not in hashes[0]
+    assert len(hashes) == 1
+    assert code not in hashes[0]
+    assert code.lower() not in hashes[0]
 
 
 def test_an_event_is_handled_once_and_forgotten_after_a_day(chat: Chat) -> None:
@@ -118,10 +123,14 @@ def test_a_chat_blocked_then_back_is_reachable_again(chat: Chat) -> None:
             return await accounts.deactivate_chat(session, "telegram", "42", "Forbidden: bot was blocked by the user")
     assert chat.run(block()) == 1
     blocked = identity_of(chat, "42")
-    assert blocked is not None and not blocked.active
+    assert blocked is not None
+    assert not blocked.active
     chat.say("/help")  # they unblocked the bot and wrote again
     back = identity_of(chat, "42")
-    assert back is not None and back.active and back.inactive_reason is None and back.last_seen_at == START
+    assert back is not None
+    assert back.active
+    assert back.inactive_reason is None
+    assert back.last_seen_at == START
 
 
 def test_admin_invite_prints_a_code_and_how_to_use_it(tmp_path: Path) -> None:
@@ -139,13 +148,15 @@ def test_admin_invite_prints_a_code_and_how_to_use_it(tmp_path: Path) -> None:
     assert f"https://t.me/hcbot_test?start={code}" in issued.stdout
     assert f"/hcbot link {code}" in issued.stdout
     unknown = hcbot("admin", "invite", "nobody@nowhere.invalid")
-    assert unknown.returncode == 2 and "No registered person" in unknown.stderr
+    assert unknown.returncode == 2
+    assert "No registered person" in unknown.stderr
 
 
 def test_link_by_email_only_for_a_registered_unlinked_person(chat: Chat) -> None:
     chat.load(EXAMPLES / "operations.yaml")
     person = chat.run(accounts.link_by_email(chat.database, "slack", "U1", "D1", "Amina.HC@sahelia.invalid", START))
-    assert person is not None and person.email == HC
+    assert person is not None
+    assert person.email == HC
     assert chat.run(accounts.link_by_email(chat.database, "slack", "U1", "D1", HC, START)) is None  # already linked
     assert chat.run(accounts.link_by_email(chat.database, "slack", "U2", "D2", "x@y.invalid", START)) is None
 

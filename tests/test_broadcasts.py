@@ -95,16 +95,20 @@ def test_a_webinar_notice_reaches_each_person_once_in_their_language_and_zone(op
     assert "Send the notice in English" in operation.say("/broadcast")
     assert "Who should get it?" in operation.say(NOTICE)  # the French came with it: straight to the audience
     preview = operation.say("Everyone")
-    assert "3 people will get it" in preview and "1 without a linked chat" in preview
+    assert "3 people will get it" in preview
+    assert "1 without a linked chat" in preview
     assert "13:00 CET" in preview or "14:00 CET" in preview
     assert "is on its way to 3 people" in operation.say("Send now")
     status = operation.say("/broadcast status")
-    assert "Broadcast 1: released, audience everyone" in status and "pending 3" in status
+    assert "Broadcast 1: released, audience everyone" in status
+    assert "pending 3" in status
     rows = outbox_rows(operation)
     assert sorted(email_of(operation, row.person_id) for row in rows) == sorted([HC, MEMBER, SECRETARIAT])
     by_email = {email_of(operation, row.person_id): row.payload for row in rows}
     french = str(by_email[MEMBER])
-    assert "Rejoignez deux CH" in french and "Webinaire" in french and "15:00 WAT" not in french
+    assert "Rejoignez deux CH" in french
+    assert "Webinaire" in french
+    assert "15:00 WAT" not in french
     assert "14:00 WAT (Africa/Niamey)" in french  # 13:00 UTC is 14:00 in Niamey
     assert "Join two serving HCs" in str(by_email[HC])
     assert "14:00 CET (Europe/Zurich)" in str(by_email[SECRETARIAT])  # the person's own zone
@@ -186,7 +190,8 @@ def test_a_scheduled_broadcast_waits_for_its_time_then_goes_once(operation: Chat
     async def tick(hours: int) -> int:
         async with operation.database.transaction() as session:
             return (await reconcile(session, START + timedelta(hours=hours))).broadcast_messages
-    assert operation.run(tick(1)) == 0 and outbox_rows(operation) == []
+    assert operation.run(tick(1)) == 0
+    assert outbox_rows(operation) == []
     assert operation.run(tick(3)) == 1
     assert operation.run(tick(4)) == 0
     assert len(outbox_rows(operation)) == 1
@@ -227,7 +232,8 @@ def test_the_report_counts_sent_failed_with_reasons_and_skipped_and_cancel_withd
     assert report.failures == {"Forbidden: bot was blocked by the user": 1}
     assert report.took == timedelta(seconds=2)
     text = "\n".join(report.lines())
-    assert "sent 2, failed 1" in text and "skipped 1 unlinked" in text
+    assert "sent 2, failed 1" in text
+    assert "skipped 1 unlinked" in text
 
     second = operation.run(send({"role": ["hc", "secretariat"]}))
 
@@ -269,12 +275,15 @@ def test_broadcast_from_the_shell_send_status_cancel(tmp_path: Path) -> None:
     notice = tmp_path / "notice.md"
     notice.write_text(NOTICE, encoding="utf-8")
     unconfirmed = hcbot("broadcast", "send", "--file", str(notice), "--audience", "role=hc,operation=sahelia")
-    assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
+    assert unconfirmed.returncode == 2
+    assert "--yes" in unconfirmed.stderr
     nobody = hcbot("broadcast", "send", "--file", str(notice), "--audience", "country=Atlantis", "--yes")
-    assert nobody.returncode == 2 and "matches nobody" in nobody.stderr
+    assert nobody.returncode == 2
+    assert "matches nobody" in nobody.stderr
     later = hcbot("broadcast", "send", "--file", str(notice), "--audience", "role=hc,operation=sahelia",
                   "--at", "2030-01-01T09:00+00:00", "--yes")
-    assert later.returncode == 0 and "broadcast 1 scheduled" in later.stdout
+    assert later.returncode == 0
+    assert "broadcast 1 scheduled" in later.stdout
     assert "1 unlinked" in later.stdout
     status = hcbot("broadcast", "status", "1")
     assert "Broadcast 1: scheduled, audience role=hc, operation=sahelia, send at 2030-01-01 09:00 UTC" in status.stdout
@@ -282,7 +291,8 @@ def test_broadcast_from_the_shell_send_status_cancel(tmp_path: Path) -> None:
     bad = tmp_path / "bad.md"
     bad.write_text("---\nwebinar: [1, 2]\n---\n", encoding="utf-8")
     rejected = hcbot("broadcast", "send", "--file", str(bad), "--yes")
-    assert rejected.returncode == 2 and f"{bad}:" in rejected.stderr
+    assert rejected.returncode == 2
+    assert f"{bad}:" in rejected.stderr
 
 
 def test_a_notice_waits_for_each_persons_working_hours_unless_sent_right_away(operation: Chat) -> None:

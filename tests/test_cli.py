@@ -35,9 +35,11 @@ def test_ask_json_batch_reads_stdin_in_order() -> None:
 def test_ask_options_filter() -> None:
     done = run_hcbot("ask", "--json", "--type", "webinar", "--language", "en", "coordination")
     results = json.loads(done.stdout)["results"]
-    assert results and all(result["type"] == "webinar" and result["language"] == "en" for result in results)
+    assert results
+    assert all(result["type"] == "webinar" and result["language"] == "en" for result in results)
     bad = run_hcbot("ask", "--country", "Atlantis", "cash")
-    assert bad.returncode == 2 and "unknown country 'Atlantis'" in bad.stderr
+    assert bad.returncode == 2
+    assert "unknown country 'Atlantis'" in bad.stderr
 
 
 def test_kb_list_json_has_every_product_with_text() -> None:

@@ -20,7 +20,8 @@ def test_question_shows_top_three_with_details(chat: Chat, index: SearchIndex) -
     first_title = answer.splitlines()[1].removeprefix("1. ")
     product = next(product for product in index.products if product.title == first_title)
     assert "psea" in product.topics
-    assert str(product.year) in answer and product.takeaway in answer
+    assert str(product.year) in answer
+    assert product.takeaway in answer
     assert f"/read {product.id}" in answer or (product.url and product.url in answer)
     assert "/more" in answer
 
@@ -92,8 +93,10 @@ def test_piped_chat_prints_a_clean_transcript() -> None:
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("> GBV\n")
-    assert "> /more\n" in done.stdout and "> /help\n" in done.stdout
-    assert "you>" not in done.stdout and done.stderr == ""
+    assert "> /more\n" in done.stdout
+    assert "> /help\n" in done.stdout
+    assert "you>" not in done.stdout
+    assert done.stderr == ""
 
 
 def test_paging_memory_keeps_only_the_people_who_wrote_last() -> None:

@@ -47,7 +47,7 @@ def test_every_step_is_configurable() -> None:
     keys = [step.key for step in ladder(date(2026, 1, 10), date(2026, 6, 10), settings, until=date(2026, 7, 30))]
     assert keys == ["window-open", "before-10", "before-2", "due", "overdue-14", "overdue-28", "escalate-30",
                     "overdue-42"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="nudge intervals must be positive"):
         LadderSettings(days_before=(0,))
 
 
@@ -94,11 +94,13 @@ def test_after_downtime_only_the_latest_missed_step() -> None:
     assert latest_due(steps, "Africa/Niamey", MON_FRI, DEFAULT, datetime(2026, 8, 13, tzinfo=UTC)) is None
     # Down from 1 September to 9 October: T-30, T-14 and T-7 were missed; only T-7 is due.
     found = latest_due(steps, "Africa/Niamey", MON_FRI, DEFAULT, datetime(2026, 10, 9, 12, tzinfo=UTC))
-    assert found is not None and found.key == "before-7"
+    assert found is not None
+    assert found.key == "before-7"
     # The secretariat's escalation is never what the HC is sent.
     found = latest_due(steps, "Africa/Niamey", MON_FRI, DEFAULT, datetime(2026, 10, 29, 12, tzinfo=UTC))
-    assert found is not None and found.key == "overdue-14"
-    with pytest.raises(ValueError):
+    assert found is not None
+    assert found.key == "overdue-14"
+    with pytest.raises(ValueError, match="timezone-aware"):
         latest_due(steps, "Africa/Niamey", MON_FRI, DEFAULT, datetime(2026, 10, 9))  # noqa: DTZ001
 
 

@@ -77,7 +77,8 @@ async def test_sent_once_and_recorded_with_its_chat(database: Database) -> None:
     assert (await deliverer(database, messenger, at=NOW + timedelta(minutes=1)).deliver()).sent == 0
     assert messenger.delivered == [("1001", "hello")]
     sent = await row(database)
-    assert sent.status is OutboxStatus.SENT and sent.delivered_to == "telegram:1001"
+    assert sent.status is OutboxStatus.SENT
+    assert sent.delivered_to == "telegram:1001"
 
 
 async def test_a_short_rate_limit_is_waited_out_in_the_same_pass(database: Database) -> None:
@@ -91,7 +92,8 @@ async def test_a_long_rate_limit_goes_back_to_the_outbox_until_its_time(database
     messenger = Scripted([DeliveryError("429 Too Many Requests", retry_after=600)])
     assert (await deliverer(database, messenger).deliver()).retried == 1
     waiting = await row(database)
-    assert waiting.status is OutboxStatus.PENDING and waiting.due_at == NOW + timedelta(seconds=600)
+    assert waiting.status is OutboxStatus.PENDING
+    assert waiting.due_at == NOW + timedelta(seconds=600)
     assert (await deliverer(database, messenger, at=NOW + timedelta(seconds=10)).deliver()).sent == 0
     assert (await deliverer(database, messenger, at=NOW + timedelta(seconds=601)).deliver()).sent == 1
     assert messenger.delivered == [("1001", "hello")]
@@ -110,7 +112,9 @@ async def test_server_errors_back_off_then_fail_for_good_with_the_last_reason(da
             moment = current.due_at
     assert waits == [30, 60, 120, 240, 480, 960, 1920]
     failed = await row(database)
-    assert failed.status is OutboxStatus.FAILED and failed.attempts == 8 and "502" in (failed.last_error or "")
+    assert failed.status is OutboxStatus.FAILED
+    assert failed.attempts == 8
+    assert "502" in (failed.last_error or "")
     assert messenger.delivered == []
 
 
@@ -124,9 +128,11 @@ async def test_a_blocked_bot_deactivates_the_chat_and_fails_with_its_reason(data
     report = await deliverer(database, messenger).deliver()
     assert (report.failed, report.deactivated) == (1, 1)
     failed = await row(database)
-    assert failed.status is OutboxStatus.FAILED and "blocked" in (failed.last_error or "")
+    assert failed.status is OutboxStatus.FAILED
+    assert "blocked" in (failed.last_error or "")
     chat = await identity(database)
-    assert not chat.active and "blocked" in (chat.inactive_reason or "")
+    assert not chat.active
+    assert "blocked" in (chat.inactive_reason or "")
 
 
 async def test_messages_follow_the_person_to_the_platform_they_last_used(database: Database) -> None:
@@ -137,7 +143,8 @@ async def test_messages_follow_the_person_to_the_platform_they_last_used(databas
         slack.last_seen_at = NOW
     telegram, slack_messenger = Scripted(), Scripted(platform="slack")
     assert (await deliverer(database, telegram, slack_messenger).deliver()).sent == 1
-    assert slack_messenger.delivered == [("D1", "hello")] and telegram.delivered == []
+    assert slack_messenger.delivered == [("D1", "hello")]
+    assert telegram.delivered == []
 
 
 async def test_a_platform_not_running_here_keeps_the_message_for_later(database: Database) -> None:
@@ -145,14 +152,16 @@ async def test_a_platform_not_running_here_keeps_the_message_for_later(database:
     report = await deliverer(database, slack_only).deliver()
     assert report.retried == 1
     waiting = await row(database)
-    assert waiting.status is OutboxStatus.PENDING and "telegram" in (waiting.last_error or "")
+    assert waiting.status is OutboxStatus.PENDING
+    assert "telegram" in (waiting.last_error or "")
 
 
 async def test_a_person_with_no_chat_at_all_fails_with_that_reason(database: Database) -> None:
     async with database.transaction() as session:
         await session.execute(ChatIdentity.__table__.delete())
     report = await deliverer(database, Scripted()).deliver()
-    assert report.failed == 1 and (await row(database)).last_error == "no linked chat"
+    assert report.failed == 1
+    assert (await row(database)).last_error == "no linked chat"
 
 
 async def test_a_crash_mid_send_leaves_the_message_in_doubt_not_resent(database: Database) -> None:

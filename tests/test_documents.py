@@ -30,7 +30,8 @@ def test_a_notice_keeps_lines_that_only_start_with_three_dashes() -> None:
     assert notice.text_en == ("Agenda for Thursday:\n--- agenda\n----\n- one\n---- two ----\n--- fr ---\n"
                               "---fr--- not yet")
     assert notice.text_fr == "Ordre du jour :\n--- ordre"
-    assert notice.webinar is not None and notice.webinar["title"] == "Cash coordination"
+    assert notice.webinar is not None
+    assert notice.webinar["title"] == "Cash coordination"
     # Without front matter the same text is all text: a first line '--- agenda' opens nothing.
     plain = sending.parse_notice("--- agenda\nMonday\n----\n")
     assert (plain.text_en, plain.text_fr, plain.webinar) == ("--- agenda\nMonday\n----", None, None)

@@ -29,9 +29,12 @@ async def count(database: Database, model: type) -> int:
 
 async def test_example_imports_and_reimport_changes_nothing(database: Database) -> None:
     first = await import_file(database, EXAMPLES / "operations.yaml")
-    assert first.created["operations"] == 2 and first.created["people"] == 4 and first.created["actions"] == 5
+    assert first.created["operations"] == 2
+    assert first.created["people"] == 4
+    assert first.created["actions"] == 5
     again = await import_file(database, EXAMPLES / "operations.yaml")
-    assert sum(again.created.values()) == 0 and sum(again.updated.values()) == 0
+    assert sum(again.created.values()) == 0
+    assert sum(again.updated.values()) == 0
     assert again.unchanged["actions"] == 5
     assert await count(database, Action) == 5
 
@@ -40,10 +43,12 @@ async def test_csv_people_and_actions(database: Database) -> None:
     await import_file(database, EXAMPLES / "operations.yaml")
     people = await import_file(database, EXAMPLES / "people.csv")
     actions = await import_file(database, EXAMPLES / "actions.csv")
-    assert people.created["people"] == 2 and actions.created["actions"] == 2
+    assert people.created["people"] == 2
+    assert actions.created["actions"] == 2
     async with database.transaction() as session:
         cash = (await session.execute(select(Action).where(Action.number == 5))).scalar_one()
-        assert cash.topics == ["cash"] and cash.owner_id is not None
+        assert cash.topics == ["cash"]
+        assert cash.owner_id is not None
 
 
 async def test_edited_file_updates_in_place(database: Database, tmp_path: Path) -> None:
@@ -53,7 +58,9 @@ async def test_edited_file_updates_in_place(database: Database, tmp_path: Path) 
         "Make AAP a standing item of the ICCG agenda", "Make AAP a standing item of every ICCG meeting"
     ).replace("role: hct_member", "role: secretariat"), encoding="utf-8")
     report = await import_file(database, edited)
-    assert report.updated["actions"] == 1 and report.updated["people"] == 1 and report.created["actions"] == 0
+    assert report.updated["actions"] == 1
+    assert report.updated["people"] == 1
+    assert report.created["actions"] == 0
     async with database.transaction() as session:
         titles = list((await session.execute(select(Action.title))).scalars())
         assert "Make AAP a standing item of every ICCG meeting" in titles
@@ -84,7 +91,8 @@ async def test_a_bad_reference_rolls_back_everything(database: Database, tmp_pat
     with pytest.raises(ImportRejected) as caught:
         await import_file(database, broken)
     assert "plan.actions[1].owner: no person with e-mail 'nobody@sahelia.invalid'" in str(caught.value)
-    assert await count(database, Operation) == 0 and await count(database, ActionPlan) == 0
+    assert await count(database, Operation) == 0
+    assert await count(database, ActionPlan) == 0
 
 
 async def test_csv_errors_name_the_row(database: Database, tmp_path: Path) -> None:

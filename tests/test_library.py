@@ -89,7 +89,8 @@ def test_duplicate_ids_name_both_files(tmp_path: Path) -> None:
     write(tmp_path / "sub", "same.md", GOOD.format(id="same"))
     _products, problems = validate_library(tmp_path, Thesaurus.load(), this_year=THIS_YEAR)
     assert len(problems) == 1
-    assert "duplicate id 'same'" in str(problems[0]) and str(tmp_path / "same.md") in str(problems[0])
+    assert "duplicate id 'same'" in str(problems[0])
+    assert str(tmp_path / "same.md") in str(problems[0])
 
 
 def run_hcbot(*args: str, env_library: Path | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:

@@ -32,9 +32,11 @@ def test_both_platforms_with_their_limits_from_the_settings(app: App) -> None:
                  slack_workspace_messages_per_second=0),
         app)
     telegram, slack = found
-    assert isinstance(telegram, TelegramBot) and isinstance(slack, SlackBot)
+    assert isinstance(telegram, TelegramBot)
+    assert isinstance(slack, SlackBot)
     assert telegram.messenger.limits.overall_per_second == 20
-    assert slack.messenger.limits.overall_per_second is None and slack.messenger.limits.per_chat_per_second == 1
+    assert slack.messenger.limits.overall_per_second is None
+    assert slack.messenger.limits.per_chat_per_second == 1
 
 
 @pytest.mark.parametrize(("values", "named"), [
@@ -46,7 +48,8 @@ def test_both_platforms_with_their_limits_from_the_settings(app: App) -> None:
 def test_missing_settings_are_named_and_no_secret_is_shown(app: App, values: dict[str, object], named: str) -> None:
     with pytest.raises(SetupError, match=named) as refused:
         platforms_from_settings(settings(**values), app)
-    assert "secret-1" not in str(refused.value) and "1:secret" not in str(refused.value)
+    assert "secret-1" not in str(refused.value)
+    assert "1:secret" not in str(refused.value)
 
 
 def test_hcbot_run_refuses_to_start_half_configured(tmp_path: Path) -> None:
@@ -54,5 +57,6 @@ def test_hcbot_run_refuses_to_start_half_configured(tmp_path: Path) -> None:
     env |= {"HCBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}", "HCBOT_SLACK_BOT_TOKEN": "xoxb-never-shown"}
     done = subprocess.run([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=tmp_path, capture_output=True,
                           text=True, timeout=60, check=False, stdin=subprocess.DEVNULL)
-    assert done.returncode == 2 and "HCBOT_SLACK_APP_TOKEN" in done.stderr
+    assert done.returncode == 2
+    assert "HCBOT_SLACK_APP_TOKEN" in done.stderr
     assert "xoxb-never-shown" not in done.stderr + done.stdout

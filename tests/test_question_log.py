@@ -23,7 +23,9 @@ def log(chat: Chat) -> list[QuestionLog]:
 
 def test_answer_feedback_is_recorded(chat: Chat) -> None:
     answer = chat.say("how did others set up a PSEA network?")
-    assert "Was this useful?" in answer and "[2] Useful" in answer and "[3] Not useful" in answer
+    assert "Was this useful?" in answer
+    assert "[2] Useful" in answer
+    assert "[3] Not useful" in answer
     assert "noted as useful" in chat.say("Useful")
     entries = log(chat)
     assert [(entry.question, entry.confident, entry.feedback) for entry in entries] == [
@@ -59,4 +61,5 @@ def test_admin_questions_lists_the_unanswered(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in everything.stdout.splitlines()]
     assert [(row["question"], row["confident"]) for row in rows] == [("GBV", True), ("order pizza", False)]
     unanswered = hcbot("admin", "questions", "--unanswered")
-    assert "order pizza" in unanswered.stdout and "GBV" not in unanswered.stdout
+    assert "order pizza" in unanswered.stdout
+    assert "GBV" not in unanswered.stdout

@@ -57,7 +57,8 @@ def test_report_counts_changes_overdue_and_blocked(chat: Chat) -> None:
     assert "Progress update on the action plan: Sahelia HCT action plan, May 2026" in text
     assert "Recruitment frozen by the agency" in text
     assert "Adopt an HCT protection strategy with three collective priorities" in cells
-    assert "Blocked" in cells and "30 Jun 2026 (overdue)" in cells
+    assert "Blocked" in cells
+    assert "30 Jun 2026 (overdue)" in cells
 
 
 def test_report_command_in_chat_attaches_markdown(chat: Chat) -> None:
@@ -77,14 +78,16 @@ def test_report_from_the_shell_md_and_docx(tmp_path: Path) -> None:
 
     assert hcbot("admin", "import", str(EXAMPLES / "operations.yaml")).returncode == 0
     markdown = hcbot("report", "sahelia-2026")
-    assert markdown.returncode == 0 and markdown.stdout.startswith("# Progress update on the action plan")
+    assert markdown.returncode == 0
+    assert markdown.stdout.startswith("# Progress update on the action plan")
     output = tmp_path / "update.docx"
     done = hcbot("report", "sahelia-2026", "--format", "docx", "--output", str(output))
     assert done.returncode == 0, done.stderr
     titles = [paragraph.text for paragraph in Document(str(output)).paragraphs]
     assert any("Sahelia HCT action plan" in title for title in titles)
     missing = hcbot("report", "no-such-plan")
-    assert missing.returncode == 2 and "no plan with code 'no-such-plan'" in missing.stderr
+    assert missing.returncode == 2
+    assert "no plan with code 'no-such-plan'" in missing.stderr
 
 
 def test_demo_and_as(tmp_path: Path) -> None:
@@ -102,4 +105,5 @@ def test_demo_and_as(tmp_path: Path) -> None:
     again = chat("--as", "protection.lead@demo.invalid", stdin="/plan\n")  # the demo's French HCT member
     assert "mise à jour au CSU due le" in again.stdout
     unknown = chat("--as", "nobody@demo.invalid", stdin="")
-    assert unknown.returncode == 2 and "no registered person" in unknown.stderr
+    assert unknown.returncode == 2
+    assert "no registered person" in unknown.stderr

@@ -23,7 +23,8 @@ class BotProcess:
         self.seen = b""
 
     def say(self, text: str, until: str, timeout: float = 30.0) -> str:
-        assert self.process.stdin is not None and self.process.stdout is not None
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
         start = len(self.seen)
         self.process.stdin.write(text.encode() + b"\n")
         self.process.stdin.flush()
@@ -64,5 +65,6 @@ def test_sigkill_mid_check_in_loses_nothing(tmp_path: Path) -> None:
     resumed = second.say("recruitment frozen", until="action 3 of 4")
     assert "Make AAP a standing item" in resumed
     report = second.say("/report", until="What changed")
-    assert "strategy drafted" in report and "recruitment frozen" in report
+    assert "strategy drafted" in report
+    assert "recruitment frozen" in report
     second.kill()

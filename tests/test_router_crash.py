@@ -37,7 +37,8 @@ async def test_a_crash_gets_one_sentence_in_english_or_french_and_the_next_messa
     english = await router.handle(Incoming("console", "stranger", "stranger", text="/boom"))
     assert [reply.plain_text for reply in english] == [t("error", "en")]
     failures = [record for record in caplog.records if record.levelno == logging.ERROR]
-    assert len(failures) == 1 and failures[0].exc_info is not None
+    assert len(failures) == 1
+    assert failures[0].exc_info is not None
     assert isinstance(failures[0].exc_info[1], RuntimeError)
     # Typed in French, the command is answered in French even though it failed.
     french = await router.handle(Incoming("console", "stranger", "stranger", text="/boum"))
@@ -65,5 +66,6 @@ async def test_on_the_live_path_a_french_speaker_gets_the_french_sentence_sent(a
     # The failed delivery is recorded with its sentence: redelivered, it is not answered twice.
     assert await live.answer(Incoming("console", "jules", "jules", text="/crash", event_key="console:1")) == []
     after = await live.answer(Incoming("console", "jules", "jules", text="/aide", event_key="console:2"))
-    assert after and t("help.intro", "fr") in after[0].plain_text
+    assert after
+    assert t("help.intro", "fr") in after[0].plain_text
     assert len(messenger.sent) == 2

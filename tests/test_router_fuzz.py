@@ -42,7 +42,8 @@ def test_the_router_always_answers(index: SearchIndex, tmp_path: Path, caplog: p
     def one_message(text: str, button: str | None) -> None:
         caplog.clear()
         replies = runner.run(app.router.handle(Incoming("console", "fuzzer", "fuzzer", text=text, button=button)))
-        assert replies and all(reply.lines for reply in replies)
+        assert replies
+        assert all(reply.lines for reply in replies)
         records = [record for record in caplog.records if record.name == "handlers.router"]
         # One route logged per message, by the branch that handled it; no crash (logged at ERROR).
         assert [record.levelno for record in records] == [logging.INFO], (text, button)
@@ -94,7 +95,8 @@ def test_mid_conversation_text_is_an_answer_whatever_it_says(index: SearchIndex,
         records = [record for record in caplog.records if record.name == "handlers.router"]
         assert not [record for record in records if record.levelno >= logging.ERROR], text
         texts = [reply.plain_text for reply in replies]
-        assert texts and not any(t("error", language) in reply for reply in texts for language in ("en", "fr"))
+        assert texts
+        assert not any(t("error", language) in reply for reply in texts for language in ("en", "fr"))
         return texts, [getattr(record, "route", "") for record in records]
 
     opening = {HC: ("/checkin", "command:checkin", "checkin-answer"),

@@ -55,7 +55,8 @@ def test_the_scheduler_catches_up_at_start_and_keeps_running(backend: str, tmp_p
                 break
             await asyncio.sleep(0.05)
         later = passes()[seen:]
-        assert len(later) >= 3 and all(report == ReconcileReport() for report in later), later
+        assert len(later) >= 3, later
+        assert all(report == ReconcileReport() for report in later), later
         await scheduler.deliver_once()
         await scheduler.stop()
         await database.dispose()
@@ -91,7 +92,8 @@ def test_tick_schedule_and_admin_plan_submitted(tmp_path: Path) -> None:
     assert "--> to Amina Example <amina.hc@sahelia.invalid>" in first.stdout
     assert "(7 day(s) left)" in first.stdout
     again = hcbot("tick", "--now", "2026-10-08T08:31+00:00")
-    assert "-->" not in again.stdout and "0 nudge(s)" in again.stdout
+    assert "-->" not in again.stdout
+    assert "0 nudge(s)" in again.stdout
     schedule = hcbot("schedule", "sahelia-2026")
     assert "Thu 2026-10-08 09:00 WAT  before-7       to HC          sent" in schedule.stdout
     assert "Wed 2026-10-14 09:00 WAT  before-1" in schedule.stdout

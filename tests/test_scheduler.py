@@ -281,7 +281,8 @@ def test_a_new_hc_inherits_the_nudges_and_mark_as_sent_stops_them(simulation: Si
         async with simulation.database.transaction() as session:
             old = await repo.person_by_email(session, "amina.hc@sahelia.invalid")
             new = await repo.person_by_email(session, "jules.unicef@sahelia.invalid")
-            assert old is not None and new is not None
+            assert old is not None
+            assert new is not None
             old.role, new.role = new.role, old.role
     simulation.runner.run(change_hc())
     simulation.run_days(date(2026, 10, 2), date(2026, 10, 8), [8])

@@ -140,7 +140,8 @@ async def test_a_question_in_a_dm_is_answered_with_products_and_buttons(
         slack: Slack, slack_api: SlackApiStub, index: SearchIndex) -> None:
     assert await slack.message(QUESTION) == 200
     [answer] = await slack_api.wait_for("chat.postMessage")
-    assert answer.args["channel"] == "D0HC" and answer.token == BOT_TOKEN
+    assert answer.args["channel"] == "D0HC"
+    assert answer.token == BOT_TOKEN
     best = index.search(QUESTION).hits[0].product.title
     assert best.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in section_text(answer)
     assert "more" in button_values(answer.args["blocks"])
@@ -150,7 +151,8 @@ async def test_a_badly_signed_request_is_rejected(slack: Slack, slack_api: Slack
     event = {**payload("message_im")["event"], "text": QUESTION}
     assert await slack.event(event, secret="not-the-signing-secret") == 401
     # Rejected before anything ran: nothing was posted and no Web API call was made at all.
-    assert slack_api.calls_to("chat.postMessage") == [] and slack_api.calls_to("users.info") == []
+    assert slack_api.calls_to("chat.postMessage") == []
+    assert slack_api.calls_to("users.info") == []
 
 
 async def test_a_retried_event_is_answered_once(slack: Slack, slack_api: SlackApiStub, bot: SlackBot) -> None:
@@ -174,7 +176,8 @@ async def test_a_mention_is_answered_in_the_thread_and_plan_data_goes_to_the_dm(
 
     assert await slack.event({**mention, "text": "<@U0BOT> /plan", "ts": "1790000201.000100"}) == 200
     [_, plan] = await slack_api.wait_for("chat.postMessage", 2)
-    assert plan.args["channel"] == HC_USER and "thread_ts" not in plan.args
+    assert plan.args["channel"] == HC_USER
+    assert "thread_ts" not in plan.args
     assert PLAN_TITLE in section_text(plan)
 
 
@@ -185,15 +188,19 @@ async def test_a_person_is_linked_by_their_profile_email(slack: Slack, slack_api
     slack_api.emails[HC_USER] = HC
     status, acknowledgement = await slack.command("plan", channel="C0HCT")
     # Typed in a channel: the acknowledgement (shown to the person alone) says where the answer went.
-    assert status == 200 and "direct messages" in acknowledgement
+    assert status == 200
+    assert "direct messages" in acknowledgement
     [plan] = await slack_api.wait_for("chat.postMessage")
     assert plan.args["channel"] == HC_USER
-    assert PLAN_TITLE in section_text(plan) and "15 Oct 2026" in section_text(plan)
+    assert PLAN_TITLE in section_text(plan)
+    assert "15 Oct 2026" in section_text(plan)
     [identity] = await identities(app)
-    assert identity.external_user_id == HC_USER and identity.active
+    assert identity.external_user_id == HC_USER
+    assert identity.active
     async with app.database.transaction() as session:
         person = await repo.person_by_identity(session, "slack", HC_USER)
-        assert person is not None and person.email == HC
+        assert person is not None
+        assert person.email == HC
 
 
 async def test_an_unknown_email_gets_the_stranger_text_and_users_info_is_asked_once(
@@ -203,7 +210,8 @@ async def test_an_unknown_email_gets_the_stranger_text_and_users_info_is_asked_o
     await slack.command("checkin", user="U0STRANGER")
     [first, second] = await slack_api.wait_for("chat.postMessage", 2)
     for answer in (first, second):
-        assert "/hcbot link CODE" in section_text(answer) and PLAN_TITLE not in section_text(answer)
+        assert "/hcbot link CODE" in section_text(answer)
+        assert PLAN_TITLE not in section_text(answer)
     assert len(slack_api.calls_to("users.info")) == 1
     assert await identities(app) == []
 
@@ -251,13 +259,16 @@ async def test_the_home_tab_shows_the_plan_and_its_buttons_work(slack: Slack, sl
     assert published.args["user_id"] == HC_USER
     view = published.args["view"]
     text = "\n".join(block["text"]["text"] for block in view["blocks"] if block["type"] == "section")
-    assert view["type"] == "home" and PLAN_TITLE in text and "15 Oct 2026" in text
+    assert view["type"] == "home"
+    assert PLAN_TITLE in text
+    assert "15 Oct 2026" in text
     values = button_values(view["blocks"])
     assert values == ["checkin:sahelia-2026", "report:sahelia-2026"]
     # A button of the Home tab, as Slack sends it (a view, no channel): answered in the DM.
     assert await slack.press(values[0], recorded="block_actions_home") == 200
     [prompt] = await slack_api.wait_for("chat.postMessage")
-    assert prompt.args["channel"] == HC_USER and "action 1 of 4" in section_text(prompt)
+    assert prompt.args["channel"] == HC_USER
+    assert "action 1 of 4" in section_text(prompt)
 
 
 async def test_the_home_tab_tells_a_stranger_how_to_link(slack: Slack, slack_api: SlackApiStub) -> None:
@@ -265,7 +276,9 @@ async def test_the_home_tab_tells_a_stranger_how_to_link(slack: Slack, slack_api
     await slack.event(event)
     [published] = await slack_api.wait_for("views.publish")
     text = json.dumps(published.args["view"])
-    assert "/hcbot link CODE" in text and "/hcbot lier CODE" in text and PLAN_TITLE not in text
+    assert "/hcbot link CODE" in text
+    assert "/hcbot lier CODE" in text
+    assert PLAN_TITLE not in text
 
 
 async def test_the_draft_update_is_uploaded_as_a_file(slack: Slack, slack_api: SlackApiStub) -> None:
@@ -294,7 +307,8 @@ async def test_socket_mode_acknowledges_and_answers(app: App, slack_api: SlackAp
         envelope_id = await slack_api.push("events_api", body)
         assert (await slack_api.wait_for_ack(envelope_id))["envelope_id"] == envelope_id
         [answer] = await slack_api.wait_for("chat.postMessage")
-        assert answer.args["channel"] == "D0HC" and "more" in button_values(answer.args["blocks"])
+        assert answer.args["channel"] == "D0HC"
+        assert "more" in button_values(answer.args["blocks"])
     finally:
         await running.stop()
     [opened] = slack_api.calls_to("apps.connections.open")
@@ -361,7 +375,8 @@ async def test_a_nudge_is_delivered_to_the_linked_chat(app: App, slack_api: Slac
     assert post.args["channel"] == "D0HC"
     assert section_text(post) == "Your update to the ERC is due &lt;soon&gt; &amp; now."
     sent = await row(app)
-    assert sent.status is OutboxStatus.SENT and sent.delivered_to == "slack:D0HC"
+    assert sent.status is OutboxStatus.SENT
+    assert sent.delivered_to == "slack:D0HC"
 
 
 async def test_a_rate_limit_is_waited_out_and_the_nudge_sent_once(
@@ -380,9 +395,11 @@ async def test_an_unreachable_chat_is_deactivated_and_the_nudge_failed(
     report = await deliverer(app, slack_api).deliver()
     assert (report.sent, report.failed, report.deactivated) == (0, 1, 1)
     failed = await row(app)
-    assert failed.status is OutboxStatus.FAILED and error in (failed.last_error or "")
+    assert failed.status is OutboxStatus.FAILED
+    assert error in (failed.last_error or "")
     [identity] = await identities(app)
-    assert not identity.active and error in (identity.inactive_reason or "")
+    assert not identity.active
+    assert error in (identity.inactive_reason or "")
 
 
 @pytest.mark.parametrize(("status", "error", "outcome"), [
@@ -394,7 +411,8 @@ async def test_server_errors_are_retried_later_and_bad_requests_are_not(
     slack_api.fail_next("chat.postMessage", status=status, error=error)
     await deliverer(app, slack_api).deliver()
     after = await row(app)
-    assert after.status is outcome and error in (after.last_error or "")
+    assert after.status is outcome
+    assert error in (after.last_error or "")
     [identity] = await identities(app)
     assert identity.active  # the chat is fine; the message or Slack was not
     async with app.database.transaction() as session:
@@ -470,7 +488,8 @@ async def test_a_malformed_timestamp_is_refused_like_a_bad_signature(
     body = json.dumps({**payload("message_im"), "event_id": "Ev0BADTIME"})
     status, _text = await slack.post(body, "application/json", headers={"X-Slack-Request-Timestamp": timestamp})
     assert status == 401
-    assert slack_api.calls_to("chat.postMessage") == [] and slack_api.calls_to("users.info") == []
+    assert slack_api.calls_to("chat.postMessage") == []
+    assert slack_api.calls_to("users.info") == []
 
 
 async def test_socket_mode_drops_a_redelivered_event_and_command(app: App, slack_api: SlackApiStub) -> None:
@@ -510,7 +529,8 @@ async def test_a_35_kb_reply_is_posted_in_messages_slack_takes(slack_api: SlackA
     messenger = SlackMessenger(web_client(BOT_TOKEN, slack_api.api_url))
     await messenger.send(recipient("1790000100.000002"), reply)
     calls = slack_api.calls_to("chat.postMessage")
-    assert len(calls) >= 3 and all(call.ok for call in calls)
+    assert len(calls) >= 3
+    assert all(call.ok for call in calls)
     assert {call.args["thread_ts"] for call in calls} == {"1790000100.000002"}
     assert "#99" in section_text(calls[-1]).replace("*", "")
     assert button_values(calls[-1].args["blocks"])[-1] == "read:29"
@@ -522,8 +542,10 @@ async def test_a_reply_slack_refuses_as_blocks_is_sent_once_as_plain_text(
     report = await deliverer(app, slack_api).deliver()
     assert report.sent == 1
     refused, plain = slack_api.calls_to("chat.postMessage")
-    assert refused.error == "msg_blocks_too_long" and refused.args.get("blocks")
-    assert plain.ok and "blocks" not in plain.args
+    assert refused.error == "msg_blocks_too_long"
+    assert refused.args.get("blocks")
+    assert plain.ok
+    assert "blocks" not in plain.args
     assert plain.args["text"] == "Your update to the ERC is due &lt;soon&gt; &amp; now."
     assert (await row(app)).status is OutboxStatus.SENT
 
@@ -536,6 +558,7 @@ async def test_the_stub_refuses_an_oversized_message_from_the_real_client(
     monkeypatch.setattr(messenger_module, "render_blocks", lambda reply: [("x", unsplit)])
     with pytest.raises(DeliveryError) as raised:
         await SlackMessenger(web_client(BOT_TOKEN, slack_api.api_url)).send(recipient(), text_reply("anything"))
-    assert raised.value.rendering and "msg_blocks_too_long" in str(raised.value)
+    assert raised.value.rendering
+    assert "msg_blocks_too_long" in str(raised.value)
     [refused] = slack_api.calls_to("chat.postMessage")
     assert refused.error == "msg_blocks_too_long"

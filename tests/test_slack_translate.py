@@ -81,7 +81,8 @@ def test_a_mention_loses_the_bots_name_and_is_marked_as_said_in_the_channel() ->
                                 thread=event["ts"],
                                 text="how did others make AAP a standing item of the #iccg agenda? cc @U0DEPUTY")
     in_thread = incoming_from_event({**event, "thread_ts": "1790000000.000001"})
-    assert in_thread is not None and in_thread.thread == "1790000000.000001"
+    assert in_thread is not None
+    assert in_thread.thread == "1790000000.000001"
 
 
 @pytest.mark.parametrize(("typed", "text"), [
@@ -141,7 +142,8 @@ def test_a_button_on_the_home_tab_is_answered_in_the_dm() -> None:
 def test_a_mention_is_answered_in_the_channel_only_from_the_library(text: str, asked: str, in_thread: bool) -> None:
     mention = Incoming("slack", "U0HC", "C0HCT", text=text, shared=True, thread="1790000200.000300")
     request, destination = route(mention)
-    assert request.text == asked and (request.chat_id, request.shared) == ("U0HC", False)
+    assert request.text == asked
+    assert (request.chat_id, request.shared) == ("U0HC", False)
     public = Destination("slack", "C0HCT", "1790000200.000300")
     assert destination == (public if in_thread else Destination("slack", "U0HC"))
 
@@ -165,7 +167,9 @@ def test_a_recorded_file_share_with_words_is_a_question_and_without_is_unreadabl
     incoming = incoming_from_event(in_dm("bolt_file_share"), key="slack:Ev111")
     assert incoming == Incoming("slack", "U111", "D0HC", text="Here is your file!", event_key="slack:Ev111")
     bare = incoming_from_event(in_dm("bolt_file_share", text=""))
-    assert bare is not None and bare.unreadable and bare.text == ""
+    assert bare is not None
+    assert bare.unreadable
+    assert bare.text == ""
     # Not in a DM (bolt's recording is from a private channel): not the bot's to answer.
     assert incoming_from_event(payload("bolt_file_share")["event"]) is None
 
@@ -179,7 +183,8 @@ def test_a_recorded_thread_broadcast_in_a_dm_is_answered_in_its_thread() -> None
 def test_a_dm_written_in_a_thread_is_answered_in_that_thread() -> None:
     event = {**payload("message_im")["event"], "thread_ts": "1790000000.000009"}
     incoming = incoming_from_event(event)
-    assert incoming is not None and incoming.thread == "1790000000.000009"
+    assert incoming is not None
+    assert incoming.thread == "1790000000.000009"
 
 
 def test_a_recorded_home_tab_button_is_answered_in_the_persons_dm() -> None:
@@ -235,7 +240,8 @@ def test_long_text_is_split_into_sections_under_slacks_limit() -> None:
     assert all(0 < len(text) <= SECTION_TEXT_LIMIT for text in texts)
     assert len(texts) >= 4
     joined = "".join(texts)
-    assert " ".join(joined.split()).startswith("word0 word1") and "word1499" in joined
+    assert " ".join(joined.split()).startswith("word0 word1")
+    assert "word1499" in joined
     assert joined.count("&amp;") == 4000
 
 
@@ -263,7 +269,8 @@ def test_a_35_kb_reply_is_split_under_slacks_12000_characters_a_message() -> Non
     assert len(messages) >= 3
     for text, blocks in messages:
         assert sum(block_text_length(block) for block in blocks) <= MESSAGE_TEXT_LIMIT
-        assert len(blocks) <= MESSAGE_BLOCK_LIMIT and 0 < len(text) <= 3000
+        assert len(blocks) <= MESSAGE_BLOCK_LIMIT
+        assert 0 < len(text) <= 3000
         # What Slack itself would say of this chat.postMessage: nothing.
         assert post_error({"text": text, "blocks": blocks}) is None
     joined = " ".join(" ".join(text for message in messages for text in sections(message)).split())
@@ -277,16 +284,21 @@ def test_the_same_reply_unsplit_is_what_slack_refuses() -> None:
     # The guard the split exists for: one message with all of it is refused by Slack's rules.
     messages = render_blocks(Reply(tuple(line("word " * 500) for _ in range(15))))
     everything = [block for _text, blocks in messages for block in blocks]
-    assert len(messages) > 1 and post_error({"text": "x", "blocks": everything}) == "msg_blocks_too_long"
+    assert len(messages) > 1
+    assert post_error({"text": "x", "blocks": everything}) == "msg_blocks_too_long"
 
 
 def test_plain_text_messages_for_when_slack_refuses_the_blocks() -> None:
     reply = Reply(tuple(line(bold(f"Point {number}"), " & more " * 40) for number in range(120)),
                   (Button("On track", "ci:1:0:on_track"),))
     texts = render_plain(reply)
-    assert len(texts) > 1 and all(0 < len(text) <= PLAIN_TEXT_LIMIT for text in texts)
+    assert len(texts) > 1
+    assert all(0 < len(text) <= PLAIN_TEXT_LIMIT for text in texts)
     joined = "\n".join(texts)
-    assert "*" not in joined and "Point 119" in joined and "&amp; more" in joined and "&" not in joined.replace(
+    assert "*" not in joined
+    assert "Point 119" in joined
+    assert "&amp; more" in joined
+    assert "&" not in joined.replace(
         "&amp;", "")
     assert render_plain(Reply((), (Button("Check in", "checkin:x"),))) == ["Check in"]
 
@@ -359,7 +371,8 @@ def test_the_stub_refuses_a_home_tab_over_a_hundred_blocks() -> None:
 def test_the_manifest_grants_exactly_what_the_code_uses() -> None:
     manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
     [command] = manifest["features"]["slash_commands"]
-    assert command["command"] == SLASH_COMMAND and command["usage_hint"]
+    assert command["command"] == SLASH_COMMAND
+    assert command["usage_hint"]
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == set(BOT_SCOPES)
     assert len(manifest["oauth_config"]["scopes"]["bot"]) == len(BOT_SCOPES)
     settings = manifest["settings"]
@@ -367,5 +380,6 @@ def test_the_manifest_grants_exactly_what_the_code_uses() -> None:
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     app_home = manifest["features"]["app_home"]
-    assert app_home["home_tab_enabled"] is True and app_home["messages_tab_enabled"] is True
+    assert app_home["home_tab_enabled"] is True
+    assert app_home["messages_tab_enabled"] is True
     assert manifest["features"]["bot_user"]["display_name"]

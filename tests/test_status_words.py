@@ -23,7 +23,8 @@ def test_words_people_actually_type() -> None:
 
 def test_a_status_with_its_note() -> None:
     reading = read_status("Delayed - the partner pulled out")
-    assert reading.value is Status.DELAYED and reading.rest == "the partner pulled out"
+    assert reading.value is Status.DELAYED
+    assert reading.rest == "the partner pulled out"
 
 
 def test_unclear_answers_are_not_guessed() -> None:

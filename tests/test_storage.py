@@ -55,7 +55,8 @@ async def test_datetimes_come_back_aware_in_utc(database: Database) -> None:
         entry_id = entry.id
     async with database.transaction() as session:
         stored = (await session.execute(select(QuestionLog).where(QuestionLog.id == entry_id))).scalar_one()
-    assert stored.asked_at == paris_evening and stored.asked_at.tzinfo is not None
+    assert stored.asked_at == paris_evening
+    assert stored.asked_at.tzinfo is not None
     assert stored.asked_at.utcoffset() == timedelta(0)
 
 
@@ -81,7 +82,9 @@ async def test_updates_are_a_history_and_visibility_follows_the_operation(databa
                                                                          (Status.ON_TRACK, "two")]
         levantia_hc = await repo.person_by_email(session, "omar.hc@levantia.invalid")
         secretariat = await repo.person_by_email(session, "SECRETARIAT@p2p.invalid")
-        assert levantia_hc is not None and secretariat is not None and secretariat.role is Role.SECRETARIAT
+        assert levantia_hc is not None
+        assert secretariat is not None
+        assert secretariat.role is Role.SECRETARIAT
         assert [plan.code for plan in await repo.plans_visible_to(session, levantia_hc)] == ["levantia-2026"]
         assert {plan.code for plan in await repo.plans_visible_to(session, secretariat)} == {"sahelia-2026",
                                                                                              "levantia-2026"}

@@ -109,7 +109,8 @@ async def test_a_question_in_a_private_chat_is_answered_with_products_and_button
         app: App, bot: TelegramBot, telegram_api: TelegramApiStub) -> None:
     [answer] = await exchange(telegram_api, message_update(HC_CHAT, QUESTION))
     best = app.index.search(QUESTION).hits[0].product
-    assert answer.params["chat_id"] == HC_CHAT and answer.params["parse_mode"] == "HTML"
+    assert answer.params["chat_id"] == HC_CHAT
+    assert answer.params["parse_mode"] == "HTML"
     assert f"<b>{html.escape(best.title, quote=False)}</b>" in answer.params["text"]
     assert any(data.endswith(":useful") and data.startswith("fb:") for data in buttons(answer).values())
     assert answer.params["link_preview_options"] == {"is_disabled": True}
@@ -132,8 +133,10 @@ async def test_a_chats_messages_are_answered_in_the_order_they_were_sent(
     for text in (QUESTION, "/help", "/topics", "/more"):
         telegram_api.push_update(message_update(HC_CHAT, text))
     answer, help_text, topics, more = await telegram_api.wait_for("sendMessage", 4)
-    assert "<b>" in answer.params["text"] and "/checkin" in help_text.params["text"]
-    assert "/topic" in topics.params["text"] and more.params["text"].startswith("4. ")
+    assert "<b>" in answer.params["text"]
+    assert "/checkin" in help_text.params["text"]
+    assert "/topic" in topics.params["text"]
+    assert more.params["text"].startswith("4. ")
 
 
 async def test_start_with_an_invite_code_links_the_chat_once(
@@ -149,7 +152,8 @@ async def test_start_with_an_invite_code_links_the_chat_once(
         "telegram", str(HC_CHAT), str(HC_CHAT), True)
 
     [refused] = await exchange(telegram_api, message_update(5002, f"/start {invite.code}", first_name="Eve"))
-    assert "That code does not work" in refused.params["text"] and refused.params["chat_id"] == 5002
+    assert "That code does not work" in refused.params["text"]
+    assert refused.params["chat_id"] == 5002
     assert [identity.external_user_id for identity in await identities(app.database)] == [str(HC_CHAT)]
 
 
@@ -179,8 +183,10 @@ async def test_the_draft_report_arrives_as_a_document_after_its_message(
     telegram_api.push_update(message_update(HC_CHAT, "/report"))
     [document] = await telegram_api.wait_for("sendDocument")
     filename, content = document.files["document"]
-    assert filename.startswith("sahelia-2026-update") and filename.endswith(".md")
-    assert b"#" in content and document.params["chat_id"] == HC_CHAT
+    assert filename.startswith("sahelia-2026-update")
+    assert filename.endswith(".md")
+    assert b"#" in content
+    assert document.params["chat_id"] == HC_CHAT
     methods = [call.method for call in telegram_api.calls if call.method in {"sendMessage", "sendDocument"}]
     assert methods == ["sendMessage", "sendDocument"]
 
@@ -188,12 +194,15 @@ async def test_the_draft_report_arrives_as_a_document_after_its_message(
 async def test_the_command_menu_is_set_in_english_and_in_french(
         bot: TelegramBot, telegram_api: TelegramApiStub) -> None:
     english, french = telegram_api.calls_to("setMyCommands")
-    assert "language_code" not in english.params and french.params["language_code"] == "fr"
+    assert "language_code" not in english.params
+    assert french.params["language_code"] == "fr"
     english_menu = {command["command"]: command["description"] for command in english.params["commands"]}
     french_menu = {command["command"]: command["description"] for command in french.params["commands"]}
     checkin = next(command for command in default_commands() if command.name == "checkin")
-    assert english_menu["checkin"] == checkin.help and french_menu["point"] == checkin.help_fr
-    assert "checkin" not in french_menu and "start" not in english_menu
+    assert english_menu["checkin"] == checkin.help
+    assert french_menu["point"] == checkin.help_fr
+    assert "checkin" not in french_menu
+    assert "start" not in english_menu
 
 
 async def test_a_rate_limited_reply_waits_and_arrives_once(
@@ -260,7 +269,8 @@ async def test_a_nudge_is_delivered_to_the_linked_chat(
     assert sent.params["text"] == "The ERC update for <b>Sahelia &lt;2026&gt;</b> is due in 7 days."
     assert buttons(sent) == {"Draft update": "report:#1", "Mark as sent": "submitted:#1"}
     row = await outbox_row(app.database)
-    assert row.status is OutboxStatus.SENT and row.delivered_to == "telegram:1001"
+    assert row.status is OutboxStatus.SENT
+    assert row.delivered_to == "telegram:1001"
 
 
 async def test_a_429_is_waited_out_and_the_nudge_arrives_once(
@@ -281,9 +291,11 @@ async def test_a_blocked_bot_deactivates_the_chat_and_fails_the_message(
     report = await Deliverer(app.database, [messenger], now=app.clock.now).deliver()
     assert (report.failed, report.deactivated) == (1, 1)
     [identity] = await identities(app.database)
-    assert not identity.active and identity.inactive_reason == "Forbidden: bot was blocked by the user"
+    assert not identity.active
+    assert identity.inactive_reason == "Forbidden: bot was blocked by the user"
     row = await outbox_row(app.database)
-    assert row.status is OutboxStatus.FAILED and "blocked by the user" in (row.last_error or "")
+    assert row.status is OutboxStatus.FAILED
+    assert "blocked by the user" in (row.last_error or "")
     assert telegram_api.calls_to("sendMessage") == []
 
 
@@ -298,7 +310,8 @@ async def test_a_long_message_is_split_and_a_429_midway_repeats_no_part(
     report = await Deliverer(app.database, [messenger], now=app.clock.now).deliver()
     assert report.sent == 1
     sent = telegram_api.calls_to("sendMessage")
-    assert len(sent) >= 3 and all(len(text) <= 4096 for text in texts(sent))
+    assert len(sent) >= 3
+    assert all(len(text) <= 4096 for text in texts(sent))
     assert texts(sent) == render_html(reply)  # every part once, in order
     assert [bool(buttons(call)) for call in sent] == [False] * (len(sent) - 1) + [True]
 
@@ -321,7 +334,8 @@ async def test_webhook_mode_answers_only_calls_carrying_the_secret(
     await hooked.start()
     try:
         [registered] = telegram_api.calls_to("setWebhook")
-        assert registered.params["url"] == webhook.url and registered.params["secret_token"] == SECRET
+        assert registered.params["url"] == webhook.url
+        assert registered.params["secret_token"] == SECRET
         endpoint = f"http://127.0.0.1:{port}/telegram"
         update = {"update_id": 9001, **message_update(HC_CHAT, "/help")}
         async with aiohttp.ClientSession() as client:
@@ -339,7 +353,8 @@ async def test_webhook_mode_answers_only_calls_carrying_the_secret(
     finally:
         await hooked.stop()
     help_text, topics = telegram_api.calls_to("sendMessage")
-    assert "/checkin" in help_text.params["text"] and topics.params["chat_id"] == HC_CHAT
+    assert "/checkin" in help_text.params["text"]
+    assert topics.params["chat_id"] == HC_CHAT
     assert telegram_api.calls_to("getUpdates", ok_only=False) == []
 
 
@@ -374,7 +389,8 @@ async def test_neither_the_token_nor_the_webhook_secret_is_ever_logged(
         await telegram_bot(app, telegram_api, token="7000001:AAH-a-wrong-token-also-secret").start()
     assert "wrong-token" not in str(refused.value)
 
-    assert len(telegram_api.calls_to("setWebhook")) == 1 and telegram_api.calls_to("sendMessage")
+    assert len(telegram_api.calls_to("setWebhook")) == 1
+    assert telegram_api.calls_to("sendMessage")
     assert any(record.levelno == logging.DEBUG for record in caplog.records)  # the test saw the chatty levels
     logged = caplog.text + "".join(repr(record.args) for record in caplog.records)
     for secret in (TOKEN, TOKEN.split(":", 1)[1], SECRET, "wrong-token"):
@@ -389,13 +405,16 @@ async def test_the_settings_choose_polling_or_a_webhook_and_refuse_a_webhook_wit
 
     assert from_settings() is None
     polling = from_settings(telegram_token=TOKEN)
-    assert polling is not None and polling.webhook is None
+    assert polling is not None
+    assert polling.webhook is None
     assert polling.messenger.limits == RateLimits(overall_per_second=30, per_chat_per_second=1, concurrent=2)
     unpaced = from_settings(telegram_token=TOKEN, telegram_messages_per_second=0)
-    assert unpaced is not None and unpaced.messenger.limits.overall_per_second is None
+    assert unpaced is not None
+    assert unpaced.messenger.limits.overall_per_second is None
     hooked = from_settings(telegram_token=TOKEN, telegram_webhook_url="https://hcbot.example.invalid/telegram",
                            telegram_webhook_secret=SECRET, telegram_webhook_port=8444)
-    assert hooked is not None and hooked.webhook is not None
+    assert hooked is not None
+    assert hooked.webhook is not None
     assert (hooked.webhook.secret, hooked.webhook.port, hooked.webhook.path) == (SECRET, 8444, "telegram")
     with pytest.raises(TelegramSetupError, match="secret"):
         from_settings(telegram_token=TOKEN, telegram_webhook_url="https://hcbot.example.invalid/telegram")
@@ -418,12 +437,15 @@ async def test_polling_skips_an_update_it_cannot_parse_and_answers_the_next(
     polls_before = len(telegram_api.calls_to("getUpdates", ok_only=False))
     telegram_api.push_update(recorded("bot_api_test_update"))  # no from.is_bot, no chat.type
     [answer] = await exchange(telegram_api, message_update(HC_CHAT, "/help"))
-    assert answer.params["chat_id"] == HC_CHAT and "/checkin" in answer.params["text"]
+    assert answer.params["chat_id"] == HC_CHAT
+    assert "/checkin" in answer.params["text"]
     # Without the skip, PTB fetches the same batch again at once, forever.
     assert len(telegram_api.calls_to("getUpdates", ok_only=False)) - polls_before < 10
     skipped = [record for record in caplog.records if "skipped" in record.getMessage()]
-    assert len(skipped) == 1 and skipped[0].levelno == logging.WARNING
-    assert "/start" not in caplog.text and not [record for record in caplog.records
+    assert len(skipped) == 1
+    assert skipped[0].levelno == logging.WARNING
+    assert "/start" not in caplog.text
+    assert not [record for record in caplog.records
                                                  if record.levelno >= logging.ERROR]
 
 
@@ -432,7 +454,8 @@ async def test_a_forwarded_private_message_is_answered_as_a_question(
     forwarded = recorded("forwarded_message")
     forwarded["message"]["text"] = QUESTION
     [answer] = await exchange(telegram_api, forwarded)
-    assert answer.params["chat_id"] == 215983066 and "<b>" in answer.params["text"]
+    assert answer.params["chat_id"] == 215983066
+    assert "<b>" in answer.params["text"]
 
 
 @pytest.mark.parametrize("name", ["my_chat_member", "channel_post", "forum_topic_message"])
@@ -475,8 +498,10 @@ async def test_a_captioned_photo_is_a_question_and_blank_text_gets_a_short_answe
     [answer] = await exchange(telegram_api, photo)
     assert "<b>" in answer.params["text"]
     [blank] = await exchange(telegram_api, message_update(HC_CHAT, "   "))
-    assert blank.params["text"].strip() and blank.params["chat_id"] == HC_CHAT
-    assert "Something went wrong" not in blank.params["text"] and caplog.records == []
+    assert blank.params["text"].strip()
+    assert blank.params["chat_id"] == HC_CHAT
+    assert "Something went wrong" not in blank.params["text"]
+    assert caplog.records == []
 
 
 async def test_a_sticker_from_a_french_speaking_stranger_gets_the_sentence_in_french(
@@ -519,8 +544,10 @@ async def test_a_refused_rendering_is_sent_once_more_as_plain_text(
     report = await Deliverer(app.database, [messenger], now=app.clock.now).deliver()
     assert report.sent == 1
     refused, plain = telegram_api.calls_to("sendMessage", ok_only=False)
-    assert refused.status == 400 and refused.params["parse_mode"] == "HTML"
-    assert "parse_mode" not in plain.params and [plain.params["text"]] == render_plain(reply)
+    assert refused.status == 400
+    assert refused.params["parse_mode"] == "HTML"
+    assert "parse_mode" not in plain.params
+    assert [plain.params["text"]] == render_plain(reply)
     assert plain.params["text"] == "The ERC update for Sahelia <2026> is due in 7 days."
     assert buttons(plain) == {"Draft update": "report:#1", "Mark as sent": "submitted:#1"}
     assert (await outbox_row(app.database)).status is OutboxStatus.SENT

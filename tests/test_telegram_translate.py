@@ -51,8 +51,11 @@ def test_a_private_text_message_becomes_an_incoming_message_keyed_by_its_update(
 
 def test_a_command_keeps_its_bot_name_for_the_router_to_strip_and_the_language_is_reported() -> None:
     incoming = translate(payload("command_with_botname"))
-    assert incoming is not None and incoming.text == "/checkin@hcbot_test_bot sahelia-2026"
-    assert incoming.button is None and incoming.display_name == "Amina" and incoming.platform_language == "fr"
+    assert incoming is not None
+    assert incoming.text == "/checkin@hcbot_test_bot sahelia-2026"
+    assert incoming.button is None
+    assert incoming.display_name == "Amina"
+    assert incoming.platform_language == "fr"
 
 
 def test_a_pressed_button_carries_its_callback_data_and_the_chat_of_its_message() -> None:
@@ -69,19 +72,25 @@ def test_what_the_bot_does_not_answer_is_ignored(name: str) -> None:
 
 def test_a_sticker_is_unreadable_and_a_caption_is_read_as_text() -> None:
     sticker = translate(payload("sticker"))
-    assert sticker is not None and sticker.unreadable and sticker.text == "" and sticker.chat_id == "5001"
+    assert sticker is not None
+    assert sticker.unreadable
+    assert sticker.text == ""
+    assert sticker.chat_id == "5001"
     photo = payload("sticker")
     del photo["message"]["sticker"]
     photo["message"]["photo"] = [{"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90, "height": 90}]
     photo["message"]["caption"] = "PSEA network terms of reference"
     captioned = translate(photo)
-    assert captioned is not None and not captioned.unreadable
+    assert captioned is not None
+    assert not captioned.unreadable
     assert captioned.text == "PSEA network terms of reference"
 
 
 def test_a_forwarded_private_message_is_a_question() -> None:
     forwarded = translate(payload("forwarded_message"))
-    assert forwarded is not None and forwarded.text == "Jupp" and not forwarded.unreadable
+    assert forwarded is not None
+    assert forwarded.text == "Jupp"
+    assert not forwarded.unreadable
     assert (forwarded.user_id, forwarded.chat_id) == ("215983066", "215983066")
 
 
@@ -92,7 +101,9 @@ def test_messages_from_bots_are_ignored_and_blank_texts_kept_for_the_router() ->
     blank = payload("private_text")
     blank["message"]["text"] = "   "
     incoming = translate(blank)
-    assert incoming is not None and incoming.text == "   " and not incoming.unreadable
+    assert incoming is not None
+    assert incoming.text == "   "
+    assert not incoming.unreadable
 
 
 def test_an_update_the_library_cannot_parse_is_replaced_by_its_id_alone(caplog: pytest.LogCaptureFixture) -> None:
@@ -101,7 +112,8 @@ def test_an_update_the_library_cannot_parse_is_replaced_by_its_id_alone(caplog: 
     with caplog.at_level(logging.WARNING, logger="bot.telegram.loop"):
         assert parseable_updates([broken, good]) == [{"update_id": broken["update_id"]}, good]
     [record] = caplog.records
-    assert "10000" in record.getMessage() and "/start" not in record.getMessage()
+    assert "10000" in record.getMessage()
+    assert "/start" not in record.getMessage()
 
 
 # --- Reply -> HTML ------------------------------------------------------------------------------------
@@ -124,7 +136,8 @@ def test_a_link_telegram_cannot_open_is_shown_as_text() -> None:
 def test_a_long_reply_is_split_between_lines_under_the_limit() -> None:
     lines = tuple(line(f"{number:03d} ", bold("PSEA & AAP"), " " + "x" * 80) for number in range(200))
     messages = render_html(Reply(lines))
-    assert len(messages) > 1 and all(len(message) <= MESSAGE_LIMIT for message in messages)
+    assert len(messages) > 1
+    assert all(len(message) <= MESSAGE_LIMIT for message in messages)
     # Split between lines: every message is whole lines, and none is lost.
     assert "\n".join(messages).split("\n") == render_html(Reply(lines), limit=10**6)[0].split("\n")
 
@@ -148,7 +161,8 @@ def test_plain_text_is_not_escaped_and_shows_link_addresses() -> None:
     assert render_plain(reply) == ["1. Cash & <b>vouchers</b>\nRead it (https://example.invalid/p?a=1)"]
     long = Reply(tuple(line("é" * 50, " ", "😀" * 30) for _ in range(200)))
     pieces = render_plain(long)
-    assert len(pieces) > 1 and all(len(piece.encode("utf-16-le")) // 2 <= MESSAGE_LIMIT for piece in pieces)
+    assert len(pieces) > 1
+    assert all(len(piece.encode("utf-16-le")) // 2 <= MESSAGE_LIMIT for piece in pieces)
     assert all(message_problem({"text": piece}) is None for piece in pieces)
     plain_parts = message_parts(Reply((line("?"),), (Button("Yes", "fb:1:useful"),)), plain=True)
     assert [(part.plain, part.markup is not None) for part in plain_parts] == [(True, True)]
@@ -165,7 +179,8 @@ class _TagChecker(HTMLParser):
         self.open.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        assert self.open and self.open.pop() == tag, tag
+        assert self.open, tag
+        assert self.open.pop() == tag, tag
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
@@ -244,7 +259,9 @@ def test_the_keyboard_goes_on_the_last_text_and_the_file_comes_after() -> None:
     assert [part.attachment is not None for part in parts] == [False] * (len(parts) - 1) + [True]
     assert [part.markup is not None for part in parts] == [False] * (len(parts) - 2) + [True, False]
     only_file = message_parts(Reply((), (Button("Done", "submitted:#1"),), report))
-    assert len(only_file) == 1 and only_file[0].attachment == report and only_file[0].markup is not None
+    assert len(only_file) == 1
+    assert only_file[0].attachment == report
+    assert only_file[0].markup is not None
 
 
 # --- errors ---------------------------------------------------------------------------------------------
@@ -252,7 +269,9 @@ def test_the_keyboard_goes_on_the_last_text_and_the_file_comes_after() -> None:
 
 def test_a_blocked_bot_or_a_missing_chat_cannot_be_reached() -> None:
     blocked = delivery_error(Forbidden("Forbidden: bot was blocked by the user"))
-    assert blocked.unreachable and blocked.permanent and "blocked" in str(blocked)
+    assert blocked.unreachable
+    assert blocked.permanent
+    assert "blocked" in str(blocked)
     missing = delivery_error(BadRequest("Bad Request: chat not found"))
     assert missing.unreachable
     assert delivery_error(ChatMigrated(-100123)).unreachable
@@ -262,12 +281,16 @@ def test_refused_markup_or_size_is_a_rendering_error_other_bad_requests_are_perm
     for refused in ("Bad Request: message is too long",
                     "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 3"):
         error = delivery_error(BadRequest(refused))
-        assert error.rendering and error.permanent and not error.unreachable
+        assert error.rendering
+        assert error.permanent
+        assert not error.unreachable
     buttons = delivery_error(BadRequest("Bad Request: BUTTON_DATA_INVALID"))
-    assert buttons.permanent and not buttons.rendering
+    assert buttons.permanent
+    assert not buttons.rendering
     for transient in (TimedOut(), NetworkError("Bad Gateway"), NetworkError("httpx.ConnectError: refused")):
         error = delivery_error(transient)
-        assert not error.permanent and error.retry_after is None
+        assert not error.permanent
+        assert error.retry_after is None
 
 
 def test_a_rate_limit_gives_its_wait_in_seconds_whatever_ptb_hands_out(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -283,7 +306,8 @@ def test_a_rate_limit_gives_its_wait_in_seconds_whatever_ptb_hands_out(monkeypat
 
 def test_the_token_is_blanked_out_of_an_error_reason() -> None:
     error = delivery_error(NetworkError("httpx.InvalidURL: http://host/bot123:SECRET/sendMessage"), "123:SECRET")
-    assert "SECRET" not in str(error) and "<token>" in str(error)
+    assert "SECRET" not in str(error)
+    assert "<token>" in str(error)
 
 
 # --- commands, invites, settings ------------------------------------------------------------------------
@@ -292,7 +316,10 @@ def test_the_token_is_blanked_out_of_an_error_reason() -> None:
 def test_the_command_menu_exists_in_english_and_in_french() -> None:
     english = {command.command: command.description for command in bot_commands(default_commands(), "en")}
     french = {command.command: command.description for command in bot_commands(default_commands(), "fr")}
-    assert "checkin" in english and "point" in french and "aide" in french and "help" not in french
+    assert "checkin" in english
+    assert "point" in french
+    assert "aide" in french
+    assert "help" not in french
     assert english["help"] == "List what I can do."
     for menu in (english, french):
         assert all(re.fullmatch(r"[a-z0-9_]{1,32}", name) for name in menu)
