@@ -74,6 +74,12 @@ def load_questions() -> list[dict[str, object]]:
     return questions
 
 
+def topics_of(question: dict[str, object]) -> set[str]:
+    topics = question["topics"]
+    assert isinstance(topics, list)
+    return {str(topic) for topic in topics}
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -105,7 +111,7 @@ def run_size(size: int) -> dict[str, float]:
             latencies.append((time.perf_counter_ns() - began) / 1e6)
             if _round:
                 continue
-            expected = set(question["topics"])  # type: ignore[arg-type]
+            expected = topics_of(question)
             if expected:
                 hits += any(expected.intersection(hit.product.topics) for hit in result.hits[:3])
             else:
@@ -121,7 +127,7 @@ def run_size(size: int) -> dict[str, float]:
         scores = bm25.get_scores(bm25_tokens(str(question["q"])))
         top = sorted(range(len(scores)), key=lambda position: -scores[position])[:3]
         bm25_latencies.append((time.perf_counter_ns() - began) / 1e6)
-        expected = set(question["topics"])  # type: ignore[arg-type]
+        expected = topics_of(question)
         bm25_hits += any(expected.intersection(corpus[position].topics) for position in top)
 
     return {

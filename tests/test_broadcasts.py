@@ -61,7 +61,9 @@ def outbox_rows(chat: Chat) -> list[OutboxMessage]:
     return chat.run(run())
 
 
-def email_of(chat: Chat, person_id: int) -> str:
+def email_of(chat: Chat, person_id: int | None) -> str:
+    assert person_id is not None  # every broadcast row is for a person
+
     async def run() -> str:
         async with chat.database.transaction() as session:
             from storage.models import Person

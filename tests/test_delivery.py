@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from handlers.delivery import Deliverer, DeliveryError, RateLimits, Recipient, in_doubt
 from handlers.messages import Reply, reply_to_json, text_reply
@@ -158,7 +158,7 @@ async def test_a_platform_not_running_here_keeps_the_message_for_later(database:
 
 async def test_a_person_with_no_chat_at_all_fails_with_that_reason(database: Database) -> None:
     async with database.transaction() as session:
-        await session.execute(ChatIdentity.__table__.delete())
+        await session.execute(delete(ChatIdentity))
     report = await deliverer(database, Scripted()).deliver()
     assert report.failed == 1
     assert (await row(database)).last_error == "no linked chat"

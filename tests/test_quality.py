@@ -37,7 +37,9 @@ def scored(index: SearchIndex) -> tuple[list[str], int, int, int, int]:
     on_topic = hits = off_topic = declined = 0
     for question in load_questions():
         result = index.search(str(question["q"]), limit=3)
-        expected = set(question["topics"])  # type: ignore[arg-type]
+        topics = question["topics"]
+        assert isinstance(topics, list)
+        expected = {str(topic) for topic in topics}
         if not expected:
             off_topic += 1
             declined += not result.confident

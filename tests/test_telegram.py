@@ -517,7 +517,7 @@ async def test_a_sticker_from_a_french_speaking_stranger_gets_the_sentence_in_fr
 
 async def test_the_stub_refuses_what_telegram_refuses(telegram_api: TelegramApiStub) -> None:
     async with Bot(TOKEN, base_url=telegram_api.base_url) as plain_bot:
-        refusals = {
+        refusals: dict[str, dict[str, Any]] = {
             "can't parse entities: Unsupported start tag \"x\" at byte offset 4":
                 {"text": "<b>a<x>b</x></b>", "parse_mode": "HTML"},
             "can't parse entities: Can't find end tag": {"text": "<b>open", "parse_mode": "HTML"},
