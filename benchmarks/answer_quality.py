@@ -15,9 +15,10 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 
-def answer_state(answer: dict[str, object]) -> str:
+def answer_state(answer: dict[str, Any]) -> str:
     state = answer.get("answer")
     if isinstance(state, str):
         return state
@@ -25,17 +26,17 @@ def answer_state(answer: dict[str, object]) -> str:
 
 
 def score(path: Path) -> None:
-    questions = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions: list[dict[str, Any]] = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     executable = shutil.which("hcbot") or sys.exit("hcbot is not on PATH: install the project first")
-    done = subprocess.run([executable, "ask", "--json"], input="\n".join(q["q"] for q in questions) + "\n",  # noqa: S603 - our own CLI
+    done = subprocess.run([executable, "ask", "--json"], input="\n".join(q["q"] for q in questions) + "\n",
                           capture_output=True, text=True, timeout=600, check=True)
-    answers = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    answers: list[dict[str, Any]] = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     on_topic = [(q, a) for q, a in zip(questions, answers, strict=True) if q["topics"]]
     off_topic = [(q, a) for q, a in zip(questions, answers, strict=True) if not q["topics"]]
 
-    def right(q: dict[str, object], hits: list[dict[str, object]], depth: int) -> bool:
-        wanted = set(q["topics"])  # type: ignore[arg-type]
-        return any(wanted & set(hit["topics"]) for hit in hits[:depth])  # type: ignore[arg-type]
+    def right(q: dict[str, Any], hits: list[dict[str, Any]], depth: int) -> bool:
+        wanted = set(q["topics"])
+        return any(wanted & set(hit["topics"]) for hit in hits[:depth])
 
     states = Counter(answer_state(a) for _q, a in on_topic)
     hit1 = sum(right(q, a["results"], 1) for q, a in on_topic)
