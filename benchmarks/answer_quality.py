@@ -26,7 +26,8 @@ def answer_state(answer: dict[str, Any]) -> str:
 
 
 def score(path: Path) -> None:
-    questions: list[dict[str, Any]] = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    questions: list[dict[str, Any]] = [json.loads(line) for line in lines if line.strip()]
     executable = shutil.which("hcbot") or sys.exit("hcbot is not on PATH: install the project first")
     done = subprocess.run([executable, "ask", "--json"], input="\n".join(q["q"] for q in questions) + "\n",
                           capture_output=True, text=True, timeout=600, check=True)
