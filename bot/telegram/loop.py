@@ -19,7 +19,7 @@ from urllib.parse import quote
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.settings import Settings
 from bot.telegram.messenger import TelegramMessenger
@@ -36,6 +36,12 @@ ALLOWED_UPDATES = ("message", "callback_query")
 CONCURRENT_UPDATES = 16
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# A send's answer is awaited this long (PTB's default is 5 s): a read timeout leaves the message in
+# doubt (Telegram may have it), so it must be far above Telegram's usual latency.
+SEND_READ_TIMEOUT = 30.0
+# How long a getUpdates call waits for the batch it confirms to be handled before confirming it
+# anyway: a handler that never ends must not stop the bot from reading messages.
+CONFIRM_WAIT = 60.0
 
 
 class TelegramSetupError(ValueError):
@@ -116,14 +122,48 @@ def parseable_updates(result: list[Any]) -> list[Any]:
 class UpdatesRequest(HTTPXRequest):
     """The connection getUpdates uses (python-telegram-bot gives it one of its own), with
     unparseable updates skipped before the library sees the batch (``parse_json_payload`` is the
-    hook PTB offers for reading responses)."""
+    hook PTB offers for reading responses).
 
-    @staticmethod
-    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+    It also holds each getUpdates until the updates its offset confirms are handled. Telegram
+    forgets confirmed updates, and PTB confirms a batch with the next call, made as soon as the
+    batch is queued, before any of it is handled: a kill -9 mid-handling then lost the message (the
+    fault tests caught it). Held, an unhandled update is fetched again after a crash, and the event
+    key makes a second delivery of a handled one a no-op."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unhandled: set[int] = set()
+        self._progress = asyncio.Event()
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
         data = HTTPXRequest.parse_json_payload(payload)
         if isinstance(data.get("result"), list):
             data["result"] = parseable_updates(data["result"])
+            self.unhandled.update(item["update_id"] for item in data["result"]
+                                  if isinstance(item, dict) and isinstance(item.get("update_id"), int))
         return data
+
+    def handled(self, update_id: int) -> None:
+        self.unhandled.discard(update_id)
+        self._progress.set()
+
+    async def _until_handled(self, offset: int) -> None:
+        while any(update_id < offset for update_id in self.unhandled):
+            self._progress.clear()
+            await self._progress.wait()
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: Any = BaseRequest.DEFAULT_NONE, write_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
+        offset = request_data.parameters.get("offset") if request_data is not None else None
+        if isinstance(offset, int):
+            try:
+                await asyncio.wait_for(self._until_handled(offset), CONFIRM_WAIT)
+            except TimeoutError:
+                logger.warning("Telegram updates confirmed after %.0f s without being handled", CONFIRM_WAIT)
+        return await super().do_request(url, method, request_data, read_timeout, write_timeout, connect_timeout,
+                                        pool_timeout)
 
 
 def _file_url(base_url: str) -> str:
@@ -148,8 +188,9 @@ class TelegramBot:
         self.live = live
         self.webhook = webhook
         self.poll_timeout = poll_timeout
+        self._updates_request = UpdatesRequest(connection_pool_size=1)
         builder = (ApplicationBuilder().token(token).job_queue(None).concurrent_updates(concurrent_updates)
-                   .get_updates_request(UpdatesRequest(connection_pool_size=1)))
+                   .read_timeout(SEND_READ_TIMEOUT).get_updates_request(self._updates_request))
         if base_url:
             builder = builder.base_url(base_url).base_file_url(_file_url(base_url))
         self.application = builder.build()
@@ -225,6 +266,7 @@ class TelegramBot:
             logger.exception("Telegram update %s failed", update.update_id)
         finally:
             self.handled += 1
+            self._updates_request.handled(update.update_id)  # the next poll may confirm it now
 
     async def _answer_button(self, query_id: str) -> None:
         """Stops the spinner on the pressed button."""

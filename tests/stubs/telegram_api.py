@@ -121,6 +121,8 @@ class Call:
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     status: int = 200
     received_at: float = field(default_factory=time.monotonic)
+    # The wall-clock time it arrived: platforms count their rate limits in wall-clock seconds.
+    received_wall: float = field(default_factory=time.time)
 
     @property
     def ok(self) -> bool:
@@ -174,6 +176,11 @@ class TelegramApiStub:
         self._blocked_chats: dict[str, _Failure] = {}
         # (method, share of calls, retry_after, generator): random 429s for the load benchmarks.
         self._random_limits: dict[str, tuple[float, int, random.Random]] = {}
+        # (method, share of calls, generator, hold): calls processed and then never answered.
+        self._lost_answers: dict[str, tuple[float, random.Random, float | None]] = {}
+        # Calls that were processed (recorded as delivered) and whose answer never reached the caller.
+        self.lost: list[Call] = []
+        self._delays: dict[str, float] = {}
         self._changed = asyncio.Event()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -183,13 +190,14 @@ class TelegramApiStub:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/bot"
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
+        """Binds 127.0.0.1 on ``port`` (0: a free one)."""
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         # No access log: the paths carry the token, and this server stands for Telegram, not for the bot.
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
         self.port = int(self._runner.addresses[0][1])
 
     async def close(self) -> None:
@@ -220,6 +228,17 @@ class TelegramApiStub:
     def rate_limit_randomly(self, method: str, share: float, *, retry_after: int = 1, seed: int = 5) -> None:
         """About ``share`` of the calls to ``method`` are answered 429 with ``retry_after``."""
         self._random_limits[method] = (share, retry_after, random.Random(seed))
+
+    def lose_answers_randomly(self, method: str, share: float, *, seed: int = 7, hold: float | None = None) -> None:
+        """About ``share`` of the calls to ``method`` are processed as usual (recorded as
+        delivered) and then never answered: the connection is dropped, or with ``hold`` the
+        answer is held that many seconds (past the caller's read timeout) and then dropped. What
+        a caller sees when the platform's answer is lost on the way back; the calls are in ``lost``."""
+        self._lost_answers[method] = (share, random.Random(seed), hold)
+
+    def slow_down(self, method: str, seconds: float) -> None:
+        """Every call to ``method`` waits ``seconds`` before it is processed (a slow platform)."""
+        self._delays[method] = seconds
 
     def calls_to(self, method: str, *, ok_only: bool = True) -> list[Call]:
         return [call for call in self.calls if call.method == method and (call.ok or not ok_only)]
@@ -269,6 +288,8 @@ class TelegramApiStub:
         if request.match_info["token"] != self.token:
             self._record(Call(method, params, files, 401))
             return self._error(401, "Unauthorized")
+        if self._delays.get(method):
+            await asyncio.sleep(self._delays[method])
         failure = self._failure_for(method, params)
         if failure is not None:
             self._record(Call(method, params, files, failure.status))
@@ -280,8 +301,31 @@ class TelegramApiStub:
             # Recorded before the wait: a long poll is "called" as soon as it arrives.
             self._record(Call(method, params, files))
             return self._ok(await self._get_updates(params))
-        self._record(Call(method, params, files))
-        return self._ok(self._result(method, params, files))
+        call = Call(method, params, files)
+        self._record(call)
+        result = self._result(method, params, files)
+        if method in self._lost_answers:
+            share, generator, hold = self._lost_answers[method]
+            if generator.random() < share:
+                self.lost.append(call)
+                if hold is not None:
+                    await self._hold(hold)
+                # Processed, and the answer never reaches the caller.
+                if request.transport is not None:
+                    request.transport.close()
+                return self._ok(result)
+        return self._ok(result)
+
+    async def _hold(self, seconds: float) -> None:
+        """Waits ``seconds``, or less when the stub closes."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not self._closing and (remaining := deadline - loop.time()) > 0:
+            changed = self._changed
+            try:
+                await asyncio.wait_for(changed.wait(), remaining)
+            except TimeoutError:
+                break
 
     def _failure_for(self, method: str, params: dict[str, Any]) -> _Failure | None:
         chat = params.get("chat_id")
