@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print JSON (one object per question)")
     ask.add_argument("--limit", type=int, default=5, help="how many results (default 5)")
     ask.add_argument("--type", choices=sorted(PRODUCT_TYPES), action="append", help="only this product type")
-    ask.add_argument("--country", action="append", help="only products about this country (English name)")
+    ask.add_argument("--country", action="append", help="only products about this country (Chad, Tchad, RCA...)")
     ask.add_argument("--language", choices=["en", "fr"], help="only products in this language")
 
     kb = commands.add_parser("kb", help="the library of learning products")
@@ -181,16 +181,18 @@ def _ask(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int
         print("hcbot: --limit must be at least 1", file=sys.stderr)
         return EXIT_INVALID
     index = _index_or_exit(settings, clock)
-    filters = SearchFilters(
-        types=frozenset(arguments.type or ()),
-        countries=frozenset(arguments.country or ()),
-        language=arguments.language,
-    )
-    unknown = sorted(filters.countries - index.thesaurus.country_names)
+    # A country in any form the chat understands: "Chad", "Tchad", "RCA", "République centrafricaine".
+    countries = {name: index.thesaurus.country(name) for name in arguments.country or ()}
+    unknown = sorted(name for name, english in countries.items() if english is None)
     if unknown:
         print(f"hcbot: unknown country {unknown[0]!r}; known: {', '.join(sorted(index.thesaurus.country_names))}",
               file=sys.stderr)
         return EXIT_INVALID
+    filters = SearchFilters(
+        types=frozenset(arguments.type or ()),
+        countries=frozenset(english for english in countries.values() if english is not None),
+        language=arguments.language,
+    )
     for question in _questions(arguments):
         result = index.search(question, filters=filters or None, limit=arguments.limit)
         if arguments.json:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from knowledge.documents import Problem
 from knowledge.library_files import BUNDLED_LIBRARY, LibraryError, load_library, validate_library
+from knowledge.passages import shorten
 from knowledge.products import LearningProduct
-from knowledge.search import Hit, ParsedQuery, SearchFilters, SearchIndex, SearchResult
+from knowledge.search import ANSWER_STATES, Hit, ParsedQuery, SearchFilters, SearchIndex, SearchResult
+from knowledge.smalltalk import small_talk
 from knowledge.taxonomy import PRODUCT_TYPES, TOPICS, topic_name, type_name
 from knowledge.thesaurus import BUNDLED_THESAURUS, Thesaurus, ThesaurusError
 
 __all__ = [
+    "ANSWER_STATES",
     "BUNDLED_LIBRARY",
     "BUNDLED_THESAURUS",
     "PRODUCT_TYPES",
@@ -27,7 +31,10 @@ __all__ = [
     "Thesaurus",
     "ThesaurusError",
     "build_index",
+    "country_name",
     "load_library",
+    "shorten",
+    "small_talk",
     "topic_name",
     "type_name",
     "validate_library",
@@ -44,3 +51,14 @@ def build_index(this_year: int, library: Path | None = None, thesaurus: Path | N
     vocabulary = Thesaurus.load(thesaurus or BUNDLED_THESAURUS)
     products = load_library(library or BUNDLED_LIBRARY, vocabulary, this_year=this_year)
     return SearchIndex(products, vocabulary)
+
+
+@lru_cache(maxsize=1)
+def _bundled_thesaurus() -> Thesaurus:
+    return Thesaurus.load(BUNDLED_THESAURUS)
+
+
+def country_name(english_name: str, language: str) -> str:
+    """A country's name as a reply in ``language`` writes it: ("Chad", "fr") -> "Tchad",
+    ("Central African Republic", "fr") -> "République centrafricaine"; unknown names unchanged."""
+    return _bundled_thesaurus().country_name(english_name, language)

@@ -26,10 +26,12 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from knowledge.passages import best_passages
 from knowledge.products import LearningProduct
+from knowledge.smalltalk import small_talk
 from knowledge.taxonomy import TOPICS
 from knowledge.text import FLUFF, GRAMMAR, STOPWORDS, normalise, raw_words, stem, words
-from knowledge.thesaurus import Thesaurus
+from knowledge.thesaurus import NOT_EVIDENCE, Thesaurus
 
 # Field weights: a word in the title says more about a product than the same word in its body.
 TITLE_WEIGHT = 3.0
@@ -44,6 +46,7 @@ BODY_LENGTH_B = 0.75
 CONCEPT_WEIGHT = 1.5
 TOPIC_WEIGHT = 1.2
 CORRECTED_WEIGHT = 0.8
+PHRASE_WORD_WEIGHT = 0.3
 FUZZY_TITLE_WEIGHT = 1.5
 FRENCH_MATCH_BONUS = 0.05  # a French question slightly prefers French products, all else equal
 
@@ -52,14 +55,19 @@ FRENCH_MATCH_BONUS = 0.05  # a French question slightly prefers French products,
 MIN_COVERAGE = 0.37
 UNMATCHED_CONCEPT_CREDIT = 0.5
 UNKNOWN_WORD_WEIGHT = 1.5
+CONTEXT_WEIGHT = 0.3  # a word of the situation ("weeks", "big", "200") in the coverage measure
 MIN_SCORE = 2.0
+# Unsure: the best product is on the question's topic and covers some of it.
+UNSURE_COVERAGE = 0.15
+UNSURE_SINGLE_COVERAGE = 0.30
+UNSURE_SCORE = 2.0
 RERANK_POOL = 40
 
 # Words that tell a French question from an English one.
 _FRENCH_MARKERS = frozenset(
     """
     le la les des du de et ou au aux en dans sur pour par avec comment quel quelle quels quelles
-    est sont ont une un d l qu qui que nous vous ils elles entre autres
+    est sont ont une un d l qu qui que nous vous ils elles entre autres merci bonjour salut bonsoir
     """.split()
 )
 _ENGLISH_MARKERS = frozenset(
@@ -129,6 +137,12 @@ class Hit:
     score: float
 
 
+CONFIDENT = "confident"
+UNSURE = "unsure"
+NONE = "none"
+ANSWER_STATES = (CONFIDENT, UNSURE, NONE)
+
+
 @dataclass(frozen=True, slots=True)
 class SearchResult:
     query: ParsedQuery
@@ -136,11 +150,24 @@ class SearchResult:
     confident: bool
     relaxed: frozenset[str] = field(default_factory=frozenset)
     """Filters said in the question that found nothing and were dropped ("type", "country", "language")."""
+    unsure: bool = False
+    """Not confident, but the first product is plausibly right: show it as "these may help"."""
+    small_talk: str | None = None
+    """The message was a greeting, thanks, "ok", "bye" or a lone "?" (see knowledge.smalltalk)."""
+
+    @property
+    def answer(self) -> str:
+        """``"confident"``, ``"unsure"`` (something is close) or ``"none"`` (nothing to show)."""
+        if self.confident:
+            return CONFIDENT
+        return UNSURE if self.unsure and self.hits else NONE
 
     def as_json(self) -> dict[str, object]:
         return {
             "query": self.query.text,
             "confident": self.confident,
+            "answer": self.answer,
+            "small_talk": self.small_talk,
             "language": self.query.language,
             "topics": list(self.query.topics),
             "filters": self.query.filters.as_json(),
@@ -168,13 +195,19 @@ def _analyse(tokens: Sequence[str], thesaurus: Thesaurus) -> _Analysis:
     topics: list[str] = []
     units: list[tuple[tuple[str, ...], str | None]] = []
     covered: set[int] = set()
+    ignored: set[int] = set()
     for match in thesaurus.concept_matches(stems):
+        covered.update(range(match.start, match.end))
+        if match.value == NOT_EVIDENCE:
+            # "other operations", "elsewhere": how people point at the library, not a topic.
+            ignored.update(range(match.start, match.end))
+            continue
         concepts.append(match.value)
         topics.extend(thesaurus.concept_topics[match.value])
         inside = tuple(stems[i] for i in range(match.start, match.end) if kept[i] not in FLUFF)
         units.append((inside or (stems[match.start],), match.value))
-        covered.update(range(match.start, match.end))
-    content = [stemmed for token, stemmed in zip(kept, stems, strict=True) if token not in FLUFF]
+    content = [stemmed for i, (token, stemmed) in enumerate(zip(kept, stems, strict=True))
+               if token not in FLUFF and i not in ignored]
     units.extend(((stems[i],), None) for i, token in enumerate(kept) if token not in FLUFF and i not in covered)
     return _Analysis(content, concepts, topics, units)
 
@@ -281,6 +314,13 @@ class SearchIndex:
     def topic_counts(self) -> dict[str, int]:
         return {topic: self._topic_counts.get(topic, 0) for topic in TOPICS}
 
+    def best_passages(self, product: LearningProduct, query: ParsedQuery | str, limit: int = 2) -> list[str]:
+        """The one or two sentences or practical steps of ``product`` that best match the question
+        ("What was done" and "Practical steps" first), each short enough for a phone."""
+        parsed = self.parse(query) if isinstance(query, str) else query
+        concepts = frozenset(term[1:] for term in parsed.terms if term.startswith("@"))
+        return best_passages(product, frozenset(parsed.content_stems), concepts, self.thesaurus, limit, self._idf)
+
     def by_topic(self, topic: str) -> list[LearningProduct]:
         """Products on a topic, main topic first, then newest first."""
         found = [product for product in self.products if topic in product.topics]
@@ -333,7 +373,8 @@ class SearchIndex:
         for position, token in enumerate(tokens):
             if position in removed:
                 continue
-            if token not in STOPWORDS and token not in self._vocabulary and not token.isdigit():
+            if (token not in STOPWORDS and token not in self._vocabulary and not token.isdigit()
+                    and stem(token) not in self.thesaurus.context_stems):
                 fixed = self._correct(token)
                 if fixed is not None:
                     corrections[token] = fixed
@@ -342,8 +383,15 @@ class SearchIndex:
             remaining.append(token)
         analysis = _analyse(remaining, self.thesaurus)
         terms: dict[str, float] = defaultdict(float)
+        # The words of a thesaurus phrase weigh less on their own: the concept carries their meaning,
+        # in any language ("PSEA network" meets "réseau PEAS" as well as its own English words).
+        in_phrases = {term for unit, concept in analysis.units if concept is not None for term in unit}
+        single = {term for unit, concept in analysis.units if concept is None for term in unit}
         for term in analysis.stems:
-            terms[term] = max(terms[term], CORRECTED_WEIGHT if term in corrected_stems else 1.0)
+            weight = CORRECTED_WEIGHT if term in corrected_stems else 1.0
+            if term in in_phrases and term not in single:
+                weight *= PHRASE_WORD_WEIGHT
+            terms[term] = max(terms[term], weight)
         for concept in analysis.concepts:
             terms["@" + concept] += CONCEPT_WEIGHT
             topics = self.thesaurus.concept_topics[concept]
@@ -394,10 +442,25 @@ class SearchIndex:
 
         A word the library has never seen weighs as much as the rarest word: a question about
         "pizza delivery" is not covered just because a product mentions delivery. A thesaurus phrase
-        counts as one unit, covered when the product names the same concept in any words.
+        counts as one unit, covered when the product names the same concept in any words. A word of
+        the situation ("two weeks", "a big surge", "200") weighs little either way.
         """
+        return self._coverage(query, position)[0]
+
+    def _coverage(self, query: ParsedQuery, position: int) -> tuple[float, int, int]:
+        """The coverage, how many of the question's concepts the product names, and how many words
+        of the question the library has never seen."""
         total = matched = 0.0
+        concepts_met = unknown = 0
+        context = self.thesaurus.context_stems
         for unit_stems, concept in query.units:
+            if concept is None and all(term.isdigit() or term in context for term in unit_stems):
+                # "200 organisations arrived in two weeks": the situation, not the topic; a word the
+                # product also has still counts for it.
+                total += CONTEXT_WEIGHT
+                if any(self._contains(term, position)[0] for term in unit_stems):
+                    matched += CONTEXT_WEIGHT
+                continue
             weight = sum(self._idf.get(term, self._unknown_idf) for term in unit_stems)
             total += weight
             if concept is not None:
@@ -406,6 +469,7 @@ class SearchIndex:
                 if any(topic in self.products[position].topics for topic in topics):
                     present = strong = True
                 if present:
+                    concepts_met += 1
                     matched += weight if strong else weight / 2
                     continue
                 # A domain idea the product does not address is context ("PSEA in a protracted
@@ -413,6 +477,8 @@ class SearchIndex:
                 matched += weight * UNMATCHED_CONCEPT_CREDIT
                 continue
             for term in unit_stems:
+                if term not in self._idf:
+                    unknown += 1
                 present, strong = self._contains(term, position)
                 if present:
                     idf = self._idf.get(term, self._unknown_idf)
@@ -420,17 +486,17 @@ class SearchIndex:
         if total == 0.0:
             # Only concepts without words of their own: covered if the product carries one of them.
             concepts = [term for term in query.terms if term[0] in "@#"]
-            return 1.0 if any(self._contains(term, position)[0] for term in concepts) else 0.0
-        return matched / total
+            return (1.0 if any(self._contains(term, position)[0] for term in concepts) else 0.0), concepts_met, unknown
+        return matched / total, concepts_met, unknown
 
-    def _rank(self, query: ParsedQuery, filters: SearchFilters, limit: int) -> tuple[list[Hit], bool]:
+    def _rank(self, query: ParsedQuery, filters: SearchFilters, limit: int) -> tuple[list[Hit], str]:
         count = len(self.products)
         mask = self._mask(filters)
         if query.is_empty:
             # Only filters ("webinars in Chad"): the newest matching products.
             chosen = [product for product in self.products if filters.admits(product)]
             chosen.sort(key=lambda product: (-product.year, product.title))
-            return [Hit(product, 0.0) for product in chosen[:limit]], bool(chosen) and bool(filters)
+            return [Hit(product, 0.0) for product in chosen[:limit]], CONFIDENT if chosen and filters else NONE
         scores = np.zeros(count, dtype=np.float32)
         for term, weight in query.terms.items():
             posting = self._postings.get(term)
@@ -441,11 +507,11 @@ class SearchIndex:
             scores[~mask] = 0.0
         pool = min(RERANK_POOL, count)
         if pool == 0:
-            return [], False
+            return [], NONE
         candidates = np.argpartition(-scores, pool - 1)[:pool] if pool < count else np.arange(count)
         candidates = candidates[scores[candidates] > 0]
         if len(candidates) == 0:
-            return [], False
+            return [], NONE
         titles = [self._fuzzy_titles[int(position)] for position in candidates]
         if query.fuzzy_text:
             similarity = process.cdist([query.fuzzy_text], titles, scorer=fuzz.token_set_ratio, dtype=np.float32)[0]
@@ -458,15 +524,39 @@ class SearchIndex:
         order = np.argsort(-final, kind="stable")[:limit]
         hits = [Hit(self.products[int(candidates[i])], float(final[i])) for i in order]
         best = int(candidates[order[0]])
-        confident = float(scores[best]) >= MIN_SCORE and self.coverage(query, best) >= MIN_COVERAGE
-        return hits, confident
+        if filters and query.topics:
+            # A filter narrows, it does not re-rank: a product kept only because it is from the
+            # country asked for, off the question's topic, is not an answer ("the HDP nexus in
+            # Chad" is not answered by Chad's complaint mechanism).
+            wanted = set(query.topics)
+            if wanted.intersection(hits[0].product.topics):
+                hits = [hit for rank, hit in enumerate(hits) if rank == 0 or wanted.intersection(hit.product.topics)]
+        return hits, self._state(query, best, float(scores[best]))
+
+    def _state(self, query: ParsedQuery, position: int, score: float) -> str:
+        """Confident, unsure or none, for the best product at ``position`` with raw ``score``."""
+        coverage, concepts_met, unknown = self._coverage(query, position)
+        if score >= MIN_SCORE and coverage >= MIN_COVERAGE:
+            return CONFIDENT
+        on_topic = bool(set(query.topics).intersection(self.products[position].topics))
+        if not on_topic or score < UNSURE_SCORE or coverage < UNSURE_COVERAGE:
+            return NONE
+        # Close, not certain: two of the question's ideas meet in the product ("ICCG chair role
+        # vis-a-vis the HCT"), or one does and the question has no word the library has never seen
+        # ("gender reveal party" has one idea and "SharePoint" is a word of another world).
+        if concepts_met >= 2 or (unknown == 0 and coverage >= UNSURE_SINGLE_COVERAGE):
+            return UNSURE
+        return NONE
 
     def search(self, text: str, *, filters: SearchFilters | None = None, limit: int = 10) -> SearchResult:
         """Answers a question. ``filters`` are hard (from options); filters said in the question are
         dropped one at a time, country first, when nothing confident matches them."""
         query = self.parse(text, filters)
+        chat = small_talk(text)
+        if chat is not None:
+            return SearchResult(query=query, hits=[], confident=False, small_talk=chat)
         hard = filters or SearchFilters()
-        hits, confident = self._rank(query, query.filters, limit)
+        hits, state = self._rank(query, query.filters, limit)
         relaxed: set[str] = set()
         active = query.filters
 
@@ -476,7 +566,7 @@ class SearchIndex:
             return not query.topics or bool(found and set(query.topics).intersection(found[0].product.topics))
 
         for kind in ("country", "type", "language"):
-            if confident and on_topic(hits):
+            if state == CONFIDENT and on_topic(hits):
                 break
             said = {"country": query.filters.countries, "type": query.filters.types,
                     "language": query.filters.language}[kind]
@@ -484,8 +574,9 @@ class SearchIndex:
             if not said or hard_value:
                 continue
             candidate = active.without(kind)
-            more_hits, more_confident = self._rank(query, candidate, limit)
-            if more_confident and (not confident or on_topic(more_hits)):
-                hits, confident, active = more_hits, more_confident, candidate
+            more_hits, more_state = self._rank(query, candidate, limit)
+            if more_state == CONFIDENT and (state != CONFIDENT or on_topic(more_hits)):
+                hits, state, active = more_hits, more_state, candidate
                 relaxed.add(kind)
-        return SearchResult(query=query, hits=hits, confident=confident, relaxed=frozenset(relaxed))
+        return SearchResult(query=query, hits=hits, confident=state == CONFIDENT, relaxed=frozenset(relaxed),
+                            unsure=state == UNSURE)

@@ -13,9 +13,12 @@ from pathlib import Path
 import yaml
 
 from knowledge.taxonomy import LANGUAGES, PRODUCT_TYPES, TOPICS
-from knowledge.text import phrase_stems, raw_words, words
+from knowledge.text import phrase_stems, raw_words, stem, words
 
 BUNDLED_THESAURUS = Path(__file__).parent / "thesaurus.yaml"
+
+# The value a phrase of ``not_evidence`` takes in the concepts table: matched, then ignored.
+NOT_EVIDENCE = ""
 
 
 class ThesaurusError(Exception):
@@ -69,6 +72,11 @@ class Thesaurus:
         self.types = _PhraseTable()
         self.languages = _PhraseTable()
         self.country_names: frozenset[str] = frozenset()
+        # Any way of naming a country, folded and lower-cased, to its English name ("tchad" -> "Chad").
+        self.country_aliases: dict[str, str] = {}
+        self.country_names_fr: dict[str, str] = {}
+        # Stems of the words of a situation ("weeks", "big", "arrived"): no evidence either way.
+        self.context_stems: frozenset[str] = frozenset()
         # Every folded word the thesaurus knows: typo correction may aim at these.
         self.vocabulary: set[str] = set()
         self._compile(data)
@@ -107,10 +115,15 @@ class Thesaurus:
             for form in self._forms("concepts", name, entry.get("forms")):
                 self.concepts.add(tuple(phrase_stems(words(form))), name)
                 self.vocabulary.update(words(form))
+        for form in self._forms("not_evidence", "forms", data.get("not_evidence") or []):
+            self.concepts.add(tuple(phrase_stems(words(form))), NOT_EVIDENCE)
+        context = self._forms("context", "forms", data.get("context") or [])
+        self.context_stems = frozenset(stem(word) for form in context for word in words(form))
         names: list[str] = []
         for canonical, forms in self._section(data, "countries").items():
             names.append(canonical)
             for form in [canonical, *self._forms("countries", canonical, forms)]:
+                self.country_aliases[" ".join(words(form))] = canonical
                 # An all-capitals form ("CAR", "DRC") is an acronym that is also an ordinary word in
                 # lower case, so it only counts when written in capitals.
                 if form.isupper():
@@ -118,6 +131,13 @@ class Thesaurus:
                 else:
                     self.countries.add(tuple(words(form)), canonical)
         self.country_names = frozenset(names)
+        french = data.get("country_names_fr") or {}
+        if not isinstance(french, dict):
+            raise ThesaurusError(f"{self.source}: country_names_fr: must map English names to French ones")
+        for english, name in french.items():
+            if english not in self.country_names or not isinstance(name, str):
+                raise ThesaurusError(f"{self.source}: country_names_fr.{english}: not a country of `countries`")
+            self.country_names_fr[english] = name
         for product_type, forms in self._section(data, "types").items():
             if product_type not in PRODUCT_TYPES:
                 raise ThesaurusError(f"{self.source}: types.{product_type}: not a product type")
@@ -133,3 +153,14 @@ class Thesaurus:
 
     def concept_matches(self, stems: list[str]) -> list[PhraseMatch]:
         return self.concepts.scan(stems)
+
+    def country(self, name: str) -> str | None:
+        """The English name of a country said any way the thesaurus knows, in any case or accents:
+        "Tchad", "tchad", "République centrafricaine", "RCA" and "car" as a whole name; None if unknown."""
+        return self.country_aliases.get(" ".join(words(name)))
+
+    def country_name(self, english_name: str, language: str) -> str:
+        """How a reply in ``language`` names a country: "Chad" -> "Tchad" in French."""
+        if language == "fr":
+            return self.country_names_fr.get(english_name, english_name)
+        return english_name

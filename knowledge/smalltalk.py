@@ -1,0 +1,80 @@
+"""Small talk: a greeting, thanks, "ok", "bye" or a lone "?", in English or French, is not a question.
+
+The handlers answer it with one short line and do not log it as an unanswered question. Pure: the
+vocabulary is data, in ``smalltalk.yaml``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from knowledge.text import words
+
+VOCABULARY = Path(__file__).parent / "smalltalk.yaml"
+
+# When a message mixes kinds ("ok thanks, bye"), the one that closes the exchange wins.
+_PRIORITY = ("bye", "thanks", "greeting", "ack")
+
+
+class _Vocabulary:
+    def __init__(self, data: dict[str, object]) -> None:
+        kinds = data.get("kinds")
+        filler = data.get("filler") or []
+        emoji = data.get("emoji") or {}
+        if not isinstance(kinds, dict) or not isinstance(filler, list) or not isinstance(emoji, dict):
+            raise TypeError(f"{VOCABULARY}: needs kinds, filler and emoji mappings")
+        self.phrases: list[tuple[tuple[str, ...], str]] = []
+        for kind, forms in kinds.items():
+            for form in forms:
+                phrase = tuple(words(str(form)))
+                if phrase:
+                    self.phrases.append((phrase, str(kind)))
+        # Longest first, so "thank you very much" is one phrase, not "thank" and fillers.
+        self.phrases.sort(key=lambda item: -len(item[0]))
+        self.filler = frozenset(word for form in filler for word in words(str(form)))
+        self.emoji = {str(mark): str(kind) for kind, marks in emoji.items() for mark in marks}
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> _Vocabulary:
+    return _Vocabulary(yaml.safe_load(VOCABULARY.read_text(encoding="utf-8")))
+
+
+def small_talk(text: str) -> str | None:
+    """The kind of small talk a message is ("greeting", "thanks", "ack", "bye", "question_mark"), or
+    None when it has any content of its own: "hello" is small talk, "hello, any PSEA network?" is not."""
+    vocabulary = _vocabulary()
+    stripped = text.strip()
+    if not stripped or len(stripped) > 80:
+        return None
+    tokens = words(stripped)
+    if not tokens:
+        if set(stripped) <= set("?¿ !.…"):
+            return "question_mark" if "?" in stripped else None
+        rest = stripped
+        kinds_seen: set[str] = set()
+        for mark in sorted(vocabulary.emoji, key=len, reverse=True):
+            if mark in rest:
+                kinds_seen.add(vocabulary.emoji[mark])
+                rest = rest.replace(mark, "")
+        if kinds_seen and not rest.strip(" !.?\ufe0f"):
+            return next(kind for kind in _PRIORITY if kind in kinds_seen)
+        return None
+    found: set[str] = set()
+    position = 0
+    while position < len(tokens):
+        for phrase, kind in vocabulary.phrases:
+            if tuple(tokens[position:position + len(phrase)]) == phrase:
+                found.add(kind)
+                position += len(phrase)
+                break
+        else:
+            if tokens[position] not in vocabulary.filler:
+                return None
+            position += 1
+    if not found:
+        return None
+    return next(kind for kind in _PRIORITY if kind in found)
