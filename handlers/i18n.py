@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Final
+
+from babel import Locale
+from babel.numbers import format_decimal
 
 _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "answer.intro": ("Here is how other operations handled it", "Voici comment d'autres opérations s'y sont prises"),
@@ -17,6 +22,30 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "answer.no_more": ("That was everything I found. Ask another question, or type /topics.",
                        "C'est tout ce que j'ai trouvé. Posez une autre question, ou tapez /sujets."),
     "answer.corrected": ("(I read {corrections}.)", "(J'ai lu {corrections}.)"),
+    "answer.unsure": ("These may help, though I am not certain:", "Ceci peut aider, sans certitude de ma part :"),
+    "answer.unsure_offer": ("If they miss the point, I can pass your question to the P2P secretariat.",
+                            "Si cela ne répond pas, je peux transmettre votre question au secrétariat P2P."),
+    "answer.read_number": ("/read {number}", "/lire {number}"),
+    "decline.short": ("I found nothing in the library that answers this, and I would rather say so than guess.",
+                      "Je n'ai rien trouvé dans la bibliothèque qui réponde à cela, et je préfère le dire plutôt que deviner."),
+    "decline.nearby": ("Closest topics: {topics}. /topics lists them all.",
+                       "Sujets les plus proches : {topics}. /sujets les liste tous."),
+    "decline.no_nearby": ("Type /topics to see what the library covers.",
+                          "Tapez /sujets pour voir ce que couvre la bibliothèque."),
+    "followup.narrowed": ("Your last question, limited to {filters}:", "Votre dernière question, limitée à : {filters}"),
+    "followup.nothing": ("Nothing in the library answers your last question with {filters}. The earlier results still stand: /more.",
+                         "Rien dans la bibliothèque ne répond à votre dernière question avec : {filters}. Les résultats précédents restent valables : /plus."),
+    "followup.like": ("More like \"{title}\":", "Dans la même veine que « {title} » :"),
+    "followup.no_such": ("There is no result {number} in your last answer. Type /more to see more of them.",
+                         "Il n'y a pas de résultat {number} dans votre dernière réponse. Tapez /plus pour en voir davantage."),
+    "smalltalk.greeting": ("Hello! Ask me how other operations handled something, or type /help.",
+                           "Bonjour ! Demandez-moi comment d'autres opérations ont fait, ou tapez /aide."),
+    "smalltalk.thanks": ("You are welcome.", "Avec plaisir."),
+    "smalltalk.ack": ("Good. Ask me another question whenever you like.",
+                      "Très bien. Posez-moi une autre question quand vous voulez."),
+    "smalltalk.bye": ("Goodbye, and good luck with the response.", "Au revoir, et bon courage pour la réponse."),
+    "smalltalk.what": ("Ask me in a sentence how other operations handled something, for example: how did others set up a PSEA network? /help lists what I can do.",
+                       "Demandez-moi en une phrase comment d'autres opérations ont fait, par exemple : comment d'autres ont-ils mis en place un réseau PEAS ? /aide liste ce que je sais faire."),
     "illustrative": ("illustrative sample", "exemple illustratif"),
     "read.link": ("Read", "Lire"),
     "decline.intro": (
@@ -34,7 +63,6 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "button.not_useful": ("Not useful", "Pas utile"),
     "topics.intro": ("Topics in the library (type /topic and a name to browse one):",
                      "Sujets de la bibliothèque (tapez /sujet et un nom pour en parcourir un) :"),
-    "topics.count": ("{count} products", "{count} produits"),
     "topic.unknown": ("I do not know the topic \"{name}\". Type /topics to see them all.",
                       "Je ne connais pas le sujet « {name} ». Tapez /sujets pour les voir tous."),
     "topic.missing": ("Which topic? For example: /topic psea. Type /topics to see them all.",
@@ -77,15 +105,12 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "checkin.ask_again": ("Last time, {date}: {status}. Still {again}?", "La dernière fois, le {date} : {status}. Toujours {again} ?"),
     "checkin.ask_note": ("{status}. Any note for the update? Type it, or press No note.",
                          "{status}. Une note pour la mise à jour ? Écrivez-la, ou choisissez Pas de note."),
-    "checkin.start": ("Hello {name}. Let's go through the {count} open action(s) of {plan}; it takes a couple of minutes.",
-                      "Bonjour {name}. Passons en revue les {count} action(s) en cours de {plan} ; cela prend deux minutes."),
     "checkin.resumed": ("Welcome back: we were here.", "Re-bonjour : nous en étions là."),
     "checkin.paused": ("Paused. Send me any message when you are ready and we will pick up at the same action.",
                        "En pause. Envoyez-moi un message quand vous êtes prêt·e et nous reprendrons à la même action."),
     "checkin.not_understood": ("I did not catch a status there. You can answer with:",
                                "Je n'ai pas reconnu de statut. Vous pouvez répondre :"),
-    "checkin.finished": ("Check-in done, thank you: {answered} updated, {skipped} skipped.",
-                         "Point terminé, merci : {answered} mise(s) à jour, {skipped} passée(s)."),
+    "checkin.finished": ("Check-in done, thank you: {updated}, {skipped}.", "Point terminé, merci : {updated}, {skipped}."),
     "checkin.next_steps": ("Type /plan to see the whole plan, or /report for the draft update to the ERC.",
                            "Tapez /plan pour voir tout le plan, ou /rapport pour le projet de mise à jour au CSU."),
     "checkin.nothing": ("You have no open actions to report on. Type /plan to see the plan.",
@@ -94,6 +119,14 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
                           "Ce point est déjà terminé. Tapez /point pour en commencer un nouveau."),
     "checkin.stale_button": ("That button was for an earlier question; here is where we are.",
                              "Ce bouton concernait une question précédente ; voici où nous en sommes."),
+    "checkin.resume_offer": ("We were at action {number} of {total} of your check-in.",
+                             "Nous en étions à l'action {number} sur {total} de votre point."),
+    "checkin.still_paused": ("Your check-in stays paused at action {number} of {total}.",
+                             "Votre point reste en pause à l'action {number} sur {total}."),
+    "checkin.continue": ("Continue", "Continuer"),
+    "checkin.question_hint": ("A question for the library? Ask it with a question mark and I will answer it.",
+                              "Une question pour la bibliothèque ? Posez-la avec un point d'interrogation et j'y répondrai."),
+    "count.label": ("{label}: {count}", "{label} : {count}"),
     "checkin.waiting": ("Your check-in is waiting at action {number} of {total}: answer it, or type skip or later.",
                         "Votre point attend à l'action {number} sur {total} : répondez, ou tapez passer ou plus tard."),
     "plan.unknown": ("I cannot find a plan \"{code}\" that you may see.", "Je ne trouve pas de plan « {code} » que vous puissiez voir."),
@@ -103,6 +136,27 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
                  "Je ne vous connais pas encore et ne peux donc montrer aucun plan. Demandez au secrétariat P2P (ou au "
                  "bureau de votre CH) un code d'invitation et envoyez-le ici avec /lier CODE. Vous pouvez toujours me "
                  "demander comment d'autres opérations ont fait."),
+    "stranger.checkin": ("Check-ins are for the people of an operation's plan, and I do not know you yet. Send the code the "
+                         "P2P secretariat gave you with /link CODE.",
+                         "Les points d'étape sont pour les personnes du plan d'une opération, et je ne vous connais pas "
+                         "encore. Envoyez le code reçu du secrétariat P2P avec /lier CODE."),
+    "stranger.pause": ("Pausing holds the check-ins and reminders of registered people, and I do not know you yet: you "
+                       "get none. To register this chat, send the code the P2P secretariat gave you with /link CODE.",
+                       "La pause suspend les points et rappels des personnes inscrites ; je ne vous connais pas encore "
+                       "et vous n'en recevez pas. Pour inscrire ce compte, envoyez le code reçu du secrétariat P2P avec "
+                       "/lier CODE."),
+    "stranger.submitted": ("Only the HC of an operation, or the secretariat, can mark its update as sent, and I do not "
+                           "know you yet. Send the code the P2P secretariat gave you with /link CODE.",
+                           "Seuls le CH d'une opération et le secrétariat peuvent marquer sa mise à jour comme envoyée, "
+                           "et je ne vous connais pas encore. Envoyez le code reçu du secrétariat P2P avec /lier CODE."),
+    "stranger.notices": ("Notices are for registered people: send the code the P2P secretariat gave you with /link CODE.",
+                         "Les annonces sont pour les personnes inscrites : envoyez le code reçu du secrétariat P2P avec "
+                         "/lier CODE."),
+    "stranger.follow": ("Following a topic brings its notices, which are for registered people: send the code the P2P "
+                        "secretariat gave you with /link CODE. You can still ask me about any topic.",
+                        "Suivre un sujet, c'est recevoir ses annonces, réservées aux personnes inscrites : envoyez le "
+                        "code reçu du secrétariat P2P avec /lier CODE. Vous pouvez toujours me poser des questions sur "
+                        "tous les sujets."),
     "invite.unknown_person": ("No registered person has the e-mail {email}.", "Aucune personne inscrite n'a l'adresse {email}."),
     "invite.bad_code": ("That code does not work: it may be mistyped, used already or expired. Ask the P2P secretariat for a new one.",
                         "Ce code ne fonctionne pas : il est peut-être mal tapé, déjà utilisé ou expiré. Demandez-en un nouveau au secrétariat P2P."),
@@ -137,8 +191,6 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "home.stranger": ("I do not know you yet, so I show no plan here.",
                       "Je ne vous connais pas encore : je n'affiche donc aucun plan ici."),
     "home.checkin": ("Check in", "Faire le point"),
-    "home.more_plans": ("{count} more plan(s): type /plan and a plan's code to see it.",
-                        "{count} autre(s) plan(s) : tapez /plan et le code d'un plan pour le voir."),
     "input.garbled": ("Some characters in that message could not be read; could you type it again?",
                       "Certains caractères de ce message sont illisibles ; pouvez-vous le retaper ?"),
     "checkin.note_too_long": ("That note is {length} characters; a note can be {limit} at most. Could you shorten "
@@ -159,7 +211,7 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "broadcast.none": ("There is no such broadcast.", "Cette annonce n'existe pas."),
     "broadcast.resumed": ("Your notice in progress:", "Votre annonce en cours :"),
     "broadcast.ask_text": ("Send the notice in English. For a webinar, start with a front matter (see the README: webinar: title, start, timezone, duration_minutes, link, speakers, topics); a line ---fr--- followed by French text adds the French version. Type cancel to stop.",
-                           "Envoyez l'annonce en anglais. Pour un webinaire, commencez par un en-tête (voir le README : webinar: title, start, timezone, duration_minutes, link, speakers, topics) ; une ligne ---fr--- suivie du texte français ajoute la version française. Tapez annuler pour arrêter."),
+                           "Envoyez l'annonce en anglais. Pour un webinaire, commencez par un en-tête webinar (voir le README : title, start, timezone, duration_minutes, link, speakers, topics) ; une ligne ---fr--- suivie du texte français ajoute la version française. Tapez annuler pour arrêter."),
     "broadcast.ask_french": ("Now the French text, for French-speaking recipients (or skip: they get the English).",
                              "Maintenant le texte français, pour les destinataires francophones (ou passer : ils recevront l'anglais)."),
     "broadcast.no_french": ("No French text", "Pas de texte français"),
@@ -172,14 +224,10 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "broadcast.bad_text": ("I cannot use that notice: {problems}. Send it again.", "Je ne peux pas utiliser cette annonce : {problems}. Renvoyez-la."),
     "broadcast.bad_audience": ("I cannot read that audience: {problem}.", "Je ne comprends pas ce public : {problem}."),
     "broadcast.preview": ("Preview (as an English speaker sees it):", "Aperçu (tel que le voit un anglophone) :"),
-    "broadcast.reach": ("Audience {audience}: {count} people will get it; skipped: {opted_out} opted out, {unlinked} without a linked chat, {inactive} unreachable.",
-                        "Public {audience} : {count} personnes la recevront ; écartées : {opted_out} désabonnées, {unlinked} sans messagerie liée, {inactive} injoignables."),
     "broadcast.has_french": ("French speakers get the French text.", "Les francophones reçoivent le texte français."),
     "broadcast.send": ("Send now", "Envoyer"),
     "broadcast.cancel": ("Cancel", "Annuler"),
     "broadcast.confirm_hint": ("Press Send now, or type send or cancel.", "Appuyez sur Envoyer, ou tapez envoyer ou annuler."),
-    "broadcast.sent": ("Broadcast {id} is on its way to {count} people ({skipped} skipped). Progress: hcbot broadcast status {id}.",
-                       "L'annonce {id} part vers {count} personnes ({skipped} écartées). Suivi : hcbot broadcast status {id}."),
     "broadcast.cancelled": ("Cancelled: nothing was sent.", "Annulée : rien n'a été envoyé."),
     "broadcast.stale_button": ("That button belongs to a notice that is no longer being written.",
                                "Ce bouton appartient à une annonce qui n'est plus en cours."),
@@ -208,7 +256,6 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "report.due": ("Update due to the ERC", "Mise à jour due au CSU"),
     "report.generated": ("Draft generated", "Projet généré le"),
     "report.changes_since": ("Changes counted since", "Changements comptés depuis"),
-    "report.actions": ("actions", "actions"),
     "report.attention": ("Needs attention: overdue or blocked", "À surveiller : en retard sur l'échéance ou bloqué"),
     "report.overdue_since": ("overdue since", "échéance dépassée depuis le"),
     "report.overdue": ("overdue", "échéance dépassée"),
@@ -221,25 +268,17 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "report.action": ("Action", "Action"),
     "report.no_status": ("No status yet", "Pas encore de statut"),
     "plan.header": ("{plan}: update to the ERC due {due}", "{plan} : mise à jour au CSU due le {due}"),
-    "plan.days_left": ("{days} day(s) left", "{days} jour(s) restant(s)"),
-    "plan.days_late": ("{days} day(s) late", "{days} jour(s) de retard"),
     "plan.submitted": ("submitted {date}", "envoyée le {date}"),
-    "plan.age": ("{days} day(s) ago", "il y a {days} jour(s)"),
     "plan.today": ("today", "aujourd'hui"),
-    "plan.overdue_count": ("{count} action(s) overdue.", "{count} action(s) en retard sur l'échéance."),
     "plan.footer": ("Type /checkin to update, /report for the draft.", "Tapez /point pour mettre à jour, /rapport pour le projet."),
     "nudge.title": ("Progress update on {plan}", "Point d'avancement sur {plan}"),
     "nudge.due": ("Your update to the ERC is due {date} ({when}).", "Votre mise à jour au CSU est due le {date} ({when})."),
-    "nudge.days_left": ("{days} day(s) left", "{days} jour(s) restant(s)"),
     "nudge.due_today": ("due today", "c'est aujourd'hui"),
-    "nudge.days_late": ("{days} day(s) late", "{days} jour(s) de retard"),
-    "nudge.progress": ("Check-ins: {recent} of {total} actions reported in the last 30 days; {stale} with a stale or no status.",
-                       "Points d'étape : {recent} action(s) sur {total} renseignée(s) ces 30 derniers jours ; {stale} sans statut récent."),
+    "nudge.progress": ("Actions reported in the last 30 days: {recent} of {total}; without a recent status: {stale}.",
+                       "Actions renseignées ces 30 derniers jours : {recent} sur {total} ; sans statut récent : {stale}."),
     "nudge.draft": ("Draft update", "Projet de mise à jour"),
     "nudge.mark_sent": ("Mark as sent", "Marquer comme envoyée"),
     "escalate.title": ("Overdue progress update: {plan}", "Mise à jour en retard : {plan}"),
-    "escalate.body": ("{operation}: the update to the ERC was due {date} and is {days} day(s) late.",
-                      "{operation} : la mise à jour au CSU était due le {date} ; {days} jour(s) de retard."),
     "checkin.reminder": ("A reminder: your check-in is waiting.", "Un rappel : votre point d'étape vous attend."),
     "submitted.done": ("Marked as sent: {plan}. No more reminders about this update.",
                        "Marquée comme envoyée : {plan}. Plus de rappels pour cette mise à jour."),
@@ -259,17 +298,167 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
 }
 
 
+# Sentences about a number of things, with a form for each plural category of the language
+# (Babel's CLDR rules: English says "1 day" and "0 days"; French says "0 jour", "1 jour", "2 jours").
+# The number is the blank {count}, or the entry's only whole-number blank ({days}); every whole
+# number in a sentence is written the language's way ("2,000" / "2 000"), except an {id} a person
+# types back.
+Forms = dict[str, str]
+_PLURALS: Final[dict[str, tuple[Forms, Forms]]] = {
+    "checkin.start": (
+        {"one": "Hello {name}. Let's go through the one open action of {plan}; it takes a minute.",
+         "other": "Hello {name}. Let's go through the {count} open actions of {plan}; it takes a couple of minutes."},
+        {"one": "Bonjour {name}. Passons en revue l'action en cours de {plan} ; cela prend une minute.",
+         "other": "Bonjour {name}. Passons en revue les {count} actions en cours de {plan} ; cela prend deux minutes."}),
+    "checkin.answered": (
+        {"one": "{count} updated", "other": "{count} updated"},
+        {"one": "{count} mise à jour", "other": "{count} mises à jour"}),
+    "checkin.skipped": (
+        {"one": "{count} skipped", "other": "{count} skipped"},
+        {"one": "{count} passée", "other": "{count} passées"}),
+    "home.more_plans": (
+        {"one": "One more plan: type /plan and its code to see it.",
+         "other": "{count} more plans: type /plan and a plan's code to see one."},
+        {"one": "Un autre plan : tapez /plan et son code pour le voir.",
+         "other": "{count} autres plans : tapez /plan et le code d'un plan pour le voir."}),
+    "plan.days_left": ({"one": "{days} day left", "other": "{days} days left"},
+                       {"one": "{days} jour restant", "other": "{days} jours restants"}),
+    "plan.days_late": ({"one": "{days} day late", "other": "{days} days late"},
+                       {"one": "{days} jour de retard", "other": "{days} jours de retard"}),
+    "plan.age": ({"one": "{days} day ago", "other": "{days} days ago"},
+                 {"one": "il y a {days} jour", "other": "il y a {days} jours"}),
+    "plan.overdue_count": ({"one": "{count} action overdue.", "other": "{count} actions overdue."},
+                           {"one": "{count} action en retard sur l'échéance.",
+                            "other": "{count} actions en retard sur l'échéance."}),
+    "nudge.days_left": ({"one": "{days} day left", "other": "{days} days left"},
+                        {"one": "{days} jour restant", "other": "{days} jours restants"}),
+    "nudge.days_late": ({"one": "{days} day late", "other": "{days} days late"},
+                        {"one": "{days} jour de retard", "other": "{days} jours de retard"}),
+    "escalate.body": (
+        {"one": "{operation}: the update to the ERC was due {date} and is {days} day late.",
+         "other": "{operation}: the update to the ERC was due {date} and is {days} days late."},
+        {"one": "{operation} : la mise à jour au CSU était due le {date} ; {days} jour de retard.",
+         "other": "{operation} : la mise à jour au CSU était due le {date} ; {days} jours de retard."}),
+    "broadcast.reach": (
+        {"one": "Audience {audience}: {count} person will get it; skipped: {opted_out} opted out, {unlinked} without a linked chat, {inactive} unreachable.",
+         "other": "Audience {audience}: {count} people will get it; skipped: {opted_out} opted out, {unlinked} without a linked chat, {inactive} unreachable."},
+        {"one": "Public {audience} : {count} personne la recevra. Écartées : désabonnement {opted_out}, sans messagerie liée {unlinked}, injoignables {inactive}.",
+         "other": "Public {audience} : {count} personnes la recevront. Écartées : désabonnement {opted_out}, sans messagerie liée {unlinked}, injoignables {inactive}."}),
+    "broadcast.sent": (
+        {"one": "Broadcast {id} is on its way to {count} person (left out: {skipped}). Progress: hcbot broadcast status {id}.",
+         "other": "Broadcast {id} is on its way to {count} people (left out: {skipped}). Progress: hcbot broadcast status {id}."},
+        {"one": "L'annonce {id} part vers {count} personne (écartées : {skipped}). Suivi : hcbot broadcast status {id}.",
+         "other": "L'annonce {id} part vers {count} personnes (écartées : {skipped}). Suivi : hcbot broadcast status {id}."}),
+    "report.actions": ({"one": "{count} action", "other": "{count} actions"},
+                       {"one": "{count} action", "other": "{count} actions"}),
+    "topics.count": ({"one": "{count} product", "other": "{count} products"},
+                     {"one": "{count} produit", "other": "{count} produits"}),
+}
+
+# French sets a no-break space before the high marks and inside guillemets; narrow before ; ? !.
+# Texts are written with plain spaces (which survive an edit) and typeset when they are read.
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+_FRENCH_SPACES = re.compile(r"[ \u00a0\u202f]*([;?!])")
+_FRENCH_COLON = re.compile(r"[ \u00a0\u202f]+:(?=\s|$)")
+_OPENING_QUOTE = re.compile(r"«[ \u00a0\u202f]*")
+_CLOSING_QUOTE = re.compile(r"[ \u00a0\u202f]*»")
+
+
+@lru_cache(maxsize=2048)
+def french_typography(text: str) -> str:
+    """``text`` with French spacing: "Quel sujet ?" gets a narrow no-break space, "Statut :" and
+    « ... » a no-break space. Only marks used as punctuation (followed by a space or the end), so
+    "09:00", "https://" and "?start=" are left as they are. A colon written without its space is
+    left alone too: it is a key (``webinar:``) or a time, not punctuation."""
+    text = _FRENCH_SPACES.sub(lambda match: _space_before(text, match), text)
+    text = _FRENCH_COLON.sub(NBSP + ":", text)
+    text = _OPENING_QUOTE.sub("«" + NBSP, text)
+    return _CLOSING_QUOTE.sub(NBSP + "»", text)
+
+
+def _space_before(text: str, match: re.Match[str]) -> str:
+    mark = match.group(1)
+    after = text[match.end():match.end() + 1]
+    if match.start() == 0 or (after and not after.isspace() and after not in "»)"):
+        return match.group(0)  # not punctuation ("?start=CODE"), or nothing before it
+    return NNBSP + mark
+
+
+def colon(language: str) -> str:
+    """The colon after a label built in code ("Statut : Fait"): French puts a no-break space before it."""
+    return NBSP + ":" if language == "fr" else ":"
+
+
+def plural_category(count: int, language: str) -> str:
+    """"one" or "other" (CLDR; French counts 0 and 1 as one)."""
+    category = _locale(language).plural_form(abs(count))
+    return category if category == "one" else "other"
+
+
+def number(value: int | float, language: str) -> str:
+    """A number as the language writes it: 2,000 in English, 2 000 in French."""
+    return str(format_decimal(value, locale=_locale(language)))
+
+
+@lru_cache(maxsize=4)
+def _locale(language: str) -> Locale:
+    return Locale("fr" if language == "fr" else "en")
+
+
+def _numbers(language: str, values: dict[str, object]) -> dict[str, object]:
+    return {name: number(value, language) if isinstance(value, int) and not isinstance(value, bool)
+            and name != "id" else value for name, value in values.items()}
+
+
+def _template(key: str, language: str, values: dict[str, object]) -> str:
+    if key in _PLURALS:
+        english, french = _PLURALS[key]
+        forms = french if language == "fr" else english
+        return forms[plural_category(_count_of(key, values), language)]
+    english_text, french_text = _MESSAGES[key]
+    return french_text if language == "fr" and french_text else english_text
+
+
+def _count_of(key: str, values: dict[str, object]) -> int:
+    counted = values.get("count")
+    if not isinstance(counted, int):
+        numbers = [value for value in values.values() if isinstance(value, int) and not isinstance(value, bool)]
+        if len(numbers) != 1:
+            raise KeyError(f"{key} needs count= (the number its plural follows)")
+        counted = numbers[0]
+    return counted
+
+
 def t(key: str, language: str = "en", **values: object) -> str:
-    """The sentence for ``key`` in ``language`` (English when French is not available)."""
-    english, french = _MESSAGES[key]
-    template = french if language == "fr" and french else english
-    return template.format(**values) if values else template
+    """The sentence for ``key`` in ``language`` (English when French is not available). A plural
+    entry takes the form its count asks for (see :func:`tn`)."""
+    template = _template(key, language, values)
+    if language == "fr":
+        template = french_typography(template)
+    return template.format(**_numbers(language, values)) if values else template
+
+
+def tn(key: str, count: int, language: str = "en", **values: object) -> str:
+    """The plural sentence ``key`` for ``count`` things: tn("plan.overdue_count", 1, "fr") is
+    "1 action en retard sur l'échéance."."""
+    return t(key, language, count=count, **values)
 
 
 def keys() -> frozenset[str]:
+    """The sentences with one text per language (plural entries: :func:`plural_keys`)."""
     return frozenset(_MESSAGES)
+
+
+def plural_keys() -> frozenset[str]:
+    return frozenset(_PLURALS)
 
 
 def both(key: str) -> tuple[str, str]:
     """The English and the French of ``key``, as written (for checks of the catalogue)."""
     return _MESSAGES[key]
+
+
+def plural_forms(key: str) -> tuple[Forms, Forms]:
+    """The English and the French forms of a plural entry, as written."""
+    return _PLURALS[key]

@@ -12,19 +12,21 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 from handlers import accounts
 from handlers.answers import questions
 from handlers.broadcasts import notices
 from handlers.checkins import dialogue, plans
+from handlers.checkins.status_words import reads_as_question
 from handlers.context import HandlerContext, Turn
 from handlers.errors import HcbotError
-from handlers.i18n import t
+from handlers.i18n import french_typography, t
 from handlers.messages import Incoming, Reply, ReplyBuilder, bold, reply_to_json, text_reply
 from storage import events, outbox
 from storage import repositories as repo
 from storage.database import Session
-from storage.models import CheckinSession, CheckinStep
+from storage.models import CheckinSession, CheckinStep, Person, Role
 
 logger = logging.getLogger(__name__)
 
@@ -48,33 +50,55 @@ class QueuedReply:
 HandlerFunction = Callable[[Turn, str], Awaitable[list[Reply]]]
 
 
+class Audience(Enum):
+    """Who /help shows a command to. The handler still checks who may use it, and says why not."""
+
+    EVERYONE = "everyone"
+    STRANGERS = "strangers"  # /link: a linked chat has no use for it
+    REGISTERED = "registered"  # anyone with a registration: check-ins, notices
+    REPORTERS = "reporters"  # the HC and the secretariat: the update to the ERC is theirs
+    SECRETARIAT = "secretariat"
+
+
 @dataclass(frozen=True, slots=True)
 class Command:
     name: str
     handler: HandlerFunction
     french: str
-    help_fr: str
+    french_help: str
     aliases: tuple[str, ...] = ()
+    audience: Audience = Audience.EVERYONE
 
     @property
     def help(self) -> str:
         """The handler's one-line docstring is its /help text, so the two never drift apart."""
         return (self.handler.__doc__ or "").strip().splitlines()[0]
 
+    @property
+    def help_fr(self) -> str:
+        return french_typography(self.french_help)
+
+    def shown_to(self, person: Person | None) -> bool:
+        if person is None:
+            return self.audience in (Audience.EVERYONE, Audience.STRANGERS)
+        if person.role in (Role.SECRETARIAT, Role.ADMIN):
+            return True
+        if self.audience is Audience.REPORTERS:
+            return person.role is Role.HC
+        return self.audience in (Audience.EVERYONE, Audience.REGISTERED)
+
 
 async def _help(turn: Turn, _args: str) -> list[Reply]:
     """List what I can do."""
-    return [help_reply(default_commands(), turn.language)]
+    return [help_reply(default_commands(), turn.language, turn.person)]
 
 
 async def _start(turn: Turn, args: str) -> list[Reply]:
     """Telegram's first message: "/start CODE" from an invite link, or a plain "/start"."""
     if args.strip():
-        return await accounts.link(turn, args) + [help_reply(default_commands(), turn.language)]
-    replies = [help_reply(default_commands(), turn.language)]
-    if turn.person is None:
-        replies.append(text_reply(t("invite.how", turn.language)))
-    return replies
+        linked = await accounts.link(turn, args)
+        return [*linked, help_reply(default_commands(), turn.language, turn.person)]
+    return [help_reply(default_commands(), turn.language, turn.person)]
 
 
 def default_commands() -> list[Command]:
@@ -88,23 +112,30 @@ def default_commands() -> list[Command]:
         Command("topic", questions.topic, "sujet", "Parcourir un sujet : /sujet peas.", ("theme",)),
         Command("pass", questions.pass_on, "transmettre", "Transmettre votre dernière question au secrétariat P2P."),
         Command("checkin", plans.start_checkin, "point",
-                "Faire le point sur vos actions du plan, une par une (/point ou /point PLAN)."),
+                "Faire le point sur vos actions du plan, une par une (/point ou /point PLAN).",
+                audience=Audience.REGISTERED),
         Command("plan", plans.plan_view, "plan",
-                "Votre plan en un coup d'œil : statuts, ancienneté, retards."),
-        Command("report", plans.report, "rapport", "Le projet de mise à jour au CSU, en fichier Markdown."),
+                "Votre plan en un coup d'œil : statuts, ancienneté, retards.", audience=Audience.REGISTERED),
+        Command("report", plans.report, "rapport", "Le projet de mise à jour au CSU, en fichier Markdown.",
+                audience=Audience.REGISTERED),
         Command("pause", plans.pause, "pause",
-                "Suspendre vos points et rappels : /pause 2s (ou 10j, 1m) ; /pause off pour reprendre."),
+                "Suspendre vos points et rappels : /pause 2s (ou 10j, 1m) ; /pause off pour reprendre.",
+                audience=Audience.REGISTERED),
         Command("submitted", plans.submitted, "envoye",
-                "Marquer la mise à jour comme envoyée au CSU : les rappels s'arrêtent."),
+                "Marquer la mise à jour comme envoyée au CSU : les rappels s'arrêtent.", audience=Audience.REPORTERS),
         Command("link", accounts.link, "lier",
-                "Lier ce compte à votre inscription avec le code reçu du secrétariat (/lier CODE)."),
+                "Lier ce compte à votre inscription avec le code reçu du secrétariat (/lier CODE).",
+                audience=Audience.STRANGERS),
         Command("notices", notices.notices, "annonces",
-                "Arrêter ou reprendre les annonces du secrétariat : /annonces off, /annonces on."),
-        Command("follow", notices.follow, "suivre", "Recevoir les annonces sur un sujet : /suivre peas."),
+                "Arrêter ou reprendre les annonces du secrétariat : /annonces off, /annonces on.",
+                audience=Audience.REGISTERED),
+        Command("follow", notices.follow, "suivre", "Recevoir les annonces sur un sujet : /suivre peas.",
+                audience=Audience.REGISTERED),
         Command("unfollow", notices.unfollow, "nepassuivre",
-                "Ne plus recevoir les annonces sur un sujet : /nepassuivre peas (ou tout)."),
+                "Ne plus recevoir les annonces sur un sujet : /nepassuivre peas (ou tout).",
+                audience=Audience.REGISTERED),
         Command("broadcast", notices.start, "annonce",
-                "Secrétariat : rédiger une annonce (texte, public, aperçu, envoi)."),
+                "Secrétariat : rédiger une annonce (texte, public, aperçu, envoi).", audience=Audience.SECRETARIAT),
     ]
 
 
@@ -112,12 +143,17 @@ def default_commands() -> list[Command]:
 START = Command("start", _start, "demarrer", "")
 
 
-def help_reply(commands: Sequence[Command], language: str) -> Reply:
+def help_reply(commands: Sequence[Command], language: str, person: Person | None) -> Reply:
+    """/help: the commands this person may use, and for a stranger how to get the rest."""
     builder = ReplyBuilder().add(t("help.intro", language))
     for command in commands:
+        if not command.shown_to(person):
+            continue
         name = command.french if language == "fr" else command.name
         builder.add(bold(f"/{name}"), " " + (command.help_fr if language == "fr" else command.help))
     builder.add(t("help.example", language))
+    if person is None:
+        builder.add(t("invite.how", language))
     return builder.build()
 
 
@@ -251,8 +287,16 @@ class Router:
         if not text.startswith("/"):
             open_checkin = await self._open_checkin(turn)
             if open_checkin is not None and turn.person is not None:
+                at_note = open_checkin.step is CheckinStep.ASK_NOTE
+                if reads_as_question(text, at_note=at_note):
+                    # "How did others fund a PSEA coordinator?" in the middle of a check-in is a
+                    # question: answered, and the check-in waits where it was (paused stays paused).
+                    turn.route = "checkin-question"
+                    answered = await questions.ask(turn, text)
+                    return [*answered, await dialogue.after_question(turn.session, open_checkin, turn.language)]
                 turn.route = "checkin-answer"
-                return await dialogue.answer(turn.session, turn.person, open_checkin, text, message.platform, turn.now)
+                return await dialogue.answer(turn.session, turn.person, open_checkin, text, message.platform, turn.now,
+                                             turn.language)
             turn.route = "question"
             return await questions.ask(turn, text)
         name, _, args = text[1:].partition(" ")
@@ -305,5 +349,6 @@ class Router:
         if action == "submitted":
             return await plans.submitted(turn, argument)
         if action == "ci" and turn.person is not None:
-            return await dialogue.press(turn.session, turn.person, payload, turn.message.platform, turn.now)
+            return await dialogue.press(turn.session, turn.person, payload, turn.message.platform, turn.now,
+                                        turn.language)
         return [text_reply(t("unknown_button", turn.language))]

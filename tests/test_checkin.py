@@ -76,7 +76,7 @@ def test_an_owner_is_asked_only_about_their_own_actions_in_their_language(chat: 
     chat.load(EXAMPLES / "operations.yaml")
     chat.as_person(OWNER)  # Jules works in French
     answer = chat.say("/point")
-    assert "les 1 action(s) en cours" in answer
+    assert "Passons en revue l'action en cours de Sahelia" in answer  # one action: no "(s)"
     assert "Recruit a full-time PSEA coordinator" in answer
     assert "échéance 30 juin 2026" in answer
     chat.say("fait")
@@ -172,10 +172,10 @@ def test_plan_at_a_glance(chat: Chat) -> None:
     chat.say("no")
     glance = chat.say("/plan")
     assert "update to the ERC due 15 Oct 2026" in glance
-    assert "39 day(s) late" in glance
+    assert "39 days late" in glance
     assert "Done, today" in glance
     assert "OVERDUE" in glance
-    assert "2 action(s) overdue" in glance  # 2 and 3; 1 is done, 4 not yet due
+    assert "2 actions overdue" in glance  # 2 and 3; 1 is done, 4 not yet due
 
 
 def test_a_shared_command_name_keeps_the_persons_language(chat: Chat) -> None:
@@ -206,8 +206,8 @@ def test_a_note_longer_than_a_page_is_refused_and_the_question_stays(chat: Chat)
     chat.say("/checkin")
     chat.say("on track")
     refused = chat.say("word " * 1000)
-    assert "4999 characters" in refused
-    assert "2000 at most" in refused
+    assert "4,999 characters" in refused  # numbers as the language writes them
+    assert "2,000 at most" in refused
     assert updates(chat) == []
     assert "action 2 of 4" in chat.say("Strategy drafted with the cluster.")
     assert [update.note for update in updates(chat)] == ["Strategy drafted with the cluster."]

@@ -222,7 +222,7 @@ async def press(turn: Turn, payload: str) -> list[Reply]:
 
 async def notices(turn: Turn, args: str) -> list[Reply]:
     """Turn the secretariat's notices (webinars, new products) off or on: /notices off."""
-    person = require_person(turn)
+    person = require_person(turn, "stranger.notices")
     wanted = args.strip().lower()
     if wanted in {"off", "non", "no", "stop", "arret", "arrêt"}:
         person.notices = False
@@ -235,7 +235,7 @@ async def notices(turn: Turn, args: str) -> list[Reply]:
 
 async def follow(turn: Turn, args: str) -> list[Reply]:
     """Get notices about a topic: /follow psea (with no topic: what you follow)."""
-    person = require_person(turn)
+    person = require_person(turn, "stranger.follow")
     language = turn.language
     if not args.strip():
         followed = await _followed(turn, person)
@@ -250,7 +250,7 @@ async def follow(turn: Turn, args: str) -> list[Reply]:
 
 async def unfollow(turn: Turn, args: str) -> list[Reply]:
     """Stop notices about a topic: /unfollow psea (or /unfollow all)."""
-    person = require_person(turn)
+    person = require_person(turn, "stranger.follow")
     language = turn.language
     wanted = args.strip().lower()
     if wanted in {"all", "tout", "tous"}:

@@ -13,7 +13,7 @@ from datetime import datetime
 from handlers.checkins.status_words import Answer, read_status
 from handlers.dates import short_date
 from handlers.errors import NotFound
-from handlers.i18n import t
+from handlers.i18n import t, tn
 from handlers.messages import Reply, ReplyBuilder, bold, italic, text_reply
 from storage import checkins
 from storage import repositories as repo
@@ -73,9 +73,11 @@ async def prompt(session: Session, checkin: CheckinSession, language: str,
     return builder.build()
 
 
-async def start(session: Session, person: Person, plan_code: str | None, now: datetime) -> list[Reply]:
-    """Starts (or resumes) a check-in for a person on their plan."""
-    language = person.language
+async def start(session: Session, person: Person, plan_code: str | None, now: datetime,
+                language: str | None = None) -> list[Reply]:
+    """Starts (or resumes) a check-in for a person on their plan, in ``language`` (the one they are
+    using in the chat; their registered one when the bot starts it by itself)."""
+    language = language or person.language
     existing = await repo.open_checkin(session, person.id)
     if existing is not None:
         if existing.step is CheckinStep.PAUSED:
@@ -92,7 +94,7 @@ async def start(session: Session, person: Person, plan_code: str | None, now: da
         return [ReplyBuilder().add(t("checkin.nothing", language)).build()]
     actions = repo.actions_answered_by(person, plan)
     checkin = await checkins.start(session, person.id, plan.id, [action.id for action in actions], now)
-    intro = t("checkin.start", language, name=person.name.split()[0], count=len(actions), plan=plan.title)
+    intro = tn("checkin.start", len(actions), language, name=person.name.split()[0], plan=plan.title)
     return [await prompt(session, checkin, language, intro)]
 
 
@@ -107,26 +109,32 @@ def _first_plan_with_work(plans: list[ActionPlan], person: Person) -> ActionPlan
 
 
 async def answer(session: Session, person: Person, checkin: CheckinSession, text: str,
-                 platform: str, now: datetime) -> list[Reply]:
+                 platform: str, now: datetime, language: str | None = None) -> list[Reply]:
     """One answer (typed or a button's value) to the current question."""
-    language = person.language
+    language = language or person.language
     checkin.updated_at = now
+    reading = read_status(text)
     if checkin.step is CheckinStep.PAUSED:
-        # Any message after "later" brings the person back where they were; it is not an answer.
+        if reading.value is Answer.LATER and not reading.rest:
+            # "Later" pressed again (the offer after a question): it stays paused.
+            return [ReplyBuilder().add(t("checkin.paused", language)).build()]
+        # Any other message after "later" brings the person back where they were; it is not an answer.
         checkin.step = CheckinStep.ASK_NOTE if checkin.pending_status else CheckinStep.ASK_STATUS
         return [await prompt(session, checkin, language, t("checkin.resumed", language))]
-    reading = read_status(text)
     if reading.value is Answer.LATER:
         checkin.step = CheckinStep.PAUSED
         return [ReplyBuilder().add(t("checkin.paused", language)).build()]
+    if reading.value is Answer.RESUME and not reading.rest:
+        # "Continue" after a question asked mid-check-in: the same question again.
+        return [await prompt(session, checkin, language)]
     action_id = checkin.action_ids[checkin.position]
     if checkin.step is CheckinStep.ASK_NOTE:
         status = checkin.pending_status or Status.ON_TRACK
         note = None if reading.value in (Answer.NO_NOTE, Answer.SKIP) and not reading.rest else text
-        return await _record(session, person, checkin, action_id, status, note, platform, now)
+        return await _record(session, person, checkin, action_id, status, note, platform, now, language)
     if reading.value is Answer.SKIP:
         checkin.skipped += 1
-        return await _advance(session, person, checkin, now)
+        return await _advance(session, checkin, now, language)
     chosen: Status | None = reading.value if isinstance(reading.value, Status) else None
     if reading.value is Answer.SAME:
         actions = await repo.actions_by_ids(session, [action_id])
@@ -136,30 +144,30 @@ async def answer(session: Session, person: Person, checkin: CheckinSession, text
         builder = ReplyBuilder().add(t("checkin.not_understood", language))
         builder.add(" · ".join(status_name(choice, language) for choice in STATUS_ORDER)
                     + " · " + t("checkin.skip", language) + " · " + t("checkin.later", language))
+        builder.add(t("checkin.question_hint", language))
         reminder = await prompt(session, checkin, language)
         return [builder.build(), reminder]
     if reading.rest:
         # "Delayed: the partner pulled out" is a status and its note in one message.
-        return await _record(session, person, checkin, action_id, chosen, reading.rest, platform, now)
+        return await _record(session, person, checkin, action_id, chosen, reading.rest, platform, now, language)
     checkin.pending_status = chosen
     checkin.step = CheckinStep.ASK_NOTE
     return [await prompt(session, checkin, language)]
 
 
 async def _record(session: Session, person: Person, checkin: CheckinSession, action_id: int, status: Status,
-                  note: str | None, platform: str, now: datetime) -> list[Reply]:
+                  note: str | None, platform: str, now: datetime, language: str) -> list[Reply]:
     if note is not None and len(note) > NOTE_LIMIT:
         # Nothing is stored: the person shortens it and sends it again, at the same question.
         checkin.pending_status = status
         checkin.step = CheckinStep.ASK_NOTE
-        return [text_reply(t("checkin.note_too_long", person.language, limit=NOTE_LIMIT, length=len(note)))]
+        return [text_reply(t("checkin.note_too_long", language, limit=NOTE_LIMIT, length=len(note)))]
     await repo.add_update(session, action_id, status, note, person.id, platform, now)
     checkin.answered += 1
-    return await _advance(session, person, checkin, now)
+    return await _advance(session, checkin, now, language)
 
 
-async def _advance(session: Session, person: Person, checkin: CheckinSession, now: datetime) -> list[Reply]:
-    language = person.language
+async def _advance(session: Session, checkin: CheckinSession, now: datetime, language: str) -> list[Reply]:
     checkin.pending_status = None
     checkin.position += 1
     checkin.updated_at = now
@@ -177,22 +185,40 @@ async def summary(session: Session, checkin: CheckinSession, language: str) -> R
         last = repo.latest_update(action)
         if last is not None and last.created_at >= checkin.started_at:
             counts[last.status] = counts.get(last.status, 0) + 1
-    builder = ReplyBuilder().add(t("checkin.finished", language, answered=checkin.answered, skipped=checkin.skipped))
+    builder = ReplyBuilder().add(t("checkin.finished", language,
+                                   updated=tn("checkin.answered", checkin.answered, language),
+                                   skipped=tn("checkin.skipped", checkin.skipped, language)))
     if counts:
-        builder.add(" · ".join(f"{status_name(status, language)}: {counts[status]}"
+        builder.add(" · ".join(t("count.label", language, label=status_name(status, language), count=counts[status])
                                for status in STATUS_ORDER if status in counts))
     builder.add(t("checkin.next_steps", language))
     return builder.build()
 
 
-async def press(session: Session, person: Person, payload: str, platform: str, now: datetime) -> list[Reply]:
+async def press(session: Session, person: Person, payload: str, platform: str, now: datetime,
+                language: str | None = None) -> list[Reply]:
     """A check-in button: ``ci:<session>:<position>:<value>``. A stale button (an earlier question,
     another person's session) never changes anything; it shows where things stand."""
-    language = person.language
+    language = language or person.language
     _prefix, session_id, position, value = [*payload.split(":", 3), "", "", ""][:4]
     checkin = await repo.open_checkin(session, person.id)
     if checkin is None:
         return [ReplyBuilder().add(t("checkin.none_open", language)).build()]
     if str(checkin.id) != session_id or str(checkin.position) != position:
         return [await prompt(session, checkin, language, t("checkin.stale_button", language))]
-    return await answer(session, person, checkin, value.replace("_", " "), platform, now)
+    return await answer(session, person, checkin, value.replace("_", " "), platform, now, language)
+
+
+async def after_question(session: Session, checkin: CheckinSession, language: str) -> Reply:
+    """Said after a question answered in the middle of a check-in: where it waits, and how to go
+    on. A paused check-in stays paused (the question did not mean "I am ready")."""
+    number, total = checkin.position + 1, len(checkin.action_ids)
+    prefix = f"ci:{checkin.id}:{checkin.position}:"
+    if checkin.step is CheckinStep.PAUSED:
+        builder = ReplyBuilder().add(t("checkin.still_paused", language, number=number, total=total))
+        builder.button(t("checkin.continue", language), prefix + Answer.RESUME.value)
+        return builder.build()
+    builder = ReplyBuilder().add(t("checkin.resume_offer", language, number=number, total=total))
+    builder.button(t("checkin.continue", language), prefix + Answer.RESUME.value)
+    builder.button(t("checkin.later", language), prefix + Answer.LATER.value)
+    return builder.build()

@@ -24,9 +24,11 @@ from storage.models import ActionPlan, Operation, Person, Role, Status
 from storage.repositories import may_see_all_plans
 
 
-def require_person(turn: Turn) -> Person:
+def require_person(turn: Turn, refusal: str = "stranger") -> Person:
+    """The registered person talking, or the refusal that says what this command needs (each
+    command its own words: a stranger's /pause is not about showing a plan)."""
     if turn.person is None:
-        raise AccessDenied("stranger")
+        raise AccessDenied(refusal)
     return turn.person
 
 
@@ -61,8 +63,8 @@ def due_state(plan: ActionPlan, today: date, language: str) -> str:
 
 async def start_checkin(turn: Turn, args: str) -> list[Reply]:
     """Report progress on your actions of the plan, one by one (/checkin or /checkin PLAN)."""
-    person = require_person(turn)
-    return await dialogue.start(turn.session, person, args.strip() or None, turn.now)
+    person = require_person(turn, "stranger.checkin")
+    return await dialogue.start(turn.session, person, args.strip() or None, turn.now, turn.language)
 
 
 async def plan_view(turn: Turn, args: str) -> list[Reply]:
@@ -100,7 +102,7 @@ async def plan_view(turn: Turn, args: str) -> list[Reply]:
 
 async def submitted(turn: Turn, args: str) -> list[Reply]:
     """Mark the progress update as sent to the ERC: the nudges about it stop (/submitted PLAN)."""
-    person = require_person(turn)
+    person = require_person(turn, "stranger.submitted")
     if person.role not in (Role.HC, Role.SECRETARIAT, Role.ADMIN):
         raise AccessDenied("submitted.not_allowed")
     plan = await _chosen_plan(turn, person, args)
@@ -148,7 +150,7 @@ def parse_pause(text: str) -> timedelta | None:
 
 async def pause(turn: Turn, args: str) -> list[Reply]:
     """Hold your check-ins and nudges: /pause 2w (or 10d, 1m); /pause off to resume."""
-    person = require_person(turn)
+    person = require_person(turn, "stranger.pause")
     language = turn.language
     words = args.split()
     target: Person | Operation = person
@@ -181,7 +183,8 @@ async def report(turn: Turn, args: str) -> list[Reply]:
     language = turn.language
     draft = build_report(plan, turn.now)
     text = report_markdown(draft, language)
-    counts = " · ".join(f"{status_name(status, language)}: {draft.counts[status.value]}"
+    counts = " · ".join(t("count.label", language, label=status_name(status, language),
+                          count=draft.counts[status.value])
                         for status in dialogue.STATUS_ORDER if draft.counts[status.value])
     builder = ReplyBuilder().add(t("report.ready", language, plan=plan.title))
     if counts:

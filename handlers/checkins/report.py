@@ -15,7 +15,7 @@ from docx.shared import Pt
 
 from handlers.checkins.dialogue import STATUS_ORDER, owner_text, status_name
 from handlers.dates import short_date
-from handlers.i18n import t
+from handlers.i18n import colon, t, tn
 from storage.models import ActionPlan, Status
 from storage.repositories import latest_update
 
@@ -119,35 +119,37 @@ def _status_text(status: Status | None, language: str) -> str:
 
 
 def _counts_line(draft: ReportDraft, language: str) -> str:
-    parts = [f"{status_name(status, language)}: {draft.counts[status.value]}" for status in STATUS_ORDER]
-    parts.append(f"{t('report.no_status', language)}: {draft.counts['no_status']}")
+    c = colon(language)
+    parts = [f"{status_name(status, language)}{c} {draft.counts[status.value]}" for status in STATUS_ORDER]
+    parts.append(f"{t('report.no_status', language)}{c} {draft.counts['no_status']}")
     return " · ".join(parts)
 
 
 def report_markdown(draft: ReportDraft, language: str = "en") -> str:
     """Markdown. Notes are people's own words: they are quoted as given, with Markdown's special
     characters escaped so a note cannot restructure the document."""
+    c = colon(language)
     lines = [
-        f"# {t('report.title', language)}: {_md(draft.plan_title)}",
+        f"# {t('report.title', language)}{c} {_md(draft.plan_title)}",
         "",
-        f"- {t('report.operation', language)}: {_md(draft.operation)} ({_md(draft.country)})",
-        f"- {t('report.mission', language)}: {draft.mission}",
-        f"- {t('report.adopted', language)}: {short_date(draft.adopted_on, language)}",
-        f"- {t('report.due', language)}: {short_date(draft.update_due_on, language) if draft.update_due_on else '—'}",
-        f"- {t('report.generated', language)}: {short_date(draft.generated_at, language)}",
-        f"- {t('report.changes_since', language)}: {short_date(draft.baseline, language)}",
+        f"- {t('report.operation', language)}{c} {_md(draft.operation)} ({_md(draft.country)})",
+        f"- {t('report.mission', language)}{c} {draft.mission}",
+        f"- {t('report.adopted', language)}{c} {short_date(draft.adopted_on, language)}",
+        f"- {t('report.due', language)}{c} {short_date(draft.update_due_on, language) if draft.update_due_on else '—'}",
+        f"- {t('report.generated', language)}{c} {short_date(draft.generated_at, language)}",
+        f"- {t('report.changes_since', language)}{c} {short_date(draft.baseline, language)}",
         "",
-        f"**{len(draft.actions)} {t('report.actions', language)}** · {_counts_line(draft, language)}",
+        f"**{tn('report.actions', len(draft.actions), language)}** · {_counts_line(draft, language)}",
         "",
     ]
     if draft.overdue or draft.blocked:
         lines.append(f"## {t('report.attention', language)}")
         lines.append("")
         for action in draft.overdue:
-            lines.append(f"- #{action.number} {_md(action.title)}: {t('report.overdue_since', language)} "
+            lines.append(f"- #{action.number} {_md(action.title)}{c} {t('report.overdue_since', language)} "
                          f"{_due(action, language)}")
         for action in draft.blocked:
-            lines.append(f"- #{action.number} {_md(action.title)}: {status_name(Status.BLOCKED, language)}")
+            lines.append(f"- #{action.number} {_md(action.title)}{c} {status_name(Status.BLOCKED, language)}")
         lines.append("")
     changed = [action for action in draft.actions if action.changed]
     lines.append(f"## {t('report.changed', language)}")
@@ -155,7 +157,7 @@ def report_markdown(draft: ReportDraft, language: str = "en") -> str:
     if not changed:
         lines.append(t("report.nothing_changed", language))
     for action in changed:
-        lines.append(f"- #{action.number} {_md(action.title)}: {_status_text(action.status_before, language)} → "
+        lines.append(f"- #{action.number} {_md(action.title)}{c} {_status_text(action.status_before, language)} → "
                      f"{_status_text(action.status, language)}")
     lines.append("")
     lines.append(f"## {t('report.by_action', language)}")
@@ -164,11 +166,11 @@ def report_markdown(draft: ReportDraft, language: str = "en") -> str:
         due = short_date(action.due_on, language) if action.due_on else "—"
         flag = f" **{t('report.overdue', language)}**" if action.overdue else ""
         when = f" ({short_date(action.status_at, language)})" if action.status_at else ""
-        lines.append(f"- {t('report.owner', language)}: {_md(action.owner)} · {t('report.due_short', language)}: "
+        lines.append(f"- {t('report.owner', language)}{c} {_md(action.owner)} · {t('report.due_short', language)}{c} "
                      f"{due}{flag}")
-        lines.append(f"- {t('report.status', language)}: {_status_text(action.status, language)}{when}")
+        lines.append(f"- {t('report.status', language)}{c} {_status_text(action.status, language)}{when}")
         for entry in action.history:
-            note = f": {_md(entry.note)}" if entry.note else ""
+            note = f"{c} {_md(entry.note)}" if entry.note else ""
             by = f" ({_md(entry.by)})" if entry.by else ""
             lines.append(f"  - {short_date(entry.at, language)}, {status_name(entry.status, language)}{by}{note}")
     return "\n".join(lines) + "\n"
@@ -185,9 +187,10 @@ def _md(text: str) -> str:
 
 def report_docx(draft: ReportDraft, language: str = "en") -> bytes:
     """A Word document with the same content; text goes in as text, never as markup."""
+    c = colon(language)
     document = Document()
     document.styles["Normal"].font.size = Pt(10.5)
-    document.add_heading(f"{t('report.title', language)}: {draft.plan_title}", level=0)
+    document.add_heading(f"{t('report.title', language)}{c} {draft.plan_title}", level=0)
     facts = [
         (t("report.operation", language), f"{draft.operation} ({draft.country})"),
         (t("report.mission", language), draft.mission),
@@ -198,25 +201,25 @@ def report_docx(draft: ReportDraft, language: str = "en") -> bytes:
     ]
     for label, value in facts:
         paragraph = document.add_paragraph()
-        paragraph.add_run(f"{label}: ").bold = True
+        paragraph.add_run(f"{label}{c} ").bold = True
         paragraph.add_run(value)
     summary = document.add_paragraph()
-    summary.add_run(f"{len(draft.actions)} {t('report.actions', language)}. ").bold = True
+    summary.add_run(f"{tn('report.actions', len(draft.actions), language)}. ").bold = True
     summary.add_run(_counts_line(draft, language))
     if draft.overdue or draft.blocked:
         document.add_heading(t("report.attention", language), level=1)
         for action in draft.overdue:
-            document.add_paragraph(f"#{action.number} {action.title}: {t('report.overdue_since', language)} "
+            document.add_paragraph(f"#{action.number} {action.title}{c} {t('report.overdue_since', language)} "
                                    f"{_due(action, language)}", style="List Bullet")
         for action in draft.blocked:
-            document.add_paragraph(f"#{action.number} {action.title}: {status_name(Status.BLOCKED, language)}",
+            document.add_paragraph(f"#{action.number} {action.title}{c} {status_name(Status.BLOCKED, language)}",
                                    style="List Bullet")
     document.add_heading(t("report.changed", language), level=1)
     changed = [action for action in draft.actions if action.changed]
     if not changed:
         document.add_paragraph(t("report.nothing_changed", language))
     for action in changed:
-        document.add_paragraph(f"#{action.number} {action.title}: {_status_text(action.status_before, language)} → "
+        document.add_paragraph(f"#{action.number} {action.title}{c} {_status_text(action.status_before, language)} → "
                                f"{_status_text(action.status, language)}", style="List Bullet")
     document.add_heading(t("report.by_action", language), level=1)
     table = document.add_table(rows=1, cols=5)
@@ -243,7 +246,7 @@ def report_docx(draft: ReportDraft, language: str = "en") -> bytes:
             heading = f"{short_date(entry.at, language)}, {status_name(entry.status, language)}{by}"
             paragraph.add_run(heading).bold = True
             if entry.note:
-                paragraph.add_run(f": {_xml_safe(entry.note)}")
+                paragraph.add_run(f"{c} {_xml_safe(entry.note)}")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

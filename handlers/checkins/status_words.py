@@ -21,6 +21,7 @@ class Answer(Enum):
     LATER = "later"
     SAME = "same"  # "yes", "still": the status asked about is still right
     NO_NOTE = "no_note"
+    RESUME = "resume"  # "continue": back to the question after a detour
 
 
 _VOCABULARY: dict[Status | Answer, str] = {
@@ -39,6 +40,8 @@ _VOCABULARY: dict[Status | Answer, str] = {
     Answer.SAME: "yes|yep|yeah|still|same|unchanged|no change|as before|oui|toujours|pareil|inchange|"
                  "sans changement|comme avant|idem",
     Answer.NO_NOTE: "no|nope|none|no note|nothing|non|rien|aucune|pas de note|-",
+    Answer.RESUME: "continue|resume|go on|carry on|back to it|continuer|reprendre|on continue|on reprend|"
+                   "poursuivre",
 }
 _PHRASES: dict[str, Status | Answer] = {
     phrase: meaning for meaning, phrases in _VOCABULARY.items() for phrase in phrases.split("|")
@@ -77,3 +80,75 @@ def read_status(text: str) -> Reading:
     if match is None or len(match[0]) < 4:
         return Reading(None, "")
     return Reading(_PHRASES[match[0]], "")
+
+
+# What a question starts with, in English and French (accents folded): "how did others...",
+# "comment ont fait...", "y a-t-il...", "any examples of...".
+_QUESTION_STARTS = (
+    "how", "what", "which", "who", "where", "when", "why", "whats", "hows", "is there", "are there",
+    "is it", "any", "anything", "can", "could", "do", "does", "did", "should", "would", "have", "has",
+    "example", "examples", "show me", "tell me", "i need", "i am looking", "looking for", "search", "find",
+    "comment", "quel", "quelle", "quels", "quelles", "qui", "ou", "quand", "pourquoi", "combien",
+    "est ce", "y a t il", "y a t", "existe t il", "avez vous", "peut on", "peux tu", "pouvez vous",
+    "des exemples", "un exemple", "exemple", "exemples", "je cherche", "cherche", "trouver",
+)
+# Long words a typo should not hide ("comnent", "pourqoi", "whihc").
+_FUZZY_STARTS = tuple(word for word in _QUESTION_STARTS if len(word) >= 5 and " " not in word)
+# Words that carry no subject: a message of only these is no question to search.
+_FILLER = frozenset(
+    "the a an of to in on for and or with at by from is are was were be been it its this that these those "
+    "i we you they he she my our your their me us them there here not no yes so but if then than as about "
+    "have has had do does did can could would should will just also very more most some any all other others "
+    "le la les un une des du de d l et ou en au aux pour par sur avec dans est sont ete a ce cet cette ces "
+    "je nous vous ils elles il elle mon ma mes notre nos votre vos leur leurs pas ne plus tres aussi autres "
+    "autre tout tous toutes comme que qui quoi".split())
+
+
+# A long message with these is someone reporting ("the ministry has not replied since June"), not asking.
+_REPORTING = frozenset("we our us has have had was were been is are still yet not no nous notre nos ete est sont "
+                       "toujours encore pas".split())
+# A question inside a longer message: "After the earthquake 200 organisations came. What did others do?"
+_ASKS_OTHERS = re.compile(
+    r"\b(how (did|do|does|have|has|can|could|should|would|to|are|is)|what (did|do|does|have|has|can|could|should|"
+    r"would|are|is|was|were)|which (operations?|countries|hcs?)|any (examples?|webinars?|case studies|products?)|"
+    r"other (operations|hcs|countries|teams)|others (did|do|have|handle|handled)|"
+    r"comment (ont|a|les|faire|font|d autres|gerer|organiser|mettre)|d autres (operations|ch|pays|equipes)|"
+    r"des exemples|y a t il)\b")
+
+
+def _question_text(text: str) -> str:
+    return _normal(text.replace("-", " ").replace("'", " ").replace("\u2019", " "))
+
+
+def _content_words(cleaned: str) -> list[str]:
+    return [word for word in cleaned.split() if len(word) >= 3 and word not in _FILLER and not word.isdigit()]
+
+
+def _starts_like_a_question(cleaned: str) -> bool:
+    if any(cleaned == start or cleaned.startswith(start + " ") for start in _QUESTION_STARTS):
+        return True
+    first = cleaned.split()[0]
+    return len(first) >= 5 and process.extractOne(first, _FUZZY_STARTS, scorer=fuzz.ratio, score_cutoff=80) is not None
+
+
+def reads_as_question(text: str, *, at_note: bool = False) -> bool:
+    """Whether a message in the middle of a check-in is a question to answer rather than an answer.
+
+    A status or control word is always an answer ("on track", "fait", "bloqué : pas de
+    financement", "skip"). Otherwise, at the status question, a question mark, a question word at
+    the start or a long message (five words with a subject) is a question: nobody answers "where does
+    it stand?" that way. At the note, anything is the note ("waiting for the governor's sign-off",
+    "will they sign?") unless it clearly asks something: it ends with "?" and starts like a
+    question ("how did others fund a PSEA coordinator?")."""
+    if read_status(text).value is not None:
+        return False
+    cleaned = _question_text(text)
+    content = _content_words(cleaned)
+    if not content:
+        return False  # "?", "ok?", "hmm": nothing to search; the check-in asks again
+    asks = text.rstrip().endswith("?")
+    if at_note:
+        return asks and (_starts_like_a_question(cleaned) or _ASKS_OTHERS.search(cleaned) is not None)
+    if asks or "?" in text or _starts_like_a_question(cleaned) or _ASKS_OTHERS.search(cleaned):
+        return True
+    return len(content) >= 5 and not _REPORTING.intersection(cleaned.split())
