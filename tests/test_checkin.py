@@ -221,3 +221,109 @@ def test_nul_bytes_and_broken_characters_get_one_sentence_and_the_check_in_waits
     assert "could not be read" in chat.say("bloqu\udce9")  # invalid UTF-8 kept as a lone surrogate
     assert updates(chat) == []
     assert "action 1 of 4" in chat.say("on track")
+
+
+def checkin_steps(chat: Chat) -> list[CheckinStep]:
+    return [session.step for session in sessions(chat)]
+
+
+def test_a_question_during_a_check_in_is_answered_and_the_check_in_waits(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(HC)
+    chat.say("/checkin")
+    answer = chat.say("how did others fund a PSEA coordinator?")
+    assert "1. " in answer  # the library's answer, not "I did not catch a status"
+    assert "did not catch a status" not in answer
+    assert answer.rstrip().endswith("We were at action 1 of 4 of your check-in.\n[1] Continue  [2] Later")
+    assert updates(chat) == []
+    again = chat.say("1")  # Continue: the same question
+    assert "action 1 of 4" in again
+    assert "No status yet. Where does it stand?" in again
+    assert "action 1 of 4" in chat.say("on trak")  # a typo is still a status: now the note
+    assert "action 2 of 4" in chat.say("no")
+    assert [update.status for update in updates(chat)] == [Status.ON_TRACK]
+
+
+def test_status_words_stay_statuses_even_with_a_reason(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(HC)
+    chat.say("/checkin")
+    assert "action 2 of 4" in chat.say("bloqué: pas de financement")
+    chat.say("fait")
+    assert "action 3 of 4" in chat.say("no")
+    chat.say("skip")
+    assert "Check-in done" in chat.say("Delayed - how do the others get the governor to sign?")
+    assert [(update.status, update.note) for update in updates(chat)] == [
+        (Status.BLOCKED, "pas de financement"),
+        (Status.DONE, None),
+        (Status.DELAYED, "how do the others get the governor to sign?"),
+    ]
+
+
+def test_at_the_note_anything_is_the_note_unless_it_clearly_asks(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(HC)
+    chat.say("/checkin")
+    chat.say("delayed")
+    asked = chat.say("How did other operations fund a PSEA coordinator?")
+    assert "We were at action 1 of 4" in asked
+    assert updates(chat) == []
+    assert "Any note for the update?" in chat.say("continue")  # still at the note
+    assert "action 2 of 4" in chat.say("Waiting for the governor; will they sign?")
+    assert [update.note for update in updates(chat)] == ["Waiting for the governor; will they sign?"]
+
+
+def test_after_later_a_question_is_answered_and_the_check_in_stays_paused(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(HC)
+    chat.say("/checkin")
+    chat.say("done")
+    chat.say("no")
+    assert "Paused" in chat.say("later")
+    answer = chat.say("any examples of a pooled fund for a PSEA network")
+    assert "1. " in answer
+    assert answer.rstrip().endswith("Your check-in stays paused at action 2 of 4.\n[1] Continue")
+    assert checkin_steps(chat)[-1] is CheckinStep.PAUSED
+    # Another question: still paused, still answered.
+    assert "stays paused" in chat.say("What did others do about access negotiations?")
+    assert checkin_steps(chat)[-1] is CheckinStep.PAUSED
+    resumed = chat.say("1")  # Continue
+    assert "Welcome back" in resumed
+    assert "action 2 of 4" in resumed
+    assert checkin_steps(chat)[-1] is CheckinStep.ASK_STATUS
+
+
+def test_later_pressed_after_a_question_pauses_and_a_second_later_keeps_it_paused(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(HC)
+    chat.say("/checkin")
+    chat.say("what did others do on PSEA?")
+    assert "Paused" in chat.say("2")  # Later
+    assert checkin_steps(chat)[-1] is CheckinStep.PAUSED
+    assert "Paused" in chat.say("later")
+    assert checkin_steps(chat)[-1] is CheckinStep.PAUSED
+
+
+def test_a_french_question_during_a_check_in_gets_french(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(OWNER)  # Jules works in French
+    chat.say("/point")
+    answer = chat.say("comment les autres opérations ont-elles financé un coordinateur PEAS ?")
+    assert "Nous en étions à l'action 1 sur 1 de votre point." in answer
+    assert "[1] Continuer  [2] Plus tard" in answer
+    assert "Pas encore de statut" in chat.say("continuer")
+    chat.say("en cours")
+    assert "Point terminé, merci\u00a0: 1 mise à jour, 0 passée." in chat.say("pas de note")
+
+
+def test_the_check_in_speaks_the_language_the_person_is_using(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(HC)  # registered in English
+    assert "Je vous aide" in chat.say("/aide")
+    first = chat.say("/point")
+    assert "Passons en revue les 4 actions en cours" in first
+    assert "Point sur Sahelia HCT action plan, May 2026\u00a0: action 1 sur 4" in first
+    assert "Pas encore de statut. Où en est-elle\u202f?" in first
+    assert "Une note pour la mise à jour" in chat.say("en cours")
+    assert "action 2 sur 4" in chat.say("Projet validé par le cluster")
+    assert "action 2 of 4" in chat.say("/checkin")  # an English command: English again

@@ -1,0 +1,77 @@
+"""/help shows a person the commands of their role; a command they may not use says why, in its own
+words and their language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import EXAMPLES, Chat
+
+HC = "amina.hc@sahelia.invalid"
+OWNER = "jules.unicef@sahelia.invalid"  # an HCT member, in French
+SECRETARIAT = "secretariat@p2p.invalid"
+PLAN_COMMANDS = {"checkin", "plan", "report", "pause", "submitted"}
+NOTICE_COMMANDS = {"notices", "follow", "unfollow"}
+
+
+def listed(help_text: str) -> set[str]:
+    return set(re.findall(r"^/(\w+)", help_text, flags=re.MULTILINE))
+
+
+def test_a_stranger_sees_questions_and_how_to_link_not_plans_or_broadcasts(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    shown = chat.say("/help")
+    commands = listed(shown)
+    assert {"help", "ask", "more", "read", "topics", "topic", "pass", "link"} <= commands
+    assert not commands & (PLAN_COMMANDS | NOTICE_COMMANDS | {"broadcast"})
+    assert "/link CODE" in shown  # how to get the rest
+
+
+def test_an_hc_sees_the_plan_commands_but_not_broadcast(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(HC)
+    commands = listed(chat.say("/help"))
+    assert commands >= PLAN_COMMANDS | NOTICE_COMMANDS
+    assert "broadcast" not in commands
+    assert "link" not in commands  # this chat is linked already
+
+
+def test_an_hct_member_does_not_see_submitted_and_reads_help_in_french(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(OWNER)
+    commands = listed(chat.say("/aide"))
+    assert {"point", "plan", "rapport", "pause", "annonces", "suivre"} <= commands
+    assert not commands & {"envoye", "annonce", "lier"}
+
+
+def test_the_secretariat_sees_every_command(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(SECRETARIAT)
+    assert PLAN_COMMANDS | NOTICE_COMMANDS | {"broadcast", "link", "ask"} <= listed(chat.say("/help"))
+
+
+@pytest.mark.parametrize(("command", "words"), [
+    ("/notices off", "Notices are for registered people"),
+    ("/follow psea", "Following a topic brings its notices"),
+    ("/unfollow all", "Following a topic brings its notices"),
+    ("/pause 2w", "Pausing holds the check-ins and reminders of registered people"),
+    ("/checkin", "Check-ins are for the people of an operation's plan"),
+    ("/submitted", "Only the HC of an operation, or the secretariat"),
+    ("/broadcast", "Only the P2P secretariat can send notices"),
+])
+def test_a_stranger_is_told_what_each_command_needs(chat: Chat, command: str, words: str) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    answer = chat.say(command)
+    assert words in answer
+    assert "cannot show any plan" not in answer
+    assert "Sahelia" not in answer
+
+
+def test_a_stranger_is_refused_in_french_with_french_typography(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    answer = chat.say("/annonces off")
+    assert answer.startswith("Les annonces sont pour les personnes inscrites\u00a0: envoyez le code")
+    assert "/lier CODE" in answer
+    assert "Suivre un sujet" in chat.say("/suivre peas")
