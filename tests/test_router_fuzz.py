@@ -99,8 +99,9 @@ def test_mid_conversation_text_is_an_answer_whatever_it_says(index: SearchIndex,
         assert not any(t("error", language) in reply for reply in texts for language in ("en", "fr"))
         return texts, [getattr(record, "route", "") for record in records]
 
-    opening = {HC: ("/checkin", "command:checkin", "checkin-answer"),
-               SECRETARIAT: ("/broadcast", "command:broadcast", "broadcast-draft")}
+    # In a check-in, text that reads as a question ("abc?") is answered as one, and the check-in waits.
+    opening = {HC: ("/checkin", "command:checkin", {"checkin-answer", "checkin-question"}),
+               SECRETARIAT: ("/broadcast", "command:broadcast", {"broadcast-draft"})}
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(who=st.sampled_from([HC, SECRETARIAT]), text=ANSWERS)
@@ -109,7 +110,9 @@ def test_mid_conversation_text_is_an_answer_whatever_it_says(index: SearchIndex,
         if not runner.run(in_progress(who)):
             assert say(who, command)[1] == [command_route]
             assert runner.run(in_progress(who)), f"{command} opened nothing"
-        assert say(who, text)[1] == [answer_route], text
+        routes = say(who, text)[1]
+        assert len(routes) == 1, text
+        assert routes[0] in answer_route, text
 
     try:
         one_answer()
