@@ -18,16 +18,6 @@ from storage.models import Person
 V = TypeVar("V")
 
 
-@dataclass(slots=True)
-class ResultPage:
-    """The results a person is paging through with /more, and how far they got."""
-
-    product_ids: list[str]
-    shown: int
-    language: str
-    log_id: int | None = None
-
-
 class Recent(OrderedDict[str, V]):
     """A dict that keeps only the ``limit`` most recently written keys: memory follows the people
     who are active, not everyone who ever wrote."""
@@ -45,11 +35,10 @@ class Recent(OrderedDict[str, V]):
 
 @dataclass(slots=True)
 class PagingMemory:
-    """Per-person paging state. A convenience that may be lost on restart (the person asks again):
-    nothing a person typed as data lives here; questions, answers and check-ins are in the database.
-    Bounded: the 10,000 people who wrote last (about 1 KB each)."""
+    """Per-person memory that may be lost on restart: the language a person last wrote in. The last
+    answer (what /more pages through) is in the database, with questions and check-ins.
+    Bounded: the 10,000 people who wrote last."""
 
-    pages: Recent[ResultPage] = field(default_factory=Recent)
     languages: Recent[str] = field(default_factory=Recent)
 
     @staticmethod

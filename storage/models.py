@@ -403,3 +403,25 @@ class InviteAttempt(Base):
     platform: Mapped[str] = mapped_column(String(20))
     user_id: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime]
+
+
+class AnswerPage(Base):
+    """A chat account's last question and its results: what /more pages through, what /read 2
+    reads and what a follow-up ("and in Chad?") refines. In the database, so a restart or another
+    replica carries on where the person was."""
+
+    __tablename__ = "answer_pages"
+    __table_args__ = (UniqueConstraint("platform", "external_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    external_user_id: Mapped[str] = mapped_column(String(100))
+    # The question as asked ("" for a topic being browsed: nothing to refine).
+    question: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(5))
+    product_ids: Mapped[list[str]] = mapped_column(JSON)
+    shown: Mapped[int] = mapped_column(Integer, default=0)
+    log_id: Mapped[int | None] = mapped_column(ForeignKey("question_log.id"))
+    # The filters the answer ran with ({"types": [...], "countries": [...], "language": "fr"}).
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]

@@ -1,18 +1,36 @@
-"""Answers: "how did others handle X?", paging, reading a product, browsing topics."""
+"""Answers: "how did others handle X?", paging, reading a product, browsing topics.
+
+An answer is in one of three states: confident (the products, each with the passage of it that
+answers the question), unsure ("these may help": the best two, the feedback buttons and the offer to
+pass the question on) or none (a short, honest decline naming the closest topics). The last answer
+of each chat account lives in the database (``storage.answers``): ``/more``, ``/read 2`` and a
+follow-up ("and in Chad?") work after a restart and on any replica."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from handlers.context import HandlerContext, ResultPage, Turn
+from handlers.answers import followups
+from handlers.answers.bridge import AnswerState, answer_state, best_passages, shorten, small_talk
+from handlers.context import HandlerContext, Turn
 from handlers.errors import BadInput, NotFound
 from handlers.i18n import t
 from handlers.messages import Reply, ReplyBuilder, Span, bold, italic, link, text_reply
-from knowledge import TOPICS, LearningProduct, SearchResult, topic_name, type_name
+from knowledge import TOPICS, Hit, LearningProduct, SearchFilters, SearchResult, topic_name, type_name
+from storage import answers as pages
 from storage import repositories as repo
+from storage.models import AnswerPage
 
 _HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+
+UNSURE_SHOWN = 2
+NEARBY_TOPICS = 3
+# The first answer must read on a phone: about 1,200 characters as Telegram shows it. Markup and
+# escaping add a little, so the plain text aims lower; passages are cut to fit.
+ANSWER_BUDGET = 1050
+PASSAGE_LIMITS = (170, 130, 95)
 
 
 def product_meta(product: LearningProduct, language: str) -> str:
@@ -29,41 +47,75 @@ def product_meta(product: LearningProduct, language: str) -> str:
     return " · ".join(parts)
 
 
-def _render_hits(builder: ReplyBuilder, products: list[LearningProduct], start: int, language: str) -> None:
+def _render_hits(builder: ReplyBuilder, products: list[LearningProduct], start: int, language: str,
+                 passages: dict[str, str]) -> None:
     for number, product in enumerate(products, start=start + 1):
         builder.add(f"{number}. ", bold(product.title))
-        builder.add("   ", italic(product_meta(product, language)))
-        builder.add("   " + product.takeaway)
+        meta: list[str | Span] = ["   ", italic(product_meta(product, language)), " · "]
         if product.url:
-            builder.add("   ", link(t("read.link", language), product.url))
+            meta.append(link(t("read.link", language), product.url))
         else:
-            builder.add(f"   /read {product.id}" if language == "en" else f"   /lire {product.id}")
+            meta.append(t("answer.read_number", language, number=number))
+        builder.add(*meta)
+        builder.add("   " + passages.get(product.id, product.takeaway))
 
 
-def _page_reply(context: HandlerContext, person: str, intro: list[str | Span] | None) -> Reply:
-    """The next page of results; the first page of an answer also asks whether it was useful."""
-    page = context.memory.pages[person]
+def _length(reply: Reply) -> int:
+    """About what the reply takes on Telegram: its text, its markup and its links."""
+    total = 0
+    for spans in reply.lines:
+        total += 1
+        for span in spans:
+            total += len(span.text) + 7 * (span.bold + span.italic) + (len(span.link) + 15 if span.link else 0)
+    return total
+
+
+def _page_reply(context: HandlerContext, page: AnswerPage, intro: list[str | Span] | None, *,
+                state: AnswerState = "confident", passages: dict[str, dict[str, str]] | None = None) -> Reply:
+    """The next page of results; the first page of an answer also asks whether it was useful.
+    ``passages`` holds, per length limit, the passage shown under each product."""
     first_page = page.shown == 0
     language = page.language
-    ids = page.product_ids[page.shown : page.shown + context.page_size]
+    size = UNSURE_SHOWN if state == "unsure" else context.page_size
+    ids = page.product_ids[page.shown : page.shown + size]
     products = [product for product in (context.index.get(pid) for pid in ids) if product is not None]
-    builder = ReplyBuilder()
-    if intro:
-        builder.add(*intro)
-    _render_hits(builder, products, page.shown, language)
+    reply = Reply(())
+    for limit in (*PASSAGE_LIMITS, 0):
+        chosen = (passages or {}).get(str(limit), {}) if limit else {}
+        builder = ReplyBuilder()
+        if intro:
+            builder.add(*intro)
+        _render_hits(builder, products, page.shown, language, chosen)
+        shown = page.shown + len(products)
+        if shown < len(page.product_ids) and state == "confident":
+            builder.add(t("answer.more_hint", language))
+            builder.button(t("button.more", language), "more")
+        if first_page and page.log_id is not None:
+            if state == "unsure":
+                builder.add(t("answer.unsure_offer", language))
+            builder.add(t("feedback.ask", language))
+            builder.button(t("button.useful", language), f"fb:{page.log_id}:useful")
+            builder.button(t("button.not_useful", language), f"fb:{page.log_id}:not_useful")
+            if state == "unsure":
+                builder.button(t("button.pass", language), f"pass:{page.log_id}")
+        reply = builder.build()
+        if _length(reply) <= ANSWER_BUDGET or not passages:
+            break
     page.shown += len(products)
-    if page.shown < len(page.product_ids):
-        builder.add(t("answer.more_hint", language))
-        builder.button(t("button.more", language), "more")
-    if first_page and page.log_id is not None:
-        builder.add(t("feedback.ask", language))
-        builder.button(t("button.useful", language), f"fb:{page.log_id}:useful")
-        builder.button(t("button.not_useful", language), f"fb:{page.log_id}:not_useful")
-    return builder.build()
+    return reply
 
 
-def _filters_text(result: SearchResult, language: str) -> str:
-    filters = result.query.filters
+def _passages(context: HandlerContext, result: SearchResult, count: int) -> dict[str, dict[str, str]]:
+    """For each length limit, the matching passage of each of the first ``count`` products."""
+    found: dict[str, str] = {}
+    for hit in result.hits[:count]:
+        best = best_passages(context.index, hit.product, result.query, 1)
+        if best:
+            found[hit.product.id] = best[0]
+    return {str(limit): {pid: shorten(text, limit) for pid, text in found.items()} for limit in PASSAGE_LIMITS}
+
+
+def _filters_text(filters: SearchFilters, language: str) -> str:
     parts = [type_name(kind, language) for kind in sorted(filters.types)]
     parts += sorted(filters.countries)
     if filters.language:
@@ -71,43 +123,39 @@ def _filters_text(result: SearchResult, language: str) -> str:
     return ", ".join(parts)
 
 
-def _decline(context: HandlerContext, language: str, log_id: int) -> Reply:
-    builder = ReplyBuilder().add(t("decline.intro", language)).add(t("decline.topics", language))
-    names = [topic_name(slug, language) for slug, count in context.index.topic_counts().items() if count]
-    builder.add(" · ".join(names))
+def _nearby_topics(result: SearchResult) -> list[str]:
+    """Topics close to a question the library cannot answer: the ones it names, then those of the
+    weak best hits."""
+    found = list(result.query.topics)
+    for hit in result.hits[:NEARBY_TOPICS]:
+        found.extend(hit.product.topics[:1])
+    return list(dict.fromkeys(topic for topic in found if topic in TOPICS))[:NEARBY_TOPICS]
+
+
+def _decline(result: SearchResult, language: str, log_id: int) -> Reply:
+    builder = ReplyBuilder().add(t("decline.short", language))
+    nearby = _nearby_topics(result)
+    if nearby:
+        builder.add(t("decline.nearby", language, topics=", ".join(topic_name(slug, language) for slug in nearby)))
+    else:
+        builder.add(t("decline.no_nearby", language))
     builder.add(t("decline.offer", language))
     builder.button(t("button.pass", language), f"pass:{log_id}")
+    for slug in nearby:
+        builder.button(topic_name(slug, language), f"topic:{slug}")
     return builder.build()
 
 
-async def ask(turn: Turn, question: str) -> list[Reply]:
-    """Ask how other operations handled something (typing the question alone works too)."""
-    context = turn.context
-    question = question.strip()
-    person = turn.key
-    if not question:
-        raise BadInput("empty")
-    if len(question) > context.max_question_length:
-        raise BadInput("too_long")
-    result = context.index.search(question, limit=context.max_results)
-    language = result.query.language
-    turn.set_language(language)
-    confident = result.confident and bool(result.hits)
-    entry = await repo.log_question(
-        turn.session, person_id=turn.person.id if turn.person else None, platform=turn.message.platform,
-        external_user_id=turn.message.user_id, question=question,
-        result_ids=[hit.product.id for hit in result.hits[:10]] if confident else [], confident=confident,
-        now=turn.now)
-    if not confident:
-        context.memory.pages.pop(person, None)
-        return [_decline(context, language, entry.id)]
-    context.memory.pages[person] = ResultPage([hit.product.id for hit in result.hits], 0, language, entry.id)
+def _intro(result: SearchResult, language: str, state: AnswerState) -> list[str | Span]:
     intro: list[str | Span] = []
-    if result.relaxed:
+    if state == "unsure":
+        intro.append(t("answer.unsure", language))
+    elif result.relaxed:
         dropped = ", ".join(t(f"filter.{kind}", language) for kind in sorted(result.relaxed))
-        intro.append(t("answer.relaxed", language, dropped=f"{_filters_text(result, language)} ({dropped})"))
+        intro.append(t("answer.relaxed", language,
+                       dropped=f"{_filters_text(result.query.filters, language)} ({dropped})"))
     elif result.query.is_empty:
-        intro.append(t("answer.filtered", language, filters=_filters_text(result, language)))
+        intro.append(t("answer.filtered", language, filters=_filters_text(result.query.filters, language)))
     elif result.query.topics:
         names = ", ".join(topic_name(topic, language) for topic in result.query.topics[:2])
         intro.append(t("answer.intro_topic", language, topics=names) + ":")
@@ -116,18 +164,115 @@ async def ask(turn: Turn, question: str) -> list[Reply]:
     if result.query.corrections:
         corrections = ", ".join(f"{fixed}" for fixed in result.query.corrections.values())
         intro.append(" " + t("answer.corrected", language, corrections=corrections))
-    return [_page_reply(context, person, intro)]
+    return intro
+
+
+async def _answer(turn: Turn, result: SearchResult, *, logged: str, question: str, language: str,
+                  filters: SearchFilters, intro: list[str | Span] | None = None,
+                  keep_page_when_none: bool = False) -> list[Reply]:
+    """Logs the question, remembers the answer as the person's last one and renders it."""
+    context = turn.context
+    state = answer_state(result)
+    entry = await repo.log_question(
+        turn.session, person_id=turn.person.id if turn.person else None, platform=turn.message.platform,
+        external_user_id=turn.message.user_id, question=logged[: context.max_question_length],
+        result_ids=[hit.product.id for hit in result.hits[:10]] if state != "none" else [],
+        confident=state == "confident", now=turn.now)
+    if state == "none" and keep_page_when_none:
+        return []
+    page = await pages.save_page(
+        turn.session, platform=turn.message.platform, external_user_id=turn.message.user_id, question=question,
+        language=language, product_ids=[hit.product.id for hit in result.hits] if state != "none" else [],
+        log_id=entry.id, filters=filters.as_json(), now=turn.now)
+    if state == "none":
+        return [_decline(result, language, entry.id)]
+    shown = UNSURE_SHOWN if state == "unsure" else context.page_size
+    return [_page_reply(context, page, intro or _intro(result, language, state), state=state,
+                        passages=_passages(context, result, shown))]
+
+
+async def ask(turn: Turn, question: str) -> list[Reply]:
+    """Ask how other operations handled something (typing the question alone works too)."""
+    context = turn.context
+    question = question.strip()
+    if not question:
+        raise BadInput("empty")
+    if len(question) > context.max_question_length:
+        raise BadInput("too_long")
+    chat = small_talk(question)
+    if chat is not None:
+        if turn.route in ("", "question"):
+            turn.route = "small-talk"
+        language = chat.language or turn.language
+        if chat.language:
+            turn.set_language(chat.language)
+        return [text_reply(t(f"smalltalk.{chat.kind}", language))]
+    follow = followups.detect(context.index, question)
+    if follow is not None:
+        page = await pages.page_of(turn.session, turn.message.platform, turn.message.user_id)
+        if page is not None and page.question:
+            if turn.route in ("", "question"):
+                turn.route = "follow-up"
+            return await _follow_up(turn, page, follow, question)
+    result = context.index.search(question, limit=context.max_results)
+    language = result.query.language
+    turn.set_language(language)
+    return await _answer(turn, result, logged=question, question=question, language=language,
+                         filters=SearchFilters())
+
+
+def _like(context: HandlerContext, product: LearningProduct) -> list[Hit]:
+    """Products on the same topics as ``product``: most topics shared first, its main topic before
+    the others, then the newest."""
+    found = []
+    for other in context.index.products:
+        shared = set(product.topics).intersection(other.topics)
+        if other.id != product.id and shared:
+            score = len(shared) + (1.0 if other.topics[0] == product.topics[0] else 0.0)
+            found.append((-score, -other.year, other.title, other))
+    return [Hit(other, -score) for score, _year, _title, other in sorted(found)[: context.max_results]]
+
+
+async def _follow_up(turn: Turn, page: AnswerPage, follow: followups.FollowUp, text: str) -> list[Reply]:
+    """The last question again, narrowed ("and in Chad?") or turned towards one of its results."""
+    context = turn.context
+    language = follow.language or page.language
+    turn.set_language(language)
+    if follow.position is not None:
+        if not 1 <= follow.position <= len(page.product_ids):
+            raise NotFound("followup.no_such", number=follow.position)
+        product = context.index.get(page.product_ids[follow.position - 1])
+        if product is None:
+            raise NotFound("followup.no_such", number=follow.position)
+        result = replace(context.index.search(page.question, limit=context.max_results),
+                         hits=_like(context, product), confident=True)
+        return await _answer(turn, result, logged=f"{text} ({product.id})", question=page.question,
+                             language=language, filters=SearchFilters(),
+                             intro=[t("followup.like", language, title=product.title)])
+    filters = followups.refined(followups.filters_from_json(page.filters), follow.filters)
+    result = context.index.search(page.question, filters=filters, limit=context.max_results)
+    described = _filters_text(filters, language)
+    replies = await _answer(turn, result, logged=f"{page.question} ({text})", question=page.question,
+                            language=language, filters=filters, keep_page_when_none=True,
+                            intro=[t("followup.narrowed", language, filters=described)]
+                            if answer_state(result) == "confident" else None)
+    if not replies:
+        return [text_reply(t("followup.nothing", language, filters=described))]
+    return replies
+
+
+async def _page(turn: Turn) -> AnswerPage | None:
+    return await pages.page_of(turn.session, turn.message.platform, turn.message.user_id)
 
 
 async def more(turn: Turn, _args: str) -> list[Reply]:
     """Show the next results of your last question."""
-    context, person, language = turn.context, turn.key, turn.language
-    page = context.memory.pages.get(person)
+    page = await _page(turn)
     if page is None:
         raise NotFound("more.nothing")
     if page.shown >= len(page.product_ids):
-        return [ReplyBuilder().add(t("answer.no_more", language)).build()]
-    return [_page_reply(context, person, None)]
+        return [ReplyBuilder().add(t("answer.no_more", page.language)).build()]
+    return [_page_reply(turn.context, page, None)]
 
 
 def _markdown_lines(body: str, builder: ReplyBuilder) -> None:
@@ -143,14 +288,16 @@ def _markdown_lines(body: str, builder: ReplyBuilder) -> None:
 
 async def read(turn: Turn, args: str) -> list[Reply]:
     """Read a product in the chat: /read 2 (the second result) or /read followed by its id."""
-    context, person, language = turn.context, turn.key, turn.language
+    context, language = turn.context, turn.language
     wanted = args.strip()
     if not wanted:
         raise BadInput("read.missing")
     product: LearningProduct | None = None
-    page = context.memory.pages.get(person)
-    if wanted.isdigit() and page is not None and 1 <= int(wanted) <= len(page.product_ids):
-        product = context.index.get(page.product_ids[int(wanted) - 1])
+    if wanted.isdigit():
+        page = await _page(turn)
+        if page is not None and 1 <= int(wanted) <= len(page.product_ids):
+            product = context.index.get(page.product_ids[int(wanted) - 1])
+            language = page.language if context.memory.languages.get(turn.key) is None else language
     if product is None:
         product = context.index.get(wanted.lower())
     if product is None:
@@ -170,7 +317,7 @@ async def topics(turn: Turn, _args: str) -> list[Reply]:
     context, language = turn.context, turn.language
     builder = ReplyBuilder().add(t("topics.intro", language))
     for slug, count in context.index.topic_counts().items():
-        builder.add(bold(slug), f" {topic_name(slug, language)} ({t('topics.count', language, count=count)})")
+        builder.add(bold(topic_name(slug, language)), " · " + t("topics.count", language, count=count))
     return [builder.build()]
 
 
@@ -179,21 +326,26 @@ def resolve_topic(context: HandlerContext, name: str) -> str | None:
     wanted = name.strip().lower().replace(" ", "-")
     if wanted in TOPICS:
         return wanted
+    for slug in TOPICS:
+        if name.strip().lower() in (topic_name(slug, "en").lower(), topic_name(slug, "fr").lower()):
+            return slug
     query = context.index.parse(name)
     return query.topics[0] if query.topics else None
 
 
 async def topic(turn: Turn, args: str) -> list[Reply]:
     """Browse one topic: /topic psea (or any name or acronym of it)."""
-    context, person, language = turn.context, turn.key, turn.language
+    context, language = turn.context, turn.language
     if not args.strip():
         raise BadInput("topic.missing")
     slug = resolve_topic(context, args)
     if slug is None:
         raise NotFound("topic.unknown", name=args.strip()[:80])
     products = context.index.by_topic(slug)
-    context.memory.pages[person] = ResultPage([product.id for product in products], 0, language)
-    return [_page_reply(context, person, [t("topic.intro", language, topic=topic_name(slug, language))])]
+    page = await pages.save_page(
+        turn.session, platform=turn.message.platform, external_user_id=turn.message.user_id, question="",
+        language=language, product_ids=[product.id for product in products], log_id=None, filters={}, now=turn.now)
+    return [_page_reply(context, page, [t("topic.intro", language, topic=topic_name(slug, language))])]
 
 
 async def feedback(turn: Turn, payload: str) -> list[Reply]:
