@@ -76,7 +76,7 @@ def test_an_owner_is_asked_only_about_their_own_actions_in_their_language(chat: 
     chat.load(EXAMPLES / "operations.yaml")
     chat.as_person(OWNER)  # Jules works in French
     answer = chat.say("/point")
-    assert "Passons en revue l'action en cours de Sahelia" in answer  # one action: no "(s)"
+    assert "Passons en revue votre action en cours (Sahelia" in answer  # one action: no "(s)"
     assert "Recruit a full-time PSEA coordinator" in answer
     assert "échéance 30 juin 2026" in answer
     chat.say("fait")
@@ -321,7 +321,7 @@ def test_the_check_in_speaks_the_language_the_person_is_using(chat: Chat) -> Non
     chat.as_person(HC)  # registered in English
     assert "Je vous aide" in chat.say("/aide")
     first = chat.say("/point")
-    assert "Passons en revue les 4 actions en cours" in first
+    assert "Passons en revue vos 4 actions en cours" in first
     assert "Point sur Sahelia HCT action plan, May 2026\u00a0: action 1 sur 4" in first
     assert "Pas encore de statut. Où en est-elle\u202f?" in first
     assert "Une note pour la mise à jour" in chat.say("en cours")

@@ -16,6 +16,7 @@ from docx.shared import Pt
 from handlers.checkins.dialogue import STATUS_ORDER, owner_text, status_name
 from handlers.dates import short_date
 from handlers.i18n import colon, t, tn
+from knowledge import country_name
 from storage.models import ActionPlan, Status
 from storage.repositories import latest_update
 
@@ -52,13 +53,23 @@ class ReportDraft:
     plan_title: str
     operation: str
     country: str
-    mission: str
+    mission_kind: str
+    mission_starts_on: date
+    mission_ends_on: date
     adopted_on: date
     update_due_on: date | None
     baseline: datetime
     generated_at: datetime
     actions: tuple[ActionReport, ...]
     counts: dict[str, int] = field(default_factory=dict)
+
+    def mission(self, language: str) -> str:
+        """"P2P 12 Aug 2026 – 23 Aug 2026", the dates in the report's language."""
+        return (f"{self.mission_kind.upper()} {short_date(self.mission_starts_on, language)} – "
+                f"{short_date(self.mission_ends_on, language)}")
+
+    def country_in(self, language: str) -> str:
+        return country_name(self.country, language)
 
     @property
     def overdue(self) -> list[ActionReport]:
@@ -99,8 +110,9 @@ def build_report(plan: ActionPlan, now: datetime) -> ReportDraft:
         plan_title=plan.title,
         operation=mission.operation.name,
         country=mission.operation.country,
-        mission=f"{mission.kind.value.upper()} {short_date(mission.starts_on, 'en')} – "
-                f"{short_date(mission.ends_on, 'en')}",
+        mission_kind=mission.kind.value,
+        mission_starts_on=mission.starts_on,
+        mission_ends_on=mission.ends_on,
         adopted_on=plan.adopted_on,
         update_due_on=plan.update_due_on,
         baseline=baseline,
@@ -132,8 +144,8 @@ def report_markdown(draft: ReportDraft, language: str = "en") -> str:
     lines = [
         f"# {t('report.title', language)}{c} {_md(draft.plan_title)}",
         "",
-        f"- {t('report.operation', language)}{c} {_md(draft.operation)} ({_md(draft.country)})",
-        f"- {t('report.mission', language)}{c} {draft.mission}",
+        f"- {t('report.operation', language)}{c} {_md(draft.operation)} ({_md(draft.country_in(language))})",
+        f"- {t('report.mission', language)}{c} {draft.mission(language)}",
         f"- {t('report.adopted', language)}{c} {short_date(draft.adopted_on, language)}",
         f"- {t('report.due', language)}{c} {short_date(draft.update_due_on, language) if draft.update_due_on else '—'}",
         f"- {t('report.generated', language)}{c} {short_date(draft.generated_at, language)}",
@@ -192,8 +204,8 @@ def report_docx(draft: ReportDraft, language: str = "en") -> bytes:
     document.styles["Normal"].font.size = Pt(10.5)
     document.add_heading(f"{t('report.title', language)}{c} {draft.plan_title}", level=0)
     facts = [
-        (t("report.operation", language), f"{draft.operation} ({draft.country})"),
-        (t("report.mission", language), draft.mission),
+        (t("report.operation", language), f"{draft.operation} ({draft.country_in(language)})"),
+        (t("report.mission", language), draft.mission(language)),
         (t("report.adopted", language), short_date(draft.adopted_on, language)),
         (t("report.due", language), short_date(draft.update_due_on, language) if draft.update_due_on else "—"),
         (t("report.generated", language), short_date(draft.generated_at, language)),
