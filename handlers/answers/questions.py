@@ -272,7 +272,17 @@ async def more(turn: Turn, _args: str) -> list[Reply]:
         raise NotFound("more.nothing")
     if page.shown >= len(page.product_ids):
         return [ReplyBuilder().add(t("answer.no_more", page.language)).build()]
-    return [_page_reply(turn.context, page, None)]
+    context = turn.context
+    ids = page.product_ids[page.shown : page.shown + context.page_size]
+    found: dict[str, str] = {}
+    if page.question:
+        query = context.index.parse(page.question)
+        for product in (context.index.get(pid) for pid in ids):
+            best = best_passages(context.index, product, query, 1) if product is not None else []
+            if product is not None and best:
+                found[product.id] = best[0]
+    passages = {str(limit): {pid: shorten(text, limit) for pid, text in found.items()} for limit in PASSAGE_LIMITS}
+    return [_page_reply(context, page, None, passages=passages)]
 
 
 def _markdown_lines(body: str, builder: ReplyBuilder) -> None:
