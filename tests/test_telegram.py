@@ -134,7 +134,7 @@ async def test_a_chats_messages_are_answered_in_the_order_they_were_sent(
         telegram_api.push_update(message_update(HC_CHAT, text))
     answer, help_text, topics, more = await telegram_api.wait_for("sendMessage", 4)
     assert "<b>" in answer.params["text"]
-    assert "/checkin" in help_text.params["text"]
+    assert "/link CODE" in help_text.params["text"]  # an unlinked chat: the help of a stranger
     assert "/topic" in topics.params["text"]
     assert more.params["text"].startswith("4. ")
 
@@ -212,7 +212,7 @@ async def test_a_rate_limited_reply_waits_and_arrives_once(
     assert "<b>" in answer.params["text"]
     # The next message of the chat is handled after the first: nothing else came in between.
     [help_text] = await exchange(telegram_api, message_update(HC_CHAT, "/help"))
-    assert "/checkin" in help_text.params["text"]
+    assert "/topics" in help_text.params["text"]
     assert len(telegram_api.calls_to("sendMessage")) == 2
     assert [call.status for call in telegram_api.calls_to("sendMessage", ok_only=False)] == [429, 200, 200]
 
@@ -353,7 +353,7 @@ async def test_webhook_mode_answers_only_calls_carrying_the_secret(
     finally:
         await hooked.stop()
     help_text, topics = telegram_api.calls_to("sendMessage")
-    assert "/checkin" in help_text.params["text"]
+    assert "/topics" in help_text.params["text"]
     assert topics.params["chat_id"] == HC_CHAT
     assert telegram_api.calls_to("getUpdates", ok_only=False) == []
 
@@ -438,7 +438,7 @@ async def test_polling_skips_an_update_it_cannot_parse_and_answers_the_next(
     telegram_api.push_update(recorded("bot_api_test_update"))  # no from.is_bot, no chat.type
     [answer] = await exchange(telegram_api, message_update(HC_CHAT, "/help"))
     assert answer.params["chat_id"] == HC_CHAT
-    assert "/checkin" in answer.params["text"]
+    assert "/topics" in answer.params["text"]
     # Without the skip, PTB fetches the same batch again at once, forever.
     assert len(telegram_api.calls_to("getUpdates", ok_only=False)) - polls_before < 10
     skipped = [record for record in caplog.records if "skipped" in record.getMessage()]
