@@ -199,7 +199,7 @@ async def ask(turn: Turn, question: str) -> list[Reply]:
         raise BadInput("empty")
     if len(question) > context.max_question_length:
         raise BadInput("too_long")
-    chat = small_talk(question)
+    chat = small_talk(context.index, question)
     if chat is not None:
         if turn.route in ("", "question"):
             turn.route = "small-talk"
