@@ -26,6 +26,7 @@ import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -115,11 +116,22 @@ class Conversations:
             await self.read()
             await asyncio.sleep(0.02)
 
+    def handled_at_least(self, count: int) -> bool:
+        return len(self.events) >= count
+
     def answered(self, chat: int, update_id: int) -> bool:
         """The update was handled (its replies written with it), and each reply to the chat is sent
         or was left in doubt by a kill."""
         return event_key(update_id) in self.events and all(
             status is OutboxStatus.SENT or row in self.in_doubt for row, status in self.replies.get(str(chat), []))
+
+
+def lost_reply(text: str, chat: int, phases: list[str]) -> str:
+    return f"the reply to {text!r} in chat {chat}: lost? (kills: {phases})"
+
+
+def answered_with(stub: TelegramApiStub, status: int) -> bool:
+    return any(call.status == status for call in stub.calls)
 
 
 PEOPLE = 10
@@ -163,12 +175,11 @@ async def test_kill_9_at_random_moments_of_60_answers_loses_none_and_applies_non
         for text in script:
             update_id = stub.push_update(message_update(chat, text))
             pushed.append(update_id)
-            await until(lambda update_id=update_id: state.answered(chat, update_id), 30,
-                        lambda text=text: f"the reply to {text!r} in chat {chat}: lost? (kills: {phases})")
+            await until(partial(state.answered, chat, update_id), 30, partial(lost_reply, text, chat, phases))
 
     async def kill_and_restart() -> None:
         for handled, delay in kills:
-            await until(lambda handled=handled: len(state.events) >= handled, 60, f"{handled} messages handled")
+            await until(partial(state.handled_at_least, handled), 60, f"{handled} messages handled")
             await asyncio.sleep(delay)
             bots[-1].kill9()
             await state.read()
@@ -181,7 +192,7 @@ async def test_kill_9_at_random_moments_of_60_answers_loses_none_and_applies_non
                           f"committed, {len(left)} replies in doubt")
             polls = len(stub.calls_to("getUpdates", ok_only=False))
             bots.append(BotRun(env, tmp_path, name=f"bot{len(bots)}"))
-            await until(lambda polls=polls: polled(stub, polls), 30, "a poll after the restart", bots=(bots[-1],))
+            await until(partial(polled, stub, polls), 30, "a poll after the restart", bots=(bots[-1],))
 
     try:
         await until(lambda: polled(stub, 0), 30, "the first poll", bots=(bots[0],))
@@ -443,8 +454,7 @@ async def test_a_live_reply_refused_with_a_5xx_is_sent_by_a_later_pass(
         for chat, status in ((7001, 500), (7002, 502)):
             stub.fail_next("sendMessage", status)
             stub.push_update(message_update(chat, "/help"))
-            await until(lambda status=status: any(call.status == status for call in stub.calls), 20,
-                        f"the {status}", bots=(bot,))
+            await until(partial(answered_with, stub, status), 20, f"the {status}", bots=(bot,))
 
         async def waiting() -> list[tuple[OutboxStatus, datetime]]:
             async with database.transaction() as session:
