@@ -90,7 +90,7 @@ def test_tick_schedule_and_admin_plan_submitted(tmp_path: Path) -> None:
     assert hcbot("admin", "import", str(EXAMPLES / "operations.yaml")).returncode == 0
     first = hcbot("tick", "--now", "2026-10-08T08:30+00:00")
     assert "--> to Amina Example <amina.hc@sahelia.invalid>" in first.stdout
-    assert "(7 day(s) left)" in first.stdout
+    assert "(7 days left)" in first.stdout
     again = hcbot("tick", "--now", "2026-10-08T08:31+00:00")
     assert "-->" not in again.stdout
     assert "0 nudge(s)" in again.stdout
