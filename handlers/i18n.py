@@ -123,6 +123,10 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
                              "Nous en étions à l'action {number} sur {total} de votre point."),
     "checkin.still_paused": ("Your check-in stays paused at action {number} of {total}.",
                              "Votre point reste en pause à l'action {number} sur {total}."),
+    "checkin.note_explained": ("A note is a line for the draft update to the ERC: what moved, what is in the way. "
+                               "Type it, or press No note.",
+                               "Une note est une ligne pour le projet de mise à jour au CSU : ce qui a avancé, ce qui "
+                               "bloque. Écrivez-la, ou choisissez Pas de note."),
     "checkin.continue": ("Continue", "Continuer"),
     "checkin.question_hint": ("A question for the library? Ask it with a question mark and I will answer it.",
                               "Une question pour la bibliothèque ? Posez-la avec un point d'interrogation et j'y répondrai."),

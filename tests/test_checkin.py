@@ -327,3 +327,16 @@ def test_the_check_in_speaks_the_language_the_person_is_using(chat: Chat) -> Non
     assert "Une note pour la mise à jour" in chat.say("en cours")
     assert "action 2 sur 4" in chat.say("Projet validé par le cluster")
     assert "action 2 of 4" in chat.say("/checkin")  # an English command: English again
+
+
+def test_what_at_the_note_explains_the_note_and_keeps_nothing(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(HC)
+    chat.say("/checkin")
+    chat.say("blocked")
+    explained = chat.say("what?")
+    assert "A note is a line for the draft update" in explained
+    assert "action 1 of 4" in explained
+    assert updates(chat) == []
+    assert "action 2 of 4" in chat.say("Recruitment frozen")
+    assert [update.note for update in updates(chat)] == ["Recruitment frozen"]

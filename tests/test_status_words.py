@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.checkins.status_words import Answer, read_status, reads_as_question
+from handlers.checkins.status_words import Answer, is_bare_question, read_status, reads_as_question
 from storage.models import Status
 
 
@@ -85,3 +85,10 @@ def test_at_the_note_only_a_clear_question_is_a_question(text: str, asks: bool) 
 @given(st.text(max_size=300), st.booleans())
 def test_reading_a_question_never_fails(text: str, at_note: bool) -> None:
     assert reads_as_question(text, at_note=at_note) in (True, False)
+
+
+@pytest.mark.parametrize(("text", "bare"), [
+    ("?", True), ("what?", True), ("quoi ?", True), ("huh?", True), ("will they sign?", False), ("what", False),
+])
+def test_a_bare_question_is_someone_who_did_not_follow(text: str, bare: bool) -> None:
+    assert is_bare_question(text) is bare

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.checkins.status_words import Answer, read_status
+from handlers.checkins.status_words import Answer, is_bare_question, read_status
 from handlers.dates import short_date
 from handlers.errors import NotFound
 from handlers.i18n import t, tn
@@ -129,6 +129,9 @@ async def answer(session: Session, person: Person, checkin: CheckinSession, text
         return [await prompt(session, checkin, language)]
     action_id = checkin.action_ids[checkin.position]
     if checkin.step is CheckinStep.ASK_NOTE:
+        if is_bare_question(text):
+            # "what?" at the note: say again what is asked, rather than keep "what?" as the note.
+            return [await prompt(session, checkin, language, t("checkin.note_explained", language))]
         status = checkin.pending_status or Status.ON_TRACK
         note = None if reading.value in (Answer.NO_NOTE, Answer.SKIP) and not reading.rest else text
         return await _record(session, person, checkin, action_id, status, note, platform, now, language)

@@ -101,7 +101,8 @@ _FILLER = frozenset(
     "have has had do does did can could would should will just also very more most some any all other others "
     "le la les un une des du de d l et ou en au aux pour par sur avec dans est sont ete a ce cet cette ces "
     "je nous vous ils elles il elle mon ma mes notre nos votre vos leur leurs pas ne plus tres aussi autres "
-    "autre tout tous toutes comme que qui quoi".split())
+    "autre tout tous toutes comme que qui quoi what how why which who where when huh hein pardon comment "
+    "quel quelle quels quelles pourquoi mean veut dire".split())
 
 
 # A long message with these is someone reporting ("the ministry has not replied since June"), not asking.
@@ -129,6 +130,12 @@ def _starts_like_a_question(cleaned: str) -> bool:
         return True
     first = cleaned.split()[0]
     return len(first) >= 5 and process.extractOne(first, _FUZZY_STARTS, scorer=fuzz.ratio, score_cutoff=80) is not None
+
+
+def is_bare_question(text: str) -> bool:
+    """"?", "what?", "huh?", "quoi ?": a person who did not follow, not a question to search nor a
+    note to keep."""
+    return text.rstrip().endswith("?") and not _content_words(_question_text(text))
 
 
 def reads_as_question(text: str, *, at_note: bool = False) -> bool:
