@@ -516,16 +516,34 @@ async def _tick(settings: Settings, arguments: argparse.Namespace, clock: Clock)
     from bot.app import build_app
     from bot.clock import FixedClock
     from bot.console import ConsoleMessenger
+    from bot.platforms import SetupError
 
     now = _moment(arguments.now, clock)
-    app = await build_app(settings, clock=FixedClock(now), index=_index_or_exit(settings, clock),
-                          fallback=ConsoleMessenger(sys.stdout))
     try:
+        app = await build_app(settings, clock=FixedClock(now), index=_index_or_exit(settings, clock), platforms=True)
+    except SetupError as error:
+        print(f"hcbot: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    if not app.platforms:
+        # No chat platform configured (a demo, a trial): the console shows what would be sent.
+        app.deliverer.fallback = ConsoleMessenger(sys.stdout)
+    started = []
+    try:
+        for platform in app.platforms:
+            try:
+                await platform.start(receive=False)  # send only: the running bot takes the messages
+                started.append(platform)
+            except Exception as error:
+                # Its rows stay in the outbox for a later pass; the other platforms still get theirs.
+                print(f"hcbot: {type(platform).__name__} unreachable ({type(error).__name__}); its messages wait",
+                      file=sys.stderr)
         queued = await app.scheduler.reconcile_once()
         delivered = await app.deliverer.deliver()
         print(f"tick at {now.isoformat()}: {queued}; {delivered.sent} sent, {delivered.retried} to retry, "
               f"{delivered.failed} failed")
     finally:
+        for platform in started:
+            await platform.stop()
         await app.close()
     return 0
 

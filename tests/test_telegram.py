@@ -551,3 +551,31 @@ async def test_a_refused_rendering_is_sent_once_more_as_plain_text(
     assert plain.params["text"] == "The ERC update for Sahelia <2026> is due in 7 days."
     assert buttons(plain) == {"Draft update": "report:#1", "Mark as sent": "submitted:#1"}
     assert (await outbox_row(app.database)).status is OutboxStatus.SENT
+
+
+async def test_hcbot_tick_delivers_through_telegram_when_it_is_configured(
+        tmp_path: Path, telegram_api: TelegramApiStub) -> None:
+    # A cron deployment: `hcbot tick` alone must send the nudges to people's chats, not print them.
+    import os
+    import sys
+
+    env = {**os.environ, "HCBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+           "HCBOT_TELEGRAM_TOKEN": TOKEN, "HCBOT_TELEGRAM_API_URL": telegram_api.base_url}
+
+    async def hcbot(*args: str) -> tuple[int, str]:
+        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", *args, env=env, cwd=tmp_path,
+                                                       stdout=asyncio.subprocess.PIPE,
+                                                       stderr=asyncio.subprocess.STDOUT)
+        output, _ = await process.communicate()
+        return await process.wait(), output.decode()
+
+    assert (await hcbot("admin", "import", str(Path(__file__).parent.parent / "examples" / "operations.yaml")))[0] == 0
+    database = Database(env["HCBOT_DATABASE_URL"])
+    await link_chat(database, HC, HC_CHAT)
+    await database.dispose()
+    code, output = await hcbot("tick", "--now", "2026-10-08T08:30+00:00")
+    assert code == 0, output
+    assert "-->" not in output  # nothing printed instead of sent
+    sent = [call.params["text"] for call in telegram_api.calls_to("sendMessage") if call.params["chat_id"] == HC_CHAT]
+    assert any("7 days left" in text for text in sent), sent  # the T-7 nudge, in Amina's chat
+    assert not telegram_api.calls_to("getUpdates")  # a tick sends; it takes no messages

@@ -114,8 +114,9 @@ class SlackBot:
         app.action(ACTION_ID)(self._on_action)
         app.error(self._on_error)
 
-    async def start(self) -> None:
-        """Connects (Socket Mode) or starts listening (HTTP); returns once ready."""
+    async def start(self, *, receive: bool = True) -> None:
+        """Connects (Socket Mode) or starts listening (HTTP); returns once ready. Without
+        ``receive``, only the Web API client is made ready (``hcbot tick`` only sends)."""
         # One connection pool for every Web API call: without it slack-sdk opens (and closes) an
         # aiohttp session per call, which halves a large broadcast's rate.
         if self._session is None:
@@ -125,6 +126,8 @@ class SlackBot:
             await self.client.auth_test()
         except SlackApiError as error:
             raise SlackStartError(f"Slack refused the bot token: {error.response.get('error')}") from None
+        if not receive:
+            return
         if self.mode == "socket":
             assert self._app_token is not None
             try:

@@ -204,7 +204,8 @@ class TelegramBot:
         """The bot's @username, known once started."""
         return self.application.bot.username
 
-    async def start(self) -> None:
+    async def start(self, *, receive: bool = True) -> None:
+        """Starts sending and, with ``receive``, taking updates (``hcbot tick`` only sends)."""
         application = self.application
         try:
             await application.initialize()  # getMe: a wrong token stops here
@@ -215,6 +216,8 @@ class TelegramBot:
         except BaseException:
             await application.bot.shutdown()
             raise
+        if not receive:
+            return
         try:
             await self._register_commands()
             await application.start()
