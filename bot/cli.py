@@ -526,7 +526,7 @@ async def _tick(settings: Settings, arguments: argparse.Namespace, clock: Clock)
         return EXIT_INVALID
     if not app.platforms:
         # No chat platform configured (a demo, a trial): the console shows what would be sent.
-        app.deliverer.fallback = ConsoleMessenger(sys.stdout)
+        app.deliverer.use_fallback(ConsoleMessenger(sys.stdout))
     started = []
     try:
         for platform in app.platforms:
@@ -578,7 +578,7 @@ async def _run(settings: Settings, clock: Clock) -> int:
     if not platforms:
         # With no chat platform configured, the console shows what would be sent (a demo, a trial);
         # with one, proactive messages go only to people's chats.
-        app.deliverer.fallback = console
+        app.deliverer.use_fallback(console)
     app.add_messenger(console)
     stopping = _stop_on_signals()
     started: list[Platform] = []

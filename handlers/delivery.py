@@ -237,6 +237,11 @@ class Deliverer:
         shared = SharedBudget(self.database, messenger.platform, rate) if self.shared_budget and rate else None
         return _PlatformGate(messenger.limits, shared=shared)
 
+    def use_fallback(self, messenger: Messenger) -> None:
+        """Messages for people with no chat on a running platform go to ``messenger`` (the console)."""
+        self.fallback = messenger
+        self._gates.setdefault(messenger.platform, self._gate(messenger))
+
     def register(self, messenger: Messenger) -> None:
         """Adds a platform that started after the deliverer was built (the composition root builds
         the deliverer first: the adapters need the live path, which needs the deliverer)."""
