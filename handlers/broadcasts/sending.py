@@ -370,8 +370,8 @@ class BroadcastReport:
         if self.took is not None:
             lines.append(f"took {self.took.total_seconds():.1f} s from release to last message")
         if self.in_doubt:
-            lines.append("in doubt: claimed for sending when the bot stopped, so maybe sent, maybe not; not resent "
-                         "(at most once)")
+            lines.append("in doubt: the platform may or may not have them (the bot stopped mid-send, or the "
+                         "platform's answer was lost); not resent (at most once; HCBOT_RESEND_IN_DOUBT=true resends)")
         return lines
 
 
