@@ -371,7 +371,7 @@ class BroadcastReport:
             lines.append(f"took {self.took.total_seconds():.1f} s from release to last message")
         if self.in_doubt:
             lines.append("in doubt: the platform may or may not have them (the bot stopped mid-send, or the "
-                         "platform's answer was lost); not resent (at most once; HCBOT_RESEND_IN_DOUBT=true resends)")
+                         "platform's answer was lost); not resent: at most once")
         return lines
 
 
