@@ -124,7 +124,9 @@ def _configure_logging(settings: Settings, *, console: bool = False) -> None:
     lands inside the transcript."""
     from bot.logs import configure
 
-    configure(settings.log_level, file=_log_file(settings) if console else None)
+    # A log file asked for is always used; without one, logs go to standard error unless the
+    # console is attached.
+    configure(settings.log_level, file=_log_file(settings) if console or settings.log_file else None)
 
 
 def _log_file(settings: Settings) -> Path:
