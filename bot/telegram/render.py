@@ -38,7 +38,8 @@ def _escape(text: str, plain: bool) -> str:
 def _wrap(span: Span, text: str, plain: bool) -> str:
     """One span's text, escaped once, inside its tags (plain text has none)."""
     inner = _escape(text, plain)
-    if plain:
+    if plain or (text and not text.strip()):
+        # Tags around nothing but spaces would make a message Telegram reads as empty.
         return inner
     if span.italic:
         inner = f"<i>{inner}</i>"
