@@ -138,8 +138,15 @@ def _log_file(settings: Settings) -> Path:
     return Path("hcbot.log")
 
 
+def _count(count: int, noun: str) -> str:
+    # The handlers' helper, imported late: `hcbot ask` must not pay for the message catalogue.
+    from handlers.i18n import english_count
+
+    return english_count(count, noun)
+
+
 def _print_problems(problems: Sequence[object], what: str = "the learning library") -> None:
-    print(f"hcbot: {what} has {len(problems)} problem(s); fix them and start again:", file=sys.stderr)
+    print(f"hcbot: {what} has {_count(len(problems), 'problem')}; fix them and start again:", file=sys.stderr)
     for problem in problems:
         print(f"  {problem}", file=sys.stderr)
 
@@ -437,7 +444,7 @@ async def _broadcast(settings: Settings, arguments: argparse.Namespace, clock: C
                     print(f"broadcast {broadcast.id} was already cancelled")
                     return 0
                 withdrawn = await sending.cancel(session, broadcast, clock.now())
-                print(f"broadcast {broadcast.id} cancelled; {withdrawn} message(s) not yet sent were withdrawn")
+                print(f"broadcast {broadcast.id} cancelled; {_count(withdrawn, 'message')} not yet sent withdrawn")
                 return 0
             print("\n".join((await sending.report(session, broadcast, clock.now())).lines()))
             return 0
@@ -466,7 +473,7 @@ async def _broadcast_send(settings: Settings, database: Database, arguments: arg
     async with database.transaction() as session:
         reach = await sending.expand(session, audience)
     skipped = ", ".join(f"{count} {reason.replace('_', ' ')}" for reason, count in sorted(reach.skipped.items()))
-    print(f"audience {sending.describe_audience(audience)}: {len(reach.recipients)} recipient(s); "
+    print(f"audience {sending.describe_audience(audience)}: {_count(len(reach.recipients), 'recipient')}; "
           f"skipped: {skipped or 'none'}")
     if reach.matched == 0:
         print("hcbot: that audience matches nobody (check the spelling; `hcbot broadcast send` sends nothing)",

@@ -10,9 +10,9 @@ from babel import Locale
 from babel.numbers import format_decimal
 
 _MESSAGES: Final[dict[str, tuple[str, str]]] = {
-    "answer.intro": ("Here is how other operations handled it", "Voici comment d'autres opérations s'y sont prises"),
-    "answer.intro_topic": ("Here is how other operations handled {topics}",
-                           "Voici comment d'autres opérations ont traité : {topics}"),
+    "answer.intro": ("Here is how other operations handled it:", "Voici comment d'autres opérations s'y sont prises :"),
+    "answer.intro_topic": ("Here is how other operations handled {topics}:",
+                           "Voici comment d'autres opérations ont traité {topics} :"),
     "answer.filtered": ("Products matching: {filters}", "Produits correspondants : {filters}"),
     "answer.relaxed": ("Nothing matched {dropped}, so here is what other operations did:",
                        "Rien ne correspondait à {dropped} ; voici ce que d'autres opérations ont fait :"),
@@ -201,6 +201,8 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
                               "it and send it again?",
                               "Cette note fait {length} caractères ; une note en compte {limit} au plus. Pouvez-vous "
                               "la raccourcir et la renvoyer ?"),
+    "product.in_fr": ("in French", "en français"),
+    "product.in_en": ("in English", "en anglais"),
     "answered_in_private": ("I am answering in our direct messages.", "Je vous réponds en message direct."),
     "text_only": ("I can only read text: type your question or answer in words.",
                   "Je ne lis que le texte : tapez votre question ou votre réponse en mots."),
@@ -466,3 +468,8 @@ def both(key: str) -> tuple[str, str]:
 def plural_forms(key: str) -> tuple[Forms, Forms]:
     """The English and the French forms of a plural entry, as written."""
     return _PLURALS[key]
+
+
+def english_count(count: int, noun: str, plural: str | None = None) -> str:
+    """"1 nudge", "2 nudges", "1,200 messages": the operator's shell output, which is English."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"

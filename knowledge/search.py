@@ -96,6 +96,15 @@ class SearchFilters:
             language=other.language or self.language,
         )
 
+    def overriding(self, said: SearchFilters) -> SearchFilters:
+        """These (hard) filters over the ones said in a question: a hard filter of a kind replaces
+        the said one ("and in CAR?" after a question about Chad asks for CAR, not for both)."""
+        return SearchFilters(
+            types=self.types or said.types,
+            countries=self.countries or said.countries,
+            language=self.language or said.language,
+        )
+
     def without(self, kind: str) -> SearchFilters:
         return SearchFilters(
             types=frozenset() if kind == "type" else self.types,
@@ -401,7 +410,7 @@ class SearchIndex:
         return ParsedQuery(
             text=text,
             language=language,
-            filters=said if filters is None else said.merged(filters),
+            filters=said if filters is None else filters.overriding(said),
             terms=dict(terms),
             content_stems=tuple(dict.fromkeys(analysis.stems)),
             units=tuple(dict.fromkeys(analysis.units)),

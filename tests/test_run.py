@@ -93,7 +93,7 @@ def test_tick_schedule_and_admin_plan_submitted(tmp_path: Path) -> None:
     assert "(7 days left)" in first.stdout
     again = hcbot("tick", "--now", "2026-10-08T08:31+00:00")
     assert "-->" not in again.stdout
-    assert "0 nudge(s)" in again.stdout
+    assert "0 nudges" in again.stdout
     schedule = hcbot("schedule", "sahelia-2026")
     assert "Thu 2026-10-08 09:00 WAT  before-7       to HC          sent" in schedule.stdout
     assert "Wed 2026-10-14 09:00 WAT  before-1" in schedule.stdout

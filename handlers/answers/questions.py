@@ -17,7 +17,7 @@ from handlers.context import HandlerContext, Turn
 from handlers.errors import BadInput, NotFound
 from handlers.i18n import t
 from handlers.messages import Reply, ReplyBuilder, Span, bold, italic, link, text_reply
-from knowledge import TOPICS, Hit, LearningProduct, SearchFilters, SearchResult, topic_name, type_name
+from knowledge import TOPICS, Hit, LearningProduct, SearchFilters, SearchResult, country_name, topic_name, type_name
 from storage import answers as pages
 from storage import repositories as repo
 from storage.models import AnswerPage
@@ -37,11 +37,10 @@ def product_meta(product: LearningProduct, language: str) -> str:
     """"Case study · Chad · 2016": what a reader needs to judge a product before opening it."""
     parts = [type_name(product.type, language)]
     if product.countries:
-        parts.append(", ".join(product.countries))
+        parts.append(", ".join(country_name(country, language) for country in product.countries))
     parts.append(str(product.year))
     if product.language != language:
-        parts.append("in French" if product.language == "fr" and language == "en" else
-                     "en anglais" if product.language == "en" else "en français")
+        parts.append(t(f"product.in_{product.language}", language))
     if product.illustrative:
         parts.append(t("illustrative", language))
     return " · ".join(parts)
@@ -117,9 +116,9 @@ def _passages(context: HandlerContext, result: SearchResult, count: int) -> dict
 
 def _filters_text(filters: SearchFilters, language: str) -> str:
     parts = [type_name(kind, language) for kind in sorted(filters.types)]
-    parts += sorted(filters.countries)
+    parts += sorted(country_name(country, language) for country in filters.countries)
     if filters.language:
-        parts.append("français" if filters.language == "fr" else "English")
+        parts.append(t(f"product.in_{filters.language}", language))
     return ", ".join(parts)
 
 
@@ -158,9 +157,9 @@ def _intro(result: SearchResult, language: str, state: AnswerState) -> list[str 
         intro.append(t("answer.filtered", language, filters=_filters_text(result.query.filters, language)))
     elif result.query.topics:
         names = ", ".join(topic_name(topic, language) for topic in result.query.topics[:2])
-        intro.append(t("answer.intro_topic", language, topics=names) + ":")
+        intro.append(t("answer.intro_topic", language, topics=names))
     else:
-        intro.append(t("answer.intro", language) + ":")
+        intro.append(t("answer.intro", language))
     if result.query.corrections:
         corrections = ", ".join(f"{fixed}" for fixed in result.query.corrections.values())
         intro.append(" " + t("answer.corrected", language, corrections=corrections))

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from handlers.broadcasts import sending
 from handlers.checkins import dialogue
 from handlers.dates import short_date
-from handlers.i18n import t
+from handlers.i18n import english_count, t
 from handlers.messages import ReplyBuilder, bold, reply_to_json
 from handlers.nudges.deadlines import (
     LadderSettings,
@@ -61,9 +61,10 @@ class ReconcileReport:
     broadcast_messages: int = 0
 
     def __str__(self) -> str:
-        return (f"{self.nudges} nudge(s), {self.escalations} escalation(s), {self.checkins} check-in(s), "
-                f"{self.reminders} reminder(s), {self.expired} expired check-in(s) queued or closed, "
-                f"{self.broadcast_messages} broadcast message(s) released")
+        return (f"{english_count(self.nudges, 'nudge')}, {english_count(self.escalations, 'escalation')}, "
+                f"{english_count(self.checkins, 'check-in')}, {english_count(self.reminders, 'reminder')}, "
+                f"{english_count(self.expired, 'expired check-in')} queued or closed, "
+                f"{english_count(self.broadcast_messages, 'broadcast message')} released")
 
 
 class PlanLike(Protocol):
