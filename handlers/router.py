@@ -16,6 +16,7 @@ from enum import Enum
 
 from handlers import accounts
 from handlers.answers import questions
+from handlers.answers.bridge import small_talk
 from handlers.broadcasts import notices
 from handlers.checkins import dialogue, plans
 from handlers.checkins.status_words import reads_as_question
@@ -29,6 +30,9 @@ from storage.database import Session
 from storage.models import CheckinSession, CheckinStep, Person, Role
 
 logger = logging.getLogger(__name__)
+
+# Small talk that cannot be an answer to a check-in question.
+CHECKIN_SMALL_TALK = frozenset({"greeting", "thanks", "bye"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +292,13 @@ class Router:
             open_checkin = await self._open_checkin(turn)
             if open_checkin is not None and turn.person is not None:
                 at_note = open_checkin.step is CheckinStep.ASK_NOTE
+                chat = small_talk(self.context.index, text)
+                if chat is not None and chat.kind in CHECKIN_SMALL_TALK:
+                    # "merci", "hello" mid-check-in: a short line, and the check-in waits. "ok",
+                    # "no", "oui" are left to the dialogue: at the note, "no" means no note.
+                    turn.route = "checkin-small-talk"
+                    return [text_reply(t(f"smalltalk.{chat.kind}", chat.language or turn.language)),
+                            await dialogue.after_question(turn.session, open_checkin, turn.language)]
                 if reads_as_question(text, at_note=at_note):
                     # "How did others fund a PSEA coordinator?" in the middle of a check-in is a
                     # question: answered, and the check-in waits where it was (paused stays paused).

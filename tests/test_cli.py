@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 from tests.test_library import run_hcbot
 
@@ -49,3 +52,13 @@ def test_kb_list_json_has_every_product_with_text() -> None:
     assert len(products) >= 60
     assert all(RESULT_FIELDS - {"score"} | {"summary", "text"} <= set(product) for product in products)
     assert all(product["text"].strip() for product in products)
+
+
+def test_the_demo_can_be_opened_again_and_again(tmp_path: Path) -> None:
+    # People try the demo more than once in the same folder; the second time must not break.
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-m", "bot.cli", "chat", "--demo"], input="/plan\n", cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        assert "Arcadia" in done.stdout
+        assert "Traceback" not in done.stderr

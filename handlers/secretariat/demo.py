@@ -19,8 +19,14 @@ HISTORY = {1: (Status.ON_TRACK, 40, "Draft strategy shared with the HCT."),
 
 async def load_demo(database: Database, demo_file: Path, hc_email: str, now: datetime) -> None:
     """Imports the demo file, moves its dates so that the plan is always mid-way through its window
-    (adopted 100 days ago, update due in 30), and once gives it a little history by its HC."""
-    await import_file(database, demo_file)
+    (adopted 100 days ago, update due in 30), and once gives it a little history by its HC.
+
+    Imported once: the import matches a mission by its start date, which the shift has moved, so a
+    second import would add the mission again (and collide with the shifted one)."""
+    async with database.transaction() as session:
+        loaded = await repo.plan_by_code(session, DEMO_PLAN) is not None
+    if not loaded:
+        await import_file(database, demo_file)
     today = now.date()
     async with database.transaction() as session:
         plan = await repo.plan_by_code(session, DEMO_PLAN)
