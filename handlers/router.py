@@ -293,9 +293,11 @@ class Router:
             if open_checkin is not None and turn.person is not None:
                 at_note = open_checkin.step is CheckinStep.ASK_NOTE
                 chat = small_talk(self.context.index, text)
-                if chat is not None and chat.kind in CHECKIN_SMALL_TALK:
+                coming_back = chat is not None and chat.kind == "greeting" and open_checkin.step is CheckinStep.PAUSED
+                if chat is not None and chat.kind in CHECKIN_SMALL_TALK and not coming_back:
                     # "merci", "hello" mid-check-in: a short line, and the check-in waits. "ok",
-                    # "no", "oui" are left to the dialogue: at the note, "no" means no note.
+                    # "no", "oui" are left to the dialogue: at the note, "no" means no note. A
+                    # greeting after "later" is someone coming back: it resumes, as any message does.
                     turn.route = "checkin-small-talk"
                     return [text_reply(t(f"smalltalk.{chat.kind}", chat.language or turn.language)),
                             await dialogue.after_question(turn.session, open_checkin, turn.language)]

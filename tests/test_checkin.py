@@ -340,3 +340,14 @@ def test_what_at_the_note_explains_the_note_and_keeps_nothing(chat: Chat) -> Non
     assert updates(chat) == []
     assert "action 2 of 4" in chat.say("Recruitment frozen")
     assert [update.note for update in updates(chat)] == ["Recruitment frozen"]
+
+
+def test_thanks_mid_check_in_gets_a_short_line_and_the_check_in_waits(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(HC)
+    chat.say("/checkin")
+    thanked = chat.say("merci !")
+    assert "Avec plaisir" in thanked
+    assert "action 1 of 4" in thanked  # the offer to continue, where it was
+    assert updates(chat) == []
+    assert "action 1 of 4" in chat.say("on track")  # a status is still a status: now the note
