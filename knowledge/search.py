@@ -15,6 +15,7 @@ additions: that is what keeps p95 well under 10 ms at 10,000 products.
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -29,7 +30,7 @@ from rapidfuzz.distance import OSA
 from knowledge.passages import best_passages
 from knowledge.products import LearningProduct
 from knowledge.smalltalk import small_talk
-from knowledge.taxonomy import TOPICS
+from knowledge.taxonomy import LANGUAGES, TOPICS
 from knowledge.text import FLUFF, GRAMMAR, STOPWORDS, normalise, raw_words, stem, words
 from knowledge.thesaurus import NOT_EVIDENCE, Thesaurus
 
@@ -57,6 +58,10 @@ UNMATCHED_CONCEPT_CREDIT = 0.5
 UNKNOWN_WORD_WEIGHT = 1.5
 CONTEXT_WEIGHT = 0.3  # a word of the situation ("weeks", "big", "200") in the coverage measure
 MIN_SCORE = 2.0
+# A question that names no topic's idea (only words, or the HC and the HCT, every product's business)
+# must be covered more fully, by at least two of its words in a product's title, summary or topics.
+NO_TOPIC_COVERAGE = 0.6
+NO_TOPIC_STRONG_WORDS = 2
 # Unsure: the best product is on the question's topic and covers some of it.
 UNSURE_COVERAGE = 0.15
 UNSURE_SINGLE_COVERAGE = 0.30
@@ -76,6 +81,67 @@ _ENGLISH_MARKERS = frozenset(
     an from by at about
     """.split()
 )
+
+
+# A long message tells its situation first, then asks: the sentences that ask decide what it is about.
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+_QUESTION_OPENERS = frozenset(
+    """
+    how what which who where when why whether any anything has have had is are was were did do does can
+    could should would will anyone anybody examples example ideas tips lessons advice looking
+    comment quel quelle quels quelles quoi pourquoi ou quand qui est existe y avez des exemples
+    conseils lecons
+    """.split()
+)
+
+
+def _situation_words(text: str) -> frozenset[str]:
+    """Words said only in the sentences that describe a situation, not in the ones that ask.
+
+    A message of one sentence, or one where no sentence asks, is all question. Otherwise a sentence
+    asks when it ends with a question mark or opens with a question word ("How did...", "Any
+    lessons...", "Comment..."); when none does, the last sentence is the request.
+    """
+    sentences = [sentence for sentence in _SENTENCE_END.split(text.strip()) if words(sentence)]
+    if len(sentences) < 2:
+        return frozenset()
+    asking = [sentence for sentence in sentences
+              if sentence.rstrip().endswith("?") or words(sentence)[0] in _QUESTION_OPENERS]
+    if not asking:
+        asking = sentences[-1:]
+    asked = {word for sentence in asking for word in words(sentence)}
+    told = {word for sentence in sentences if sentence not in asking for word in words(sentence)}
+    return frozenset(told - asked)
+
+
+# A look-up of a fact ("who is the HC in Chad?", "how many people are displaced in Sudan?", "what is
+# the security level in Goma today?") is not a question the library answers, unless it points at
+# other operations or asks what should be done ("how many members should an HCT have?").
+_FACT_OPENERS = (("who", "is"), ("who", "s"), ("who", "are"), ("whos",), ("qui", "est"), ("qui", "sont"),
+                 ("how", "many"), ("combien",), ("what", "time"), ("when", "is"), ("when", "are"),
+                 ("when", "will"), ("a", "quelle", "heure"), ("quand", "est"), ("quand", "aura"))
+_STATUS_OPENERS = (("what", "is"), ("what", "s"), ("what", "are"), ("whats",), ("is", "the"), ("are", "the"),
+                   ("quel", "est"), ("quelle", "est"), ("quels", "sont"), ("est", "ce"))
+_NOW = frozenset("today tomorrow tonight now currently aujourd demain actuellement maintenant".split())
+_POINTERS = frozenset("other others elsewhere similar autres ailleurs similaires".split())
+_NORMATIVE = frozenset(
+    """
+    should could would can must ought best responsible accountable devrait devraient doit doivent faut
+    peut peuvent pourrait mieux responsable responsables
+    """.split()
+)
+
+
+def _fact_lookup(text: str) -> bool:
+    tokens = words(text)
+    if not tokens or len(tokens) > 20 or len(_SENTENCE_END.split(text.strip())) > 1:
+        return False
+    if _POINTERS.intersection(tokens) or _NORMATIVE.intersection(tokens):
+        return False
+    if any(tuple(tokens[:len(opener)]) == opener for opener in _FACT_OPENERS):
+        return True
+    return bool(_NOW.intersection(tokens)) and any(tuple(tokens[:len(opener)]) == opener
+                                                   for opener in _STATUS_OPENERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +200,8 @@ class ParsedQuery:
     topics: tuple[str, ...]
     corrections: dict[str, str]
     fuzzy_text: str
+    situation: frozenset[str] = frozenset()
+    """Stems said only where the message describes its situation, not where it asks."""
 
     @property
     def is_empty(self) -> bool:
@@ -247,11 +315,13 @@ class SearchIndex:
         body_lengths = []
         analysed: list[tuple[_Analysis, _Analysis, _Analysis]] = []
         word_counts: Counter[str] = Counter()
+        words_by_language: dict[str, set[str]] = defaultdict(set)
         for product in self.products:
             title_words = words(product.title)
             summary_words = words(product.summary)
             body_words = words(product.body)
             word_counts.update(set(title_words) | set(summary_words) | set(body_words))
+            words_by_language[product.language].update(title_words, summary_words, body_words)
             parts = tuple(_analyse(part, thesaurus) for part in (title_words, summary_words, body_words))
             analysed.append(parts)  # type: ignore[arg-type]
             body_lengths.append(len(parts[2].stems) + len(parts[2].concepts))
@@ -299,12 +369,21 @@ class SearchIndex:
         vocabulary |= {word for word in thesaurus.vocabulary if len(word) >= 3}
         vocabulary -= STOPWORDS
         self._vocabulary = vocabulary
-        self._by_length: dict[int, list[str]] = defaultdict(list)
-        self._short_by_length: dict[int, list[str]] = defaultdict(list)
+        # Per language of the question: an English word is not a typo of a word only French products
+        # use ("suspended" is not "suspendu", "minister" is not "ministere").
+        french_only = words_by_language["fr"] - words_by_language["en"] - thesaurus.vocabulary
+        # A correction keeps the first letter: real typos rarely hit it, and without this rule
+        # "weather" would become "whether" and off-topic questions would look on-topic. So the
+        # candidates are looked up by language, first letter and length.
+        self._by_length: dict[tuple[str, str, int], list[str]] = defaultdict(list)
+        self._short_by_length: dict[tuple[str, str, int], list[str]] = defaultdict(list)
         for word in sorted(vocabulary, key=lambda word: (-word_counts[word], word)):
-            self._by_length[len(word)].append(word)
-            if word in thesaurus.vocabulary:
-                self._short_by_length[len(word)].append(word)
+            for language in LANGUAGES:
+                if language == "en" and word in french_only:
+                    continue
+                self._by_length[language, word[0], len(word)].append(word)
+                if word in thesaurus.vocabulary:
+                    self._short_by_length[language, word[0], len(word)].append(word)
         self._types = np.array([product.type for product in self.products], dtype=object)
         self._languages = np.array([product.language for product in self.products], dtype=object)
         self._fuzzy_titles = [normalise(product.title) for product in self.products]
@@ -335,7 +414,7 @@ class SearchIndex:
         found = [product for product in self.products if topic in product.topics]
         return sorted(found, key=lambda product: (product.topics[0] != topic, -product.year, product.title))
 
-    def _correct_uncached(self, word: str) -> str | None:
+    def _correct_uncached(self, word: str, language: str) -> str | None:
         """The library word a misspelt word most likely meant, or None when nothing is close enough."""
         if len(word) < 4:
             return None
@@ -344,18 +423,15 @@ class SearchIndex:
         # short words are only corrected towards the thesaurus's own terms ("cahs" -> "cash").
         table = self._short_by_length if len(word) <= 5 else self._by_length
         best: tuple[int, str] | None = None
-        for length in range(len(word) - allowed, len(word) + allowed + 1):
-            candidates = table.get(length)
+        # Never towards a word of fewer than four letters: those are acronyms ("coup" is not "CoP").
+        for length in range(max(4, len(word) - allowed), len(word) + allowed + 1):
+            candidates = table.get((language, word[0], length))
             if not candidates:
                 continue
             match = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=allowed)
             if match is not None and (best is None or match[1] < best[0]):
                 best = (int(match[1]), match[0])
-        # A correction must keep the first letter: real typos rarely hit it, and without this rule
-        # "weather" would become "whether" and off-topic questions would look on-topic.
-        if best is None or best[1][0] != word[0]:
-            return None
-        return best[1]
+        return None if best is None else best[1]
 
     def parse(self, text: str, filters: SearchFilters | None = None) -> ParsedQuery:
         tokens = words(text)
@@ -376,19 +452,25 @@ class SearchIndex:
             found_language = match.value
             removed.update(range(match.start, match.end))
         language = _question_language(tokens, text)
+        told = _situation_words(text)
         remaining: list[str] = []
         corrections: dict[str, str] = {}
         corrected_stems: set[str] = set()
+        told_stems: set[str] = set()
+        asked_stems: set[str] = set()
         for position, token in enumerate(tokens):
             if position in removed:
                 continue
+            original = token
+            # A word whose stem the library already has is not misspelt ("doubled", "staying").
             if (token not in STOPWORDS and token not in self._vocabulary and not token.isdigit()
-                    and stem(token) not in self.thesaurus.context_stems):
-                fixed = self._correct(token)
+                    and stem(token) not in self.thesaurus.context_stems and stem(token) not in self._idf):
+                fixed = self._correct(token, language)
                 if fixed is not None:
                     corrections[token] = fixed
                     corrected_stems.add(stem(fixed))
                     token = fixed
+            (told_stems if original in told else asked_stems).add(stem(token))
             remaining.append(token)
         analysis = _analyse(remaining, self.thesaurus)
         terms: dict[str, float] = defaultdict(float)
@@ -417,6 +499,7 @@ class SearchIndex:
             topics=tuple(dict.fromkeys(analysis.topics)),
             corrections=corrections,
             fuzzy_text=" ".join(token for token in remaining if token not in STOPWORDS),
+            situation=frozenset(told_stems - asked_stems),
         )
 
     def _mask(self, filters: SearchFilters) -> npt.NDArray[np.bool_] | None:
@@ -462,8 +545,10 @@ class SearchIndex:
         total = matched = 0.0
         concepts_met = unknown = 0
         context = self.thesaurus.context_stems
+        situation = query.situation
         for unit_stems, concept in query.units:
-            if concept is None and all(term.isdigit() or term in context for term in unit_stems):
+            if concept is None and all(term.isdigit() or term in context or term in situation
+                                       for term in unit_stems):
                 # "200 organisations arrived in two weeks": the situation, not the topic; a word the
                 # product also has still counts for it.
                 total += CONTEXT_WEIGHT
@@ -542,9 +627,35 @@ class SearchIndex:
                 hits = [hit for rank, hit in enumerate(hits) if rank == 0 or wanted.intersection(hit.product.topics)]
         return hits, self._state(query, best, float(scores[best]))
 
+    def _has_evidence(self, query: ParsedQuery) -> bool:
+        """Whether the question says anything about a topic: a concept of a topic, or a word of its own
+        beyond the situation. "Who is the HC in Mali?" names only the HC (every product's business)
+        and a country: a fact to look up, not a question the library answers."""
+        context = self.thesaurus.context_stems
+        for unit_stems, concept in query.units:
+            if concept is not None:
+                if self.thesaurus.concept_topics[concept]:
+                    return True
+            elif not all(term.isdigit() or term in context or term in query.situation for term in unit_stems):
+                return True
+        return False
+
     def _state(self, query: ParsedQuery, position: int, score: float) -> str:
         """Confident, unsure or none, for the best product at ``position`` with raw ``score``."""
+        if not self._has_evidence(query):
+            return NONE
         coverage, concepts_met, unknown = self._coverage(query, position)
+        if not any(concept is not None and self.thesaurus.concept_topics[concept] for _unit, concept in query.units):
+            context = self.thesaurus.context_stems
+            strong_words = sum(
+                all(self._contains(term, position)[1] for term in unit_stems)
+                for unit_stems, concept in query.units
+                if concept is None
+                and not all(term.isdigit() or term in context or term in query.situation for term in unit_stems)
+            )
+            if score >= MIN_SCORE and coverage >= NO_TOPIC_COVERAGE and strong_words >= NO_TOPIC_STRONG_WORDS:
+                return CONFIDENT
+            return NONE
         if score >= MIN_SCORE and coverage >= MIN_COVERAGE:
             return CONFIDENT
         on_topic = bool(set(query.topics).intersection(self.products[position].topics))
@@ -564,6 +675,8 @@ class SearchIndex:
         chat = small_talk(text)
         if chat is not None:
             return SearchResult(query=query, hits=[], confident=False, small_talk=chat)
+        if _fact_lookup(text):
+            return SearchResult(query=query, hits=[], confident=False)
         hard = filters or SearchFilters()
         hits, state = self._rank(query, query.filters, limit)
         relaxed: set[str] = set()

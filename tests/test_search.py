@@ -203,6 +203,35 @@ def test_long_messages_that_describe_the_situation_are_answered(index: SearchInd
     assert leave.answer == "none"
 
 
+def test_the_sentences_that_ask_decide_a_long_message(index: SearchIndex) -> None:
+    # Names, days and ordinary words of the situation weigh little; the asking sentence decides.
+    query = index.parse("I arrived in Maiduguri on Tuesday and the briefings drag on. How did other HCs "
+                        "get the HCT to take decisions together?")
+    assert {"maiduguri", "tuesday", "brief"} <= query.situation
+    assert "decis" not in query.situation
+    result = index.search("I arrived in Maiduguri on Tuesday and the briefings drag on. How did other HCs "
+                          "get the HCT to take decisions together?")
+    assert result.answer == "confident"
+    assert "leadership" in result.hits[0].product.topics
+    assert index.parse("How did others fund a PSEA coordinator?").situation == frozenset()
+
+
+def test_fact_look_ups_and_topicless_questions_are_declined(index: SearchIndex) -> None:
+    for fact in ("who is the HC in Chad", "qui est le coordonnateur humanitaire au Mali ?",
+                 "how many people are displaced in Sudan right now", "what is the security level in Goma today",
+                 "what time is the HCT meeting tomorrow", "what is the population of Niger"):
+        assert index.search(fact).answer == "none", fact
+    # Asking what should be done, or pointing at other operations, is a learning question.
+    assert index.search("how many members should an HCT have for collective leadership?").answer != "none"
+
+
+def test_corrections_stay_in_the_question_language_and_off_acronyms(index: SearchIndex) -> None:
+    assert "suspended" not in index.parse("the government suspended NGO permits").corrections
+    assert "coup" not in index.parse("since the coup the authorities restrict NGOs").corrections
+    assert "doubled" not in index.parse("sexual violence has doubled").corrections
+    assert index.parse("decentralisaton of coordinaton to the feild").corrections["feild"] == "field"
+
+
 def test_pointing_at_other_operations_is_not_topic_evidence(index: SearchIndex) -> None:
     query = index.parse("how did other operations set up a PSEA network?")
     assert query.topics == ("psea",)
