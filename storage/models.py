@@ -223,6 +223,11 @@ class ActionUpdate(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     platform: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
+    # The check-in that gave it (``/update`` is a one-action check-in): an answer to an action
+    # already answered in the same check-in (Change, back, "oops") corrects that answer.
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_sessions.id"))
+    # The update this one corrects: it stays in the history, marked, and the report uses this one.
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("action_updates.id"))
 
     action: Mapped[Action] = relationship(back_populates="updates")
     person: Mapped[Person | None] = relationship()
