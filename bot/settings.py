@@ -43,7 +43,8 @@ class Settings(BaseSettings):
                 window_opens_months=self.update_window_opens_months,
                 window_closes_months=self.update_window_closes_months,
                 days_before=tuple(self.nudge_days_before), overdue_every_days=self.overdue_every_days,
-                escalate_after_days=self.escalate_after_days, send_hour=self.send_hour, last_hour=self.last_hour),
+                escalate_after_days=self.escalate_after_days, overdue_max=self.overdue_nudges_max,
+                send_hour=self.send_hour, last_hour=self.last_hour),
             checkin_reminder_after=timedelta(hours=self.checkin_reminder_hours),
             checkin_expires_after=timedelta(days=self.checkin_expiry_days),
         )
@@ -54,6 +55,8 @@ class Settings(BaseSettings):
     nudge_days_before: list[int] = [30, 14, 7, 1]
     overdue_every_days: int = 7
     escalate_after_days: int = 14
+    overdue_nudges_max: int = 6
+    """Weekly overdue nudges stop after this many (0: none after the due day); the secretariat is told."""
     send_hour: int = 9
     last_hour: int = 18
     checkin_reminder_hours: int = 48

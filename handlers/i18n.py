@@ -285,6 +285,7 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "nudge.draft": ("Draft update", "Projet de mise à jour"),
     "nudge.mark_sent": ("Mark as sent", "Marquer comme envoyée"),
     "escalate.title": ("Overdue progress update: {plan}", "Mise à jour en retard : {plan}"),
+    "escalate.stopped_title": ("Nudges stopped: {plan}", "Relances arrêtées : {plan}"),
     "checkin.reminder": ("A reminder: your check-in is waiting.", "Un rappel : votre point d'étape vous attend."),
     "submitted.done": ("Marked as sent: {plan}. No more reminders about this update.",
                        "Marquée comme envoyée : {plan}. Plus de rappels pour cette mise à jour."),
@@ -340,6 +341,11 @@ _PLURALS: Final[dict[str, tuple[Forms, Forms]]] = {
                         {"one": "{days} jour restant", "other": "{days} jours restants"}),
     "nudge.days_late": ({"one": "{days} day late", "other": "{days} days late"},
                         {"one": "{days} jour de retard", "other": "{days} jours de retard"}),
+    "escalate.stopped_body": (
+        {"one": "{operation}: the update to the ERC was due {date}; the HC has had {count} weekly reminder since and the bot sends no more. Please follow up in person.",
+         "other": "{operation}: the update to the ERC was due {date}; the HC has had {count} weekly reminders since and the bot sends no more. Please follow up in person."},
+        {"one": "{operation} : la mise à jour au CSU était due le {date} ; le CH a reçu {count} relance hebdomadaire depuis et le bot n'en envoie plus. Merci d'assurer le suivi directement.",
+         "other": "{operation} : la mise à jour au CSU était due le {date} ; le CH a reçu {count} relances hebdomadaires depuis et le bot n'en envoie plus. Merci d'assurer le suivi directement."}),
     "escalate.body": (
         {"one": "{operation}: the update to the ERC was due {date} and is {days} day late.",
          "other": "{operation}: the update to the ERC was due {date} and is {days} days late."},

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChatIdentity, OutboxMessage, OutboxStatus, Person
+from storage.models import Broadcast, ChatIdentity, Operation, OutboxMessage, OutboxStatus, Person
 from storage.upsert import insert_or_ignore
 
 
@@ -174,3 +174,85 @@ async def existing_keys(session: AsyncSession, keys: list[str]) -> set[str]:
         found.update((await session.execute(
             select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk)))).scalars())
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedNudge:
+    """A deadline nudge already queued for a plan (not failed): its ladder step and when it goes out."""
+
+    plan_id: int
+    step_key: str
+    due_at: datetime
+
+
+async def queued_nudges(session: AsyncSession, plan_ids: set[int]) -> dict[int, list[QueuedNudge]]:
+    """Per plan, its nudges queued so far (pending, sending or sent), oldest first. Prefix lookups on
+    the unique dedupe keys, for the few plans that have a new nudge due."""
+    found: dict[int, list[QueuedNudge]] = {plan_id: [] for plan_id in plan_ids}
+    ordered = sorted(plan_ids)
+    for start in range(0, len(ordered), 200):
+        chunk = ordered[start:start + 200]
+        rows = await session.execute(
+            select(OutboxMessage.dedupe_key, OutboxMessage.due_at)
+            .where(OutboxMessage.kind == "nudge", OutboxMessage.status != OutboxStatus.FAILED,
+                   or_(*(OutboxMessage.dedupe_key.like(f"nudge:{plan_id}:%") for plan_id in chunk)))
+            .order_by(OutboxMessage.due_at, OutboxMessage.id))
+        for dedupe_key, due_at in rows:
+            _, plan_id, step_key = dedupe_key.split(":", 2)
+            found[int(plan_id)].append(QueuedNudge(int(plan_id), step_key, due_at))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingMessage:
+    """A proactive message not yet sent, with the hours of the person it is for."""
+
+    id: int
+    person_id: int
+    kind: str
+    due_at: datetime
+    timezone: str
+    working_days: list[int]
+
+
+async def waiting_for_spacing(session: AsyncSession, kinds: list[str], due_before: datetime
+                              ) -> tuple[list[WaitingMessage], dict[int, datetime]]:
+    """Every pending message of ``kinds`` for the people who have one due before ``due_before``
+    (a broadcast sent "right away", outside local hours, is left out: it keeps its time), and, per
+    such person, when the latest message of ``kinds`` went out to them (sent, or claimed)."""
+    spaced = or_(OutboxMessage.broadcast_id.is_(None), Broadcast.local_hours.is_(True))
+    soon = (select(OutboxMessage.person_id).outerjoin(Broadcast, OutboxMessage.broadcast_id == Broadcast.id)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind.in_(kinds),
+                   OutboxMessage.due_at < due_before, OutboxMessage.person_id.is_not(None), spaced)
+            .distinct())
+    rows = await session.execute(
+        select(OutboxMessage.id, OutboxMessage.person_id, OutboxMessage.kind, OutboxMessage.due_at,
+               func.coalesce(Person.timezone, Operation.timezone), Operation.working_days)
+        .join(Person, OutboxMessage.person_id == Person.id)
+        .outerjoin(Operation, Person.operation_id == Operation.id)
+        .outerjoin(Broadcast, OutboxMessage.broadcast_id == Broadcast.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind.in_(kinds), spaced,
+               OutboxMessage.person_id.in_(soon.scalar_subquery()))
+        .order_by(OutboxMessage.due_at, OutboxMessage.id))
+    waiting = [WaitingMessage(row[0], row[1], row[2], row[3], row[4] or "UTC", list(row[5] or [1, 2, 3, 4, 5]))
+               for row in rows if row[1] is not None]
+    last: dict[int, datetime] = {}
+    people = sorted({message.person_id for message in waiting})
+    for start in range(0, len(people), 5000):
+        moment = func.coalesce(OutboxMessage.sent_at, OutboxMessage.due_at)
+        for person_id, latest in await session.execute(
+                select(OutboxMessage.person_id, func.max(moment))
+                .where(OutboxMessage.person_id.in_(people[start:start + 5000]), OutboxMessage.kind.in_(kinds),
+                       OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.SENDING]))
+                .group_by(OutboxMessage.person_id)):
+            if person_id is not None and latest is not None:
+                last[person_id] = latest
+    return waiting, last
+
+
+async def move_due(session: AsyncSession, moves: list[tuple[int, datetime]]) -> None:
+    """New due times for pending messages (a few a pass); a row claimed meanwhile keeps its own."""
+    for message_id, due_at in moves:
+        await session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id,
+                                                          OutboxMessage.status == OutboxStatus.PENDING)
+                              .values(due_at=due_at))

@@ -139,8 +139,9 @@ def test_submission_stops_the_ladder_and_pause_holds_it(simulation: Simulation) 
     simulation.runner.run(submit())
     simulation.run_days(date(2026, 10, 20), date(2026, 12, 31), [8])
     days = [moment.date().isoformat() for _line, moment in simulation.nudges(hc)]
-    # Back from leave on the 10th: the latest missed step (T-7 of 8 Oct) comes once, not T-14 too.
-    assert days == ["2026-10-12", "2026-10-14", "2026-10-15"]
+    # Back from leave on the 10th: the latest missed step (T-7 of 8 Oct) comes once, not T-14 too;
+    # T-1 (Wednesday 14th, two working days after that catch-up) is not sent; the due day is.
+    assert days == ["2026-10-12", "2026-10-15"]
 
 
 SUN_THU_PLAN = """
@@ -229,17 +230,24 @@ def test_replicas_racing_send_each_message_once(simulation: Simulation) -> None:
     rows, keys, sessions = simulation.runner.run(race())
     received = sorted((email, text.splitlines()[0]) for email, _moment, text in simulation.messenger.sent)
     assert received == EXPECTED_AT_T_MINUS_7, received
-    assert rows == keys == len(received)
+    assert rows == keys == len(received) + 1  # Amina's check-in prompt waits for its hour
     assert sessions == 1  # one check-in opened for the HC, however many passes raced
+    simulation.messenger.sent.clear()
+    simulation.tick(now + timedelta(minutes=59))
+    assert not simulation.messenger.sent
+    simulation.tick(now + timedelta(hours=1))
+    assert [(email, text.splitlines()[0]) for email, _moment, text in simulation.messenger.sent] == [
+        ("amina.hc@sahelia.invalid", "Hello Amina. Let's go through the 4 open actions of Sahelia HCT action plan, "
+                                     "May 2026; it takes a couple of minutes.")]
 
 
-# 8 October 2026: a week before Sahelia's due date, Levantia's overdue (the fallback messenger takes
-# the messages of people without a linked chat, as the console does).
+# 8 October 2026: a week before Sahelia's due date, Levantia's 57 days overdue, past its six weekly
+# nudges (the fallback messenger takes the messages of people without a linked chat, as the console
+# does). Amina's check-in falls in the same hour as her nudge: it comes an hour later.
 EXPECTED_AT_T_MINUS_7 = [
-    ("amina.hc@sahelia.invalid", "Hello Amina. Let's go through the 4 open actions of Sahelia HCT action plan, "
-                                 "May 2026; it takes a couple of minutes."),
     ("amina.hc@sahelia.invalid", "Progress update on Sahelia HCT action plan, May 2026"),
     ("omar.hc@levantia.invalid", "Progress update on Levantia OPR action plan"),
+    ("secretariat@p2p.invalid", "Nudges stopped: Levantia OPR action plan"),
     ("secretariat@p2p.invalid", "Overdue progress update: Levantia OPR action plan"),
 ]
 

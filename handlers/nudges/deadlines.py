@@ -30,6 +30,9 @@ class LadderSettings:
     days_before: tuple[int, ...] = (30, 14, 7, 1)
     overdue_every_days: int = 7
     escalate_after_days: int = 14
+    overdue_max: int = 6
+    """Weekly overdue nudges stop after this many; the secretariat is told, once, on the morning of
+    the last one (the ``stopped-N`` rung)."""
     send_hour: int = 9
     last_hour: int = 18
     """A message caught up late (after downtime, a pause) still goes out only between send_hour and
@@ -40,6 +43,8 @@ class LadderSettings:
             raise ValueError("the window must open after adoption and before it closes")
         if any(days <= 0 for days in self.days_before) or self.overdue_every_days <= 0:
             raise ValueError("nudge intervals must be positive numbers of days")
+        if self.overdue_max < 0:
+            raise ValueError("the number of overdue nudges cannot be negative")
         if not 0 <= self.send_hour < self.last_hour <= 24:
             raise ValueError("send_hour and last_hour must be hours of the day, send_hour first")
 
@@ -55,7 +60,7 @@ class Step:
 
     @property
     def after_deadline(self) -> bool:
-        return self.key.startswith(("overdue", "escalate"))
+        return self.key.startswith(("overdue", "escalate", "stopped"))
 
 
 def update_due_on(adopted_on: date, explicit: date | None, settings: LadderSettings) -> date:
@@ -64,7 +69,8 @@ def update_due_on(adopted_on: date, explicit: date | None, settings: LadderSetti
 
 
 def ladder(adopted_on: date, due_on: date, settings: LadderSettings, until: date) -> list[Step]:
-    """Every step from adoption to ``until`` (weekly overdue nudges go on until the update is sent)."""
+    """Every step from adoption to ``until``: weekly overdue nudges go on until the update is sent or
+    ``overdue_max`` of them were, and then the secretariat is told that the HC's nudges stopped."""
     window_opens = adopted_on + relativedelta(months=settings.window_opens_months)
     # A plan whose own due date comes before the usual window has no "window opens" nudge.
     steps = [Step("window-open", window_opens)] if window_opens < due_on else []
@@ -73,10 +79,14 @@ def ladder(adopted_on: date, due_on: date, settings: LadderSettings, until: date
     steps.append(Step("due", due_on))
     steps.append(Step(f"escalate-{settings.escalate_after_days}",
                       due_on + timedelta(days=settings.escalate_after_days), to_secretariat=True))
-    late = settings.overdue_every_days
-    while due_on + timedelta(days=late) <= until:
-        steps.append(Step(f"overdue-{late}", due_on + timedelta(days=late)))
-        late += settings.overdue_every_days
+    every = settings.overdue_every_days
+    for week in range(1, settings.overdue_max + 1):
+        if due_on + timedelta(days=every * week) > until:
+            break
+        steps.append(Step(f"overdue-{every * week}", due_on + timedelta(days=every * week)))
+    last = due_on + timedelta(days=every * settings.overdue_max)
+    if settings.overdue_max and last <= until:
+        steps.append(Step(f"stopped-{settings.overdue_max}", last, to_secretariat=True))
     # A step the window opening overtakes (a plan adopted late in its window) is not sent.
     return sorted((step for step in steps if step.day >= adopted_on), key=lambda step: (step.day, step.key))
 
@@ -130,3 +140,9 @@ def latest_due(steps: list[Step], timezone: str, working_days: frozenset[int], s
         elif best is not None and step.day < best[0].date() - timedelta(days=7):
             break  # a rest day moves a step by six days at most: earlier steps cannot come later
     return best[2] if best else None
+
+
+def working_days_between(first: date, last: date, working_days: frozenset[int]) -> int:
+    """How many working days come after ``first``, up to and including ``last`` (0 if not later)."""
+    return sum((first + timedelta(days=offset)).isoweekday() in working_days
+               for offset in range(1, (last - first).days + 1))

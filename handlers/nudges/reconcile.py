@@ -23,8 +23,9 @@ from zoneinfo import ZoneInfo
 from handlers.broadcasts import sending
 from handlers.checkins import dialogue
 from handlers.dates import short_date
-from handlers.i18n import english_count, t
+from handlers.i18n import english_count, t, tn
 from handlers.messages import ReplyBuilder, bold, reply_to_json
+from handlers.nudges import spacing
 from handlers.nudges.deadlines import (
     LadderSettings,
     Step,
@@ -34,12 +35,14 @@ from handlers.nudges.deadlines import (
     sending_slot,
     update_due_on,
     working_day,
+    working_days_between,
 )
 from storage import accounts, checkins, outbox, plans
 from storage import repositories as repo
 from storage.accounts import PersonSummary
 from storage.database import Session
 from storage.models import CheckinSession, Person, Role, Status
+from storage.outbox import QueuedNudge
 from storage.plans import LatestStatus, OpenPlan
 
 
@@ -59,12 +62,16 @@ class ReconcileReport:
     reminders: int = 0
     expired: int = 0
     broadcast_messages: int = 0
+    held_back: int = 0
+    spaced: int = 0
 
     def __str__(self) -> str:
         return (f"{english_count(self.nudges, 'nudge')}, {english_count(self.escalations, 'escalation')}, "
                 f"{english_count(self.checkins, 'check-in')}, {english_count(self.reminders, 'reminder')}, "
                 f"{english_count(self.expired, 'expired check-in')} queued or closed, "
-                f"{english_count(self.broadcast_messages, 'broadcast message')} released")
+                f"{english_count(self.broadcast_messages, 'broadcast message')} released, "
+                f"{english_count(self.held_back, 'nudge')} held back, "
+                f"{english_count(self.spaced, 'message')} spaced")
 
 
 class PlanLike(Protocol):
@@ -86,6 +93,7 @@ def plan_ladder(plan: PlanLike, settings: ScheduleSettings) -> LadderSettings:
         window_closes_months=plan.window_closes_months or base.window_closes_months,
         days_before=tuple(plan.nudge_days_before) if plan.nudge_days_before else base.days_before,
         overdue_every_days=base.overdue_every_days,
+        overdue_max=base.overdue_max,
         escalate_after_days=base.escalate_after_days,
         send_hour=base.send_hour,
         last_hour=base.last_hour,
@@ -237,6 +245,36 @@ def progress_counts(statuses: list[LatestStatus], plan_ids: set[int], now: datet
     return {plan_id: (entry[0], entry[1], entry[2]) for plan_id, entry in counts.items()}
 
 
+CATCH_UP_QUIET_DAYS = 2
+"""After a catch-up (a step sent on a later day than its own), a step due within this many working
+days of it is not sent: the HC just heard how many days are left."""
+
+
+def held_back(candidate: Candidate, queued: list[QueuedNudge], settings: ScheduleSettings) -> str | None:
+    """Why a nudge that is due is not sent, or None. ``queued``: the plan's nudges queued before.
+
+    Monotonic: a step whose time is not after a nudge already queued for the plan is older than what
+    the HC was told (a ``tick --now`` into the future sent "112 days late"; "111 days late" must not
+    follow). Quiet after a catch-up: see :data:`CATCH_UP_QUIET_DAYS`."""
+    plan, step = candidate.plan, candidate.step
+    if not queued or plan is None or step is None:
+        return None
+    latest = max(queued, key=lambda nudge: nudge.due_at)
+    own, steps = plan_steps(plan, settings, max(candidate.due_at, latest.due_at))
+    if send_at(step, plan.timezone, plan.working_days, own) <= latest.due_at:
+        return "older than a nudge already sent"
+    previous = next((known for known in steps if known.key == latest.step_key), None)
+    if previous is None:
+        return None
+    zone = ZoneInfo(plan.timezone)
+    sent_on = latest.due_at.astimezone(zone).date()
+    caught_up = sent_on > send_at(previous, plan.timezone, plan.working_days, own).astimezone(zone).date()
+    if caught_up and working_days_between(sent_on, candidate.due_at.astimezone(zone).date(),
+                                          plan.working_days) <= CATCH_UP_QUIET_DAYS:
+        return "too soon after a catch-up"
+    return None
+
+
 def nudge_reply(plan: OpenPlan, due_on: date, now: datetime, recent: int, total: int, stale: int,
                 language: str) -> dict[str, object]:
     """Days left, how far the check-ins got, and the two things an HC does next: read the draft,
@@ -266,6 +304,16 @@ def escalation_reply(plan: OpenPlan, due_on: date, now: datetime, language: str 
     return reply_to_json(builder.build())
 
 
+def stopped_reply(plan: OpenPlan, due_on: date, nudges: int, language: str = "en") -> dict[str, object]:
+    """To one member of the secretariat, once: the HC got the last weekly overdue nudge; the bot
+    says no more, and someone should follow up in person."""
+    builder = ReplyBuilder().add(bold(t("escalate.stopped_title", language, plan=plan.title)))
+    builder.add(tn("escalate.stopped_body", nudges, language, operation=plan.operation_name,
+                   date=short_date(due_on, language)))
+    builder.button(t("nudge.draft", language), f"report:#{plan.id}")
+    return reply_to_json(builder.build())
+
+
 async def reconcile(session: Session, now: datetime, settings: ScheduleSettings | None = None) -> ReconcileReport:
     """One pass: queue what is due, close abandoned check-ins, remind the idle ones, release broadcasts."""
     settings = settings or ScheduleSettings()
@@ -275,13 +323,29 @@ async def reconcile(session: Session, now: datetime, settings: ScheduleSettings 
     for candidate in reminders_due(await _waiting(session, now, settings), now, settings):
         report.reminders += await _remind(session, candidate, now)
     report.broadcast_messages = await sending.release_due(session, now, settings.ladder)
+    # Last, once everything this pass queues is in: no two messages to a person in the same hour.
+    waiting, last_sent = await outbox.waiting_for_spacing(session, spacing.KINDS, now + SPACING_LOOKAHEAD)
+    moves = spacing.space(waiting, last_sent, settings.ladder)
+    await outbox.move_due(session, moves)
+    report.spaced = len(moves)
     return report
+
+
+SPACING_LOOKAHEAD = timedelta(hours=2)
+"""The people whose messages are spaced in a pass: those with one due within this time (a pass runs
+every minute; a message due later is spaced by a later pass, with whatever joined it by then)."""
 
 
 async def _queue_new(session: Session, candidates: list[Candidate], now: datetime, settings: ScheduleSettings,
                      report: ReconcileReport) -> None:
     existing = await outbox.existing_keys(session, [candidate.key for candidate in candidates])
     missing = [candidate for candidate in candidates if candidate.key not in existing]
+    nudging = {c.plan.id for c in missing if c.kind is Kind.NUDGE and c.plan is not None}
+    queued = await outbox.queued_nudges(session, nudging) if nudging else {}
+    kept = [c for c in missing if c.kind is not Kind.NUDGE or c.plan is None
+            or held_back(c, queued[c.plan.id], settings) is None]
+    report.held_back += len(missing) - len(kept)
+    missing = kept
     nudged = {c.plan.id for c in missing if c.kind is Kind.NUDGE and c.plan is not None}
     progress = progress_counts(await plans.latest_statuses(session, nudged), nudged, now, settings)
     for candidate in missing:
@@ -297,7 +361,10 @@ async def _queue_new(session: Session, candidates: list[Candidate], now: datetim
             assert candidate.due_on is not None
             report.escalations += await outbox.enqueue(
                 session, dedupe_key=candidate.key, kind=Kind.ESCALATION.value, person_id=person.id,
-                payload=escalation_reply(plan, candidate.due_on, now, person.language), due_at=now, now=now)
+                payload=(stopped_reply(plan, candidate.due_on, settings.ladder.overdue_max, person.language)
+                         if candidate.step is not None and candidate.step.key.startswith("stopped")
+                         else escalation_reply(plan, candidate.due_on, now, person.language)),
+                due_at=now, now=now)
         elif candidate.kind is Kind.CHECKIN:
             report.checkins += await _open_checkin(session, candidate, plan, now)
 
