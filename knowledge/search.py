@@ -116,13 +116,21 @@ def _situation_words(text: str) -> frozenset[str]:
 
 # A look-up of a fact ("who is the HC in Chad?", "how many people are displaced in Sudan?", "what is
 # the security level in Goma today?") is not a question the library answers, unless it points at
-# other operations or asks what should be done ("how many members should an HCT have?").
-_FACT_OPENERS = (("who", "is"), ("who", "s"), ("who", "are"), ("whos",), ("qui", "est"), ("qui", "sont"),
-                 ("how", "many"), ("combien",), ("what", "time"), ("when", "is"), ("when", "are"),
+# other operations or asks what should be done ("how many members should an HCT have?"). A count or
+# a person is a fact when it is about somewhere, oneself, a product or now: "who is the HC in Chad"
+# is, but "how many clusters is too many" names a topic's idea and nothing particular, so it asks
+# for practice. A date or a time ("when is the next PSEA training") is always a look-up.
+_COUNT_OPENERS = (("who",), ("whos",), ("qui",), ("how", "many"), ("combien",))
+_FACT_OPENERS = (*_COUNT_OPENERS, ("what", "time"), ("when", "is"), ("when", "are"),
                  ("when", "will"), ("a", "quelle", "heure"), ("quand", "est"), ("quand", "aura"))
 _STATUS_OPENERS = (("what", "is"), ("what", "s"), ("what", "are"), ("whats",), ("is", "the"), ("are", "the"),
                    ("quel", "est"), ("quelle", "est"), ("quels", "sont"), ("est", "ce"))
-_NOW = frozenset("today tomorrow tonight now currently aujourd demain actuellement maintenant".split())
+_NOW = frozenset(
+    "today tomorrow tonight now currently current latest aujourd demain actuellement maintenant actuel actuelle"
+    .split()
+)
+# "How many days of leave do I have?": a question about oneself is a look-up too.
+_FIRST_PERSON = frozenset("i me my mine je j moi mon ma mes".split())
 _POINTERS = frozenset("other others elsewhere similar autres ailleurs similaires".split())
 _NORMATIVE = frozenset(
     """
@@ -132,16 +140,20 @@ _NORMATIVE = frozenset(
 )
 
 
-def _fact_lookup(text: str) -> bool:
+def _fact_lookup(text: str, names_topic: bool = False, particular: bool = False) -> bool:
+    """Whether a one-sentence question looks up a fact. ``names_topic``: it names an idea of a
+    topic; ``particular``: it names a country or a kind of product (a place, a webinar)."""
     tokens = words(text)
     if not tokens or len(tokens) > 20 or len(_SENTENCE_END.split(text.strip())) > 1:
         return False
     if _POINTERS.intersection(tokens) or _NORMATIVE.intersection(tokens):
         return False
+    now = bool(_NOW.intersection(tokens))
+    if any(tuple(tokens[:len(opener)]) == opener for opener in _COUNT_OPENERS):
+        return particular or now or bool(_FIRST_PERSON.intersection(tokens)) or not names_topic
     if any(tuple(tokens[:len(opener)]) == opener for opener in _FACT_OPENERS):
         return True
-    return bool(_NOW.intersection(tokens)) and any(tuple(tokens[:len(opener)]) == opener
-                                                   for opener in _STATUS_OPENERS)
+    return now and any(tuple(tokens[:len(opener)]) == opener for opener in _STATUS_OPENERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,6 +500,12 @@ class SearchIndex:
             topics = self.thesaurus.concept_topics[concept]
             for topic in topics:
                 terms["#" + topic] += TOPIC_WEIGHT / len(topics)
+        if not analysis.topics:
+            # "How many NGO seats should the country team have?": the HCT alone is about leadership.
+            for concept in analysis.concepts:
+                for topic in self.thesaurus.concept_alone_topics.get(concept, ()):
+                    terms["#" + topic] += TOPIC_WEIGHT
+                    analysis.topics.append(topic)
         said = SearchFilters(frozenset(found_types), frozenset(found_countries), found_language)
         return ParsedQuery(
             text=text,
@@ -645,7 +663,7 @@ class SearchIndex:
         if not self._has_evidence(query):
             return NONE
         coverage, concepts_met, unknown = self._coverage(query, position)
-        if not any(concept is not None and self.thesaurus.concept_topics[concept] for _unit, concept in query.units):
+        if not query.topics:
             context = self.thesaurus.context_stems
             strong_words = sum(
                 all(self._contains(term, position)[1] for term in unit_stems)
@@ -675,7 +693,7 @@ class SearchIndex:
         chat = small_talk(text)
         if chat is not None:
             return SearchResult(query=query, hits=[], confident=False, small_talk=chat)
-        if _fact_lookup(text):
+        if _fact_lookup(text, bool(query.topics), bool(query.filters.countries or query.filters.types)):
             return SearchResult(query=query, hits=[], confident=False)
         hard = filters or SearchFilters()
         hits, state = self._rank(query, query.filters, limit)

@@ -41,7 +41,7 @@ FLUFF: frozenset[str] = frozenset(
     used using work worked working put ce cet cette ces ca cela qui que qu quoi quel quelle
     quels quelles comment pourquoi quand est sont ete etre ont avoir ai as avons avez il elle
     ils elles nous vous je j on se sa son ses leur leurs nos notre votre vos mon ma mes ne pas
-    plus autres autre y c n m fait faire font gere gerer gerent traite traiter lors chez comme
+    plus autres autre y c n m fait faire font gere gerer gerent traite traiter lors chez comme combien
     tout tous toute toutes bonne bonnes pratique pratiques exemple exemples mise mettre mis idee
     idees savoir trouver chose choses aussi tres si mais donc car peut peuvent doit
     """.split()

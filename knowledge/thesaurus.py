@@ -66,6 +66,8 @@ class Thesaurus:
     def __init__(self, data: dict[str, object], source: str) -> None:
         self.source = source
         self.concept_topics: dict[str, tuple[str, ...]] = {}
+        # The topics a concept of no topic stands for when a question names no other topic's idea.
+        self.concept_alone_topics: dict[str, tuple[str, ...]] = {}
         self.concepts = _PhraseTable()
         self.countries = _PhraseTable()
         self.countries_exact_case = _PhraseTable()
@@ -112,6 +114,12 @@ class Thesaurus:
             if unknown:
                 raise ThesaurusError(f"{self.source}: concepts.{name}.topics: unknown topic {unknown[0]!r}")
             self.concept_topics[name] = tuple(topics)
+            alone = entry.get("alone") or []
+            unknown = [topic for topic in alone if topic not in TOPICS]
+            if unknown:
+                raise ThesaurusError(f"{self.source}: concepts.{name}.alone: unknown topic {unknown[0]!r}")
+            if alone:
+                self.concept_alone_topics[name] = tuple(alone)
             for form in self._forms("concepts", name, entry.get("forms")):
                 self.concepts.add(tuple(phrase_stems(words(form))), name)
                 self.vocabulary.update(words(form))

@@ -320,3 +320,20 @@ def test_ask_country_accepts_the_french_name() -> None:
     chat = json.loads(run_hcbot("ask", "--json", "merci").stdout)
     assert chat["answer"] == "none"
     assert chat["confident"] is False
+
+
+def test_practice_questions_opening_like_look_ups_are_answered(index: SearchIndex) -> None:
+    # Naming a topic's idea and nothing particular (no country, product, moment or "I"): practice.
+    for practice in ("how many clusters is too many", "who decides what goes on the country team agenda",
+                     "combien d'agences dans l'equipe humanitaire pays"):
+        assert index.search(practice).answer != "none", practice
+    for fact in ("who chairs the HCT in Yemen", "when is the next PSEA training",
+                 "how many people attended the GBV webinar", "how many days of annual leave do I have"):
+        assert index.search(fact).answer == "none", fact
+
+
+def test_grammar_words_do_not_fold_phrases_into_everyday_words(index: SearchIndex) -> None:
+    # "UN country team" once became "country team" (planning), "as a team" a bare "team" (leadership).
+    assert "planning" not in index.parse("our country team never decides anything").topics
+    assert index.parse("how do I install Teams on my phone").topics == ()
+    assert index.search("how do I install Teams on my phone").answer == "none"
