@@ -395,29 +395,39 @@ async def _telegram_username(settings: Settings) -> str | None:
 
 
 async def _report(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
-    from handlers.checkins.report import build_report, report_docx, report_markdown
-    from storage import repositories as repo
+    import os
 
-    async with _database(settings) as database:
-        async with database.transaction() as session:
-            plan = await repo.plan_by_code(session, arguments.plan)
-            if plan is None:
-                print(f"hcbot: no plan with code {arguments.plan!r}", file=sys.stderr)
-                return EXIT_INVALID
-            now = clock.now()
-            draft = build_report(plan, now)
-        if arguments.format == "md":
-            text = report_markdown(draft, arguments.language)
-            if arguments.output:
-                arguments.output.write_text(text, encoding="utf-8")
-                print(f"wrote {arguments.output}")
-            else:
-                sys.stdout.write(text)
+    from handlers.checkins.report import build_report, report_docx, report_filename, report_markdown
+    from storage import repositories as repo
+    from storage.plans import operation_hc
+
+    async with _database(settings) as database, database.transaction() as session:
+        plan = await repo.plan_by_code(session, arguments.plan)
+        if plan is None:
+            print(f"hcbot: no plan with code {arguments.plan!r}", file=sys.stderr)
+            return EXIT_INVALID
+        hc = await operation_hc(session, plan.mission.operation_id)
+        draft = build_report(plan, clock.now(), hc.name if hc else None)
+    if arguments.format == "md":
+        text = report_markdown(draft, arguments.language)
+        if not arguments.output:
+            sys.stdout.write(text)
             return 0
-        output = arguments.output or Path(f"{plan.code}-update-{now.date().isoformat()}.docx")
-        output.write_bytes(report_docx(draft, arguments.language))
-        print(f"wrote {output}")
-        return 0
+        content = text.encode("utf-8")
+        output: Path = arguments.output
+    else:
+        content = report_docx(draft, arguments.language)
+        output = arguments.output or Path(os.environ.get("HCBOT_REPORT_DIR") or ".") / report_filename(draft, "docx")
+    try:
+        output.write_bytes(content)
+    except FileNotFoundError:
+        print(f"hcbot: cannot write {output}: the folder {output.parent} does not exist", file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as error:
+        print(f"hcbot: cannot write {output}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {output}")
+    return 0
 
 
 async def _broadcast(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:

@@ -13,11 +13,12 @@ import stat
 import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from handlers.delivery import RateLimits, Recipient
 from handlers.live import LivePath
-from handlers.messages import Button, Incoming, Reply, Span
+from handlers.messages import Attachment, Button, Incoming, Reply, Span
 
 PLATFORM = "console"
 PROMPT = "you> "
@@ -35,13 +36,20 @@ def render(reply: Reply) -> str:
     if reply.buttons:
         lines.append("  ".join(f"[{number}] {button.label}" for number, button in enumerate(reply.buttons, 1)))
     if reply.attachment is not None:
-        # A terminal can show a text file where a chat would attach it.
-        lines.append(f"--- {reply.attachment.filename} ---")
-        if reply.attachment.mime_type.startswith("text/"):
-            lines.append(reply.attachment.content.decode("utf-8").rstrip())
-        else:
-            lines.append(f"({len(reply.attachment.content)} bytes)")
+        lines.append(save_attachment(reply.attachment))
     return "\n".join(lines)
+
+
+def save_attachment(attachment: Attachment) -> str:
+    """A terminal saves the file a chat would attach (into HCBOT_REPORT_DIR, or the working
+    folder) and says where: a Word document cannot be shown inline."""
+    folder = Path(os.environ.get("HCBOT_REPORT_DIR") or ".")
+    path = folder / Path(attachment.filename).name
+    try:
+        path.write_bytes(attachment.content)
+    except OSError as error:
+        return f"--- {attachment.filename}: not saved in {folder.resolve()} ({error.strerror or error}) ---"
+    return f"--- saved {path.resolve()} ---"
 
 
 @dataclass(slots=True)

@@ -95,3 +95,23 @@ async def nudge_statuses(session: AsyncSession, plan_id: int, step_keys: Sequenc
     found = await session.execute(select(OutboxMessage.dedupe_key, OutboxMessage.status)
                                   .where(OutboxMessage.dedupe_key.in_(list(keys))))
     return {keys[dedupe_key]: status for dedupe_key, status in found}
+
+
+
+@dataclass(frozen=True, slots=True)
+class Signatory:
+    """Who signs a plan's update to the ERC: the operation's Humanitarian Coordinator."""
+
+    name: str
+    language: str
+
+
+async def operation_hc(session: AsyncSession, operation_id: int) -> Signatory | None:
+    """The operation's HC (the first registered, should there be two), or None."""
+    from storage.models import Person, Role
+
+    found = await session.execute(select(Person.name, Person.language)
+                                  .where(Person.operation_id == operation_id, Person.role == Role.HC)
+                                  .order_by(Person.id).limit(1))
+    row = found.first()
+    return Signatory(row[0], row[1]) if row else None

@@ -58,6 +58,12 @@ async def fresh_database(url: str) -> Database:
     return database
 
 
+@pytest.fixture(autouse=True)
+def _report_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console saves a /report's document here, never in the folder the tests run from."""
+    monkeypatch.setenv("HCBOT_REPORT_DIR", str(tmp_path))
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

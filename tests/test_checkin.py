@@ -135,9 +135,15 @@ def test_bad_answers_never_break_the_conversation(chat: Chat) -> None:
     chat.say(hostile)
     notes = [update.note for update in updates(chat)]
     assert notes == [long_note, hostile]  # stored verbatim
-    report = chat.say("/report")
-    assert "DROP TABLE action\\_updates" in report
-    assert "\\<b\\>bold\\</b\\>" in report  # rendered escaped
+    from docx import Document
+
+    from tests.test_report import draft_for
+
+    saved = chat.say("/report").split("--- saved ")[1].split(" ---")[0]
+    assert hostile in "\n".join(paragraph.text for paragraph in Document(saved).paragraphs)  # Word: text, as given
+    markdown, _docx = draft_for(chat)
+    assert "DROP TABLE action\\_updates" in markdown
+    assert "\\<b\\>bold\\</b\\>" in markdown  # rendered escaped
 
 
 def test_a_person_sees_only_their_own_operations_plans(chat: Chat) -> None:

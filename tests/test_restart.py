@@ -64,7 +64,11 @@ def test_sigkill_mid_check_in_loses_nothing(tmp_path: Path) -> None:
     second = BotProcess(env, tmp_path)
     resumed = second.say("recruitment frozen", until="action 3 of 4")
     assert "Make AAP a standing item" in resumed
-    report = second.say("/report", until="What changed")
+    from docx import Document
+
+    saved = second.say("/report", until=".docx ---")
+    path = saved.split("--- saved ")[1].split(" ---")[0]
+    report = "\n".join(paragraph.text for paragraph in Document(path).paragraphs)
     assert "strategy drafted" in report
     assert "recruitment frozen" in report
     second.kill()

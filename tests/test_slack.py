@@ -293,7 +293,11 @@ async def test_the_draft_update_is_uploaded_as_a_file(slack: Slack, slack_api: S
     content = slack_api.uploads[completed.args["files"][0]["id"]]
     assert requested.args["filename"].startswith("sahelia-2026-update-")
     assert int(requested.args["length"]) == len(content)
-    assert PLAN_TITLE in content.decode("utf-8")
+    from io import BytesIO
+
+    from docx import Document
+
+    assert PLAN_TITLE in Document(BytesIO(content)).core_properties.title
 
 
 # --- Socket Mode -----------------------------------------------------------------------------------

@@ -184,8 +184,12 @@ async def test_the_draft_report_arrives_as_a_document_after_its_message(
     [document] = await telegram_api.wait_for("sendDocument")
     filename, content = document.files["document"]
     assert filename.startswith("sahelia-2026-update")
-    assert filename.endswith(".md")
-    assert b"#" in content
+    assert filename.endswith(".docx")
+    from io import BytesIO
+
+    from docx import Document
+
+    assert "Sahelia HCT action plan" in Document(BytesIO(content)).core_properties.title
     assert document.params["chat_id"] == HC_CHAT
     methods = [call.method for call in telegram_api.calls if call.method in {"sendMessage", "sendDocument"}]
     assert methods == ["sendMessage", "sendDocument"]

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from handlers.checkins import dialogue
 from handlers.checkins.dialogue import status_name
-from handlers.checkins.report import build_report, report_markdown
+from handlers.checkins.report import build_report, report_docx, report_filename
 from handlers.context import Turn
 from handlers.dates import short_date
 from handlers.errors import AccessDenied, BadInput, NotFound
@@ -177,18 +177,22 @@ async def pause(turn: Turn, args: str) -> list[Reply]:
 
 
 async def report(turn: Turn, args: str) -> list[Reply]:
-    """The draft progress update to the ERC, as a Markdown file (/report or /report PLAN)."""
+    """The draft progress update to the ERC, as a Word document to edit and send (/report or /report PLAN)."""
+    from storage.plans import operation_hc
+
     person = require_person(turn)
     plan = await _chosen_plan(turn, person, args)
     language = turn.language
-    draft = build_report(plan, turn.now)
-    text = report_markdown(draft, language)
+    hc = await operation_hc(turn.session, plan.mission.operation_id)
+    draft = build_report(plan, turn.now, hc.name if hc else None)
     counts = " · ".join(t("count.label", language, label=status_name(status, language),
                           count=draft.counts[status.value])
                         for status in dialogue.STATUS_ORDER if draft.counts[status.value])
     builder = ReplyBuilder().add(t("report.ready", language, plan=plan.title))
     if counts:
         builder.add(counts)
-    attachment = Attachment(f"{plan.code}-update-{turn.now.date().isoformat()}.md", text.encode("utf-8"),
-                            "text/markdown")
+    attachment = Attachment(report_filename(draft, "docx"), report_docx(draft, language), DOCX_TYPE)
     return [Reply(tuple(builder.lines), attachment=attachment)]
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -246,8 +246,8 @@ def progress_counts(statuses: list[LatestStatus], plan_ids: set[int], now: datet
 
 
 CATCH_UP_QUIET_DAYS = 2
-"""After a catch-up (a step sent on a later day than its own), a step due within this many working
-days of it is not sent: the HC just heard how many days are left."""
+"""After a catch-up (a step sent on a later day than its own), a step whose own day comes within
+this many working days of it is skipped for good: the HC just heard how many days are left."""
 
 
 def held_back(candidate: Candidate, queued: list[QueuedNudge], settings: ScheduleSettings) -> str | None:
@@ -261,7 +261,8 @@ def held_back(candidate: Candidate, queued: list[QueuedNudge], settings: Schedul
         return None
     latest = max(queued, key=lambda nudge: nudge.due_at)
     own, steps = plan_steps(plan, settings, max(candidate.due_at, latest.due_at))
-    if send_at(step, plan.timezone, plan.working_days, own) <= latest.due_at:
+    moment = send_at(step, plan.timezone, plan.working_days, own)
+    if moment <= latest.due_at:
         return "older than a nudge already sent"
     previous = next((known for known in steps if known.key == latest.step_key), None)
     if previous is None:
@@ -269,7 +270,8 @@ def held_back(candidate: Candidate, queued: list[QueuedNudge], settings: Schedul
     zone = ZoneInfo(plan.timezone)
     sent_on = latest.due_at.astimezone(zone).date()
     caught_up = sent_on > send_at(previous, plan.timezone, plan.working_days, own).astimezone(zone).date()
-    if caught_up and working_days_between(sent_on, candidate.due_at.astimezone(zone).date(),
+    # The step's own day, not today's: a step skipped stays skipped, never sent later as a catch-up.
+    if caught_up and working_days_between(sent_on, moment.astimezone(zone).date(),
                                           plan.working_days) <= CATCH_UP_QUIET_DAYS:
         return "too soon after a catch-up"
     return None
@@ -353,7 +355,9 @@ async def _queue_new(session: Session, candidates: list[Candidate], now: datetim
         assert plan is not None  # nudges, escalations and check-ins are each about a plan
         if candidate.kind is Kind.NUDGE:
             assert candidate.due_on is not None
-            payload = nudge_reply(plan, candidate.due_on, now, *progress[plan.id], person.language)
+            # Days left as of the morning it goes out, in the operation's own calendar.
+            sent_on = candidate.due_at.astimezone(ZoneInfo(plan.timezone))
+            payload = nudge_reply(plan, candidate.due_on, sent_on, *progress[plan.id], person.language)
             report.nudges += await outbox.enqueue(session, dedupe_key=candidate.key, kind=Kind.NUDGE.value,
                                                   person_id=person.id, payload=payload, due_at=candidate.due_at,
                                                   now=now)
