@@ -19,7 +19,7 @@ from handlers.answers import questions
 from handlers.answers.bridge import small_talk
 from handlers.broadcasts import notices
 from handlers.checkins import dialogue, plans
-from handlers.checkins.status_words import reads_as_question
+from handlers.checkins.status_words import read_correction, reads_as_question, split_question
 from handlers.context import HandlerContext, Turn
 from handlers.errors import HcbotError
 from handlers.i18n import french_typography, t
@@ -116,7 +116,12 @@ def default_commands() -> list[Command]:
         Command("topic", questions.topic, "sujet", "Parcourir un sujet : /sujet peas.", ("theme",)),
         Command("pass", questions.pass_on, "transmettre", "Transmettre votre dernière question au secrétariat P2P."),
         Command("checkin", plans.start_checkin, "point",
-                "Faire le point sur vos actions du plan, une par une (/point ou /point PLAN).",
+                "Faire le point sur vos actions une par une (/point), ou sur l'une d'elles (/point 3).",
+                audience=Audience.REGISTERED),
+        Command("update", plans.update, "maj",
+                "Mettre à jour une action en un message : /maj 3 fait \"la note\".", audience=Audience.REGISTERED),
+        Command("history", plans.history, "historique",
+                "Les mises à jour d'une action : dates, auteurs, notes (/historique 3).",
                 audience=Audience.REGISTERED),
         Command("plan", plans.plan_view, "plan",
                 "Votre plan en un coup d'œil : statuts, ancienneté, retards.", audience=Audience.REGISTERED),
@@ -301,7 +306,20 @@ class Router:
                     turn.route = "checkin-small-talk"
                     return [text_reply(t(f"smalltalk.{chat.kind}", chat.language or turn.language)),
                             await dialogue.after_question(turn.session, open_checkin, turn.language)]
-                if reads_as_question(text, at_note=at_note):
+                asking_status = open_checkin.step is CheckinStep.ASK_STATUS
+                mixed = split_question(text) if asking_status and read_correction(text) is None else None
+                if mixed is not None:
+                    # "done, and how did others fund a PSEA coordinator?": the status is saved (said
+                    # back), the question answered, and the check-in offers to go on.
+                    turn.route = "checkin-answer-and-question"
+                    meant, question = mixed
+                    saved, goes_on = await dialogue.record_status(turn.session, turn.person, open_checkin, meant,
+                                                                  message.platform, turn.now, turn.language)
+                    answered = await questions.ask(turn, question)
+                    if not goes_on:
+                        return [saved, *answered]
+                    return [saved, *answered, await dialogue.after_question(turn.session, open_checkin, turn.language)]
+                if read_correction(text) is None and reads_as_question(text, at_note=at_note):
                     # "How did others fund a PSEA coordinator?" in the middle of a check-in is a
                     # question: answered, and the check-in waits where it was (paused stays paused).
                     turn.route = "checkin-question"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -105,7 +105,20 @@ async def plan_by_id(session: AsyncSession, plan_id: int) -> ActionPlan | None:
 
 
 def latest_update(action: Action) -> ActionUpdate | None:
+    """The action's current update: a correction is a new update, so the latest is always the one
+    that stands."""
     return action.updates[-1] if action.updates else None
+
+
+def superseded_ids(action: Action) -> set[int]:
+    """The ids of the action's updates that a later correction replaced (kept in its history)."""
+    return {update.supersedes_id for update in action.updates if update.supersedes_id is not None}
+
+
+def standing_updates(action: Action) -> list[ActionUpdate]:
+    """The action's updates in order, without the ones a correction replaced: what a report quotes."""
+    replaced = superseded_ids(action)
+    return [update for update in action.updates if update.id not in replaced]
 
 
 def actions_answered_by(person: Person, plan: ActionPlan) -> list[Action]:
@@ -122,11 +135,24 @@ def actions_answered_by(person: Person, plan: ActionPlan) -> list[Action]:
 
 
 async def add_update(session: AsyncSession, action_id: int, status: Status, note: str | None,
-                     person_id: int | None, platform: str, now: datetime) -> ActionUpdate:
+                     person_id: int | None, platform: str, now: datetime, *, checkin_id: int | None = None,
+                     supersedes_id: int | None = None) -> ActionUpdate:
     update = ActionUpdate(action_id=action_id, status=status, note=note, person_id=person_id,
-                          platform=platform, created_at=now)
+                          platform=platform, created_at=now, checkin_id=checkin_id, supersedes_id=supersedes_id)
     session.add(update)
     await session.flush()
+    return update
+
+
+async def record_update(session: AsyncSession, action: Action, status: Status, note: str | None,
+                        person_id: int | None, platform: str, now: datetime, *, checkin_id: int | None = None,
+                        supersedes_id: int | None = None) -> ActionUpdate:
+    """``add_update`` on a loaded action, whose ``updates`` then include the new one (the rest of
+    the turn reads the action's latest update from it)."""
+    update = await add_update(session, action.id, status, note, person_id, platform, now, checkin_id=checkin_id,
+                              supersedes_id=supersedes_id)
+    if "updates" not in inspect(action).unloaded and update not in action.updates:
+        action.updates.append(update)
     return update
 
 
@@ -137,6 +163,14 @@ async def open_checkin(session: AsyncSession, person_id: int) -> CheckinSession 
         .order_by(CheckinSession.id.desc())
         .with_for_update()
     )
+    return found.scalars().first()
+
+
+async def checkin_of(session: AsyncSession, person_id: int, checkin_id: int) -> CheckinSession | None:
+    """One of this person's check-ins, open or not (a button can name a finished one)."""
+    found = await session.execute(
+        select(CheckinSession).where(CheckinSession.id == checkin_id, CheckinSession.person_id == person_id)
+        .with_for_update())
     return found.scalars().first()
 
 

@@ -319,7 +319,9 @@ def test_a_french_question_during_a_check_in_gets_french(chat: Chat) -> None:
     assert "[1] Continuer  [2] Plus tard" in answer
     assert "Pas encore de statut" in chat.say("continuer")
     chat.say("en cours")
-    assert "Point terminé, merci\u00a0: 1 mise à jour, 0 passée." in chat.say("pas de note")
+    done = chat.say("pas de note")
+    assert "✓ #2 En bonne voie." in done
+    assert "Point terminé, merci." in done
 
 
 def test_the_check_in_speaks_the_language_the_person_is_using(chat: Chat) -> None:

@@ -19,7 +19,7 @@ def test_durations_in_english_and_french() -> None:
 def test_a_person_pauses_and_resumes(chat: Chat) -> None:
     chat.load(EXAMPLES / "operations.yaml")
     chat.as_person("amina.hc@sahelia.invalid")
-    assert "Paused for Amina Example until 7 Dec 2026" in chat.say("/pause 2w")
+    assert "Paused until 7 Dec 2026" in chat.say("/pause 2w")  # said to Amina herself, not "for Amina Example"
     assert "paused until 7 Dec 2026" in chat.say("/pause")
     assert "Say how long" in chat.say("/pause 2 years")
 

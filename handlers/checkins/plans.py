@@ -15,7 +15,7 @@ from handlers.checkins.report import build_report, report_docx, report_filename
 from handlers.context import Turn
 from handlers.dates import short_date
 from handlers.errors import AccessDenied, BadInput, NotFound
-from handlers.i18n import t
+from handlers.i18n import colon, t, tn
 from handlers.messages import Attachment, Reply, ReplyBuilder, bold, italic, text_reply
 from knowledge.text import fold
 from storage import repositories as repo
@@ -61,10 +61,96 @@ def due_state(plan: ActionPlan, today: date, language: str) -> str:
     return t("plan.days_late", language, days=(today - due).days)
 
 
+def _number_and_plan(args: str, *, said_after: bool = False) -> tuple[int | None, str, str]:
+    """"3", "#3", "sahelia-2026 3", "3 sahelia-2026": the action number and the plan code; with
+    ``said_after`` ("3 done \"note\""), what follows the number is the status and note of ``/update``
+    and a plan code comes before the number."""
+    words = args.split()
+    for index, word in enumerate(words[:2]):
+        digits = word.lstrip("#")
+        if digits.isdigit() and len(digits) <= 4:
+            before, after = " ".join(words[:index]), " ".join(words[index + 1:])
+            if said_after:
+                return int(digits), before, after
+            return int(digits), before or after, ""
+    return None, args.strip(), ""
+
+
 async def start_checkin(turn: Turn, args: str) -> list[Reply]:
-    """Report progress on your actions of the plan, one by one (/checkin or /checkin PLAN)."""
+    """Report progress on your actions one by one (/checkin), or on one of them (/checkin 3)."""
     person = require_person(turn, "stranger.checkin")
-    return await dialogue.start(turn.session, person, args.strip() or None, turn.now, turn.language)
+    number, code, _rest = _number_and_plan(args)
+    if number is None:
+        try:
+            return await dialogue.start(turn.session, person, code or None, turn.now, turn.language)
+        except NotFound as refused:
+            return [text_reply(refused.user_message(turn.language)), *await _waiting(turn, person)]
+    plan = await _chosen_plan(turn, person, code)
+    return await dialogue.start_single(turn.session, person, plan, number, turn.now, turn.language)
+
+
+async def _waiting(turn: Turn, person: Person) -> list[Reply]:
+    """After a refusal, where the person's check-in waits, if one does: nothing else changed."""
+    open_checkin = await repo.open_checkin(turn.session, person.id)
+    if open_checkin is None:
+        return []
+    return [await dialogue.after_question(turn.session, open_checkin, turn.language)]
+
+
+async def update(turn: Turn, args: str) -> list[Reply]:
+    """Update one action in one message: /update 3 done "the note"."""
+    person = require_person(turn, "stranger.checkin")
+    number, code, said = _number_and_plan(args, said_after=True)
+    if number is None:
+        raise BadInput("update.usage", statuses=_statuses(turn.language))
+    plan = await _chosen_plan(turn, person, code)
+    return await dialogue.update_now(turn.session, person, plan, number, said, turn.message.platform, turn.now,
+                                     turn.language)
+
+
+def _statuses(language: str) -> str:
+    return ", ".join(status_name(status, language).lower() for status in dialogue.STATUS_ORDER)
+
+
+HISTORY_SHOWN = 12
+
+
+async def history(turn: Turn, args: str) -> list[Reply]:
+    """An action's updates, with dates, who gave them and notes (/history 3)."""
+    person = require_person(turn)
+    number, code, _rest = _number_and_plan(args)
+    if number is None:
+        raise BadInput("history.usage")
+    plan = await _chosen_plan(turn, person, code)
+    action = next((action for action in plan.actions if action.number == number), None)
+    if action is None:
+        raise NotFound("checkin.no_such_action", number=number, plan=plan.title)
+    language = turn.language
+    builder = ReplyBuilder().add(bold(f"#{action.number} {action.title}"))
+    due = short_date(action.due_on, language) if action.due_on else "—"
+    builder.add(t("checkin.owner_due", language, owner=dialogue.owner_text(action), due=due))
+    if not action.updates:
+        builder.add(t("history.none", language, number=action.number))
+        return [builder.build()]
+    builder.add(t("history.header", language))
+    replaced = repo.superseded_ids(action)
+    newest_first = list(reversed(action.updates))
+    for given in newest_first[:HISTORY_SHOWN]:
+        who = (t("history.you", language) if given.person_id == person.id
+               else given.person.name if given.person is not None else "—")
+        parts = [short_date(given.created_at, language), status_name(given.status, language), who]
+        if given.id in replaced:
+            parts.append(t("history.replaced", language))
+        builder.add(italic(" · ".join(parts)))
+        if given.note:
+            builder.add("   ", dialogue.shorten(given.note, 300))
+    if len(newest_first) > HISTORY_SHOWN:
+        builder.add(tn("history.earlier", len(newest_first) - HISTORY_SHOWN, language))
+    return [builder.build()]
+
+
+# The latest note beside each status in /plan: a phone line or so.
+PLAN_NOTE_LIMIT = 60
 
 
 async def plan_view(turn: Turn, args: str) -> list[Reply]:
@@ -87,6 +173,9 @@ async def plan_view(turn: Turn, args: str) -> list[Reply]:
             age = (turn.now - last.created_at).days
             ago = t("plan.today", language) if age == 0 else t("plan.age", language, days=age)
             state = f"{status_name(last.status, language)}, {ago}"
+            if last.note:
+                note = dialogue.shorten(last.note, PLAN_NOTE_LIMIT)
+                state += f"{colon(language)} " + (f"«\u00a0{note}\u00a0»" if language == "fr" else f"“{note}”")
         late = action.due_on is not None and action.due_on < today and (last is None or last.status is not Status.DONE)
         overdue += late
         due_text = short_date(action.due_on, language) if action.due_on else "—"
@@ -162,18 +251,22 @@ async def pause(turn: Turn, args: str) -> list[Reply]:
         target, words = operation, words[1:]
     wanted = " ".join(words)
     name = target.name
+    # Said to the person about themselves ("Paused until ..."); an operation is named.
+    own = "_self" if target is person else ""
     if wanted.lower() in {"off", "stop", "resume", "fin", "reprendre"}:
         target.paused_until = None
-        return [text_reply(t("pause.off", language, name=name))]
+        return [text_reply(t("pause.off" + own, language, **({} if own else {"name": name})))]
     if not wanted:
         if target.paused_until is not None and target.paused_until > turn.now:
-            return [text_reply(t("pause.status", language, name=name, date=short_date(target.paused_until, language)))]
+            return [text_reply(t("pause.status" + own, language, date=short_date(target.paused_until, language),
+                                 **({} if own else {"name": name})))]
         return [text_reply(t("pause.usage", language))]
     length = parse_pause(wanted)
     if length is None or length > MAX_PAUSE:
         raise BadInput("pause.usage")
     target.paused_until = turn.now + length
-    return [text_reply(t("pause.on", language, name=name, date=short_date(target.paused_until, language)))]
+    return [text_reply(t("pause.on" + own, language, date=short_date(target.paused_until, language),
+                         **({} if own else {"name": name})))]
 
 
 async def report(turn: Turn, args: str) -> list[Reply]:

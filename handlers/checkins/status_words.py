@@ -22,6 +22,7 @@ class Answer(Enum):
     SAME = "same"  # "yes", "still": the status asked about is still right
     NO_NOTE = "no_note"
     RESUME = "resume"  # "continue": back to the question after a detour
+    BACK = "back"  # "back", "retour": the previous question (the previous action, or this one's status)
 
 
 _VOCABULARY: dict[Status | Answer, str] = {
@@ -42,6 +43,8 @@ _VOCABULARY: dict[Status | Answer, str] = {
     Answer.NO_NOTE: "no|nope|none|no note|nothing|non|rien|aucune|pas de note|-",
     Answer.RESUME: "continue|resume|go on|carry on|back to it|continuer|reprendre|on continue|on reprend|"
                    "poursuivre",
+    Answer.BACK: "back|go back|previous|previous one|retour|revenir|precedent|precedente|en arriere|"
+                 "retour en arriere",
 }
 _PHRASES: dict[str, Status | Answer] = {
     phrase: meaning for meaning, phrases in _VOCABULARY.items() for phrase in phrases.split("|")
@@ -61,18 +64,43 @@ class Reading:
     rest: str  # what followed the status word, kept as the start of a note ("delayed, waiting for funds")
 
 
-def read_status(text: str) -> Reading:
-    """The status or control word a person meant, if it is clear enough."""
+def _leading(text: str) -> Reading | None:
+    """The status or control word a message is, or starts with (no typo correction)."""
     cleaned = _normal(text)
-    if not cleaned:
-        return Reading(None, "")
     if cleaned in _PHRASES:
         return Reading(_PHRASES[cleaned], "")
     for phrase in _CHOICES:
         # A status word leading a longer answer: "delayed - the partner pulled out".
         if phrase != "-" and (cleaned.startswith(phrase + " ") and len(phrase) >= 3):
-            rest = text.strip()[len(phrase):].lstrip(" ,.:;-–—")
+            rest = _after_words(text, len(phrase.split()))
+            if _PHRASES[phrase] is Answer.SAME:
+                # "toujours pareil", "yes, still delayed": the words after "still" say more.
+                further = _leading(rest)
+                if further is not None and (isinstance(further.value, Status) or further.value is Answer.SAME):
+                    return further
             return Reading(_PHRASES[phrase], rest)
+    return None
+
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _after_words(text: str, count: int) -> str:
+    """``text`` after its first ``count`` words (the status phrase), without the punctuation between."""
+    words = list(_WORD.finditer(text))
+    if len(words) < count:
+        return ""
+    return text[words[count - 1].end():].lstrip(" ,.:;-–—!'\u2019").strip()
+
+
+def read_status(text: str) -> Reading:
+    """The status or control word a person meant, if it is clear enough."""
+    cleaned = _normal(text)
+    if not cleaned:
+        return Reading(None, "")
+    leading = _leading(text)
+    if leading is not None:
+        return leading
     if len(cleaned) > 30:
         return Reading(None, "")
     match = process.extractOne(cleaned, _CHOICES, scorer=fuzz.ratio, processor=utils.default_process,
@@ -159,3 +187,68 @@ def reads_as_question(text: str, *, at_note: bool = False) -> bool:
     if asks or "?" in text or _starts_like_a_question(cleaned) or _ASKS_OTHERS.search(cleaned):
         return True
     return len(content) >= 5 and not _REPORTING.intersection(cleaned.split())
+
+
+# "oops, undo that, I meant still on track", "non pardon, je voulais dire bloqué": the last answer
+# was a slip. Words that say so, not "sorry" alone (a note may start "sorry, still waiting").
+_CORRECTION = re.compile(
+    r"\b(oops|oups|whoops|undo|i meant|meant to say|wrong button|my mistake|my bad|not that one|"
+    r"annule|annuler|je voulais dire|je me suis trompe|je me suis trompee|erreur de bouton|mauvais bouton)\b")
+_STATUS_PHRASES = sorted((phrase for phrase, meaning in _PHRASES.items() if isinstance(meaning, Status)),
+                         key=len, reverse=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    status: Status | None  # the status meant instead, when the message says it
+
+
+def read_correction(text: str) -> Correction | None:
+    """A message taking the last answer back, and the status it meant instead (the last one it
+    names: "undo, not done, I meant on track" is on track)."""
+    cleaned = _normal(text.replace("'", " ").replace("\u2019", " "))
+    found = _CORRECTION.search(cleaned)
+    if found is None:
+        return None
+    after = cleaned[found.end():]
+    taken: list[tuple[int, int, Status]] = []
+    for phrase in _STATUS_PHRASES:  # longest first: "not started" takes its words before "started"
+        for match in re.finditer(rf"\b{re.escape(phrase)}\b", after):
+            meaning = _PHRASES[phrase]
+            if isinstance(meaning, Status) and not any(start < match.end() and match.start() < end
+                                                       for start, end, _ in taken):
+                taken.append((match.start(), match.end(), meaning))
+    # The last status named is the one meant.
+    return Correction(max(taken, key=lambda found: found[0])[2] if taken else None)
+
+
+# What joins a status to a question in one message: "done, and how did others ...?", "fait. Et
+# comment ...?". A question right after a dash stays the note ("Delayed - how do we get the
+# governor to sign?" is what is in the way).
+_JOINED = re.compile(r"^(and|also|plus|btw|by the way|question|et|aussi|au fait|autre question|sinon)\b[\s,:]*",
+                     re.IGNORECASE)
+
+
+def split_question(text: str) -> tuple[Status | Answer, str] | None:
+    """A status answer and a question in one message, or None: (the status or "same", the question)."""
+    reading = read_status(text)
+    if not isinstance(reading.value, Status) and reading.value is not Answer.SAME:
+        return None
+    if not reading.rest:
+        return None
+    question = reading.rest
+    joined = _JOINED.match(_fold_start(question))
+    ended = re.search(r"[.!\n]\s*" + re.escape(question[:20]), text) is not None
+    if joined is not None:
+        question = question[joined.end():].strip()
+    elif not ended:
+        return None
+    if not question or not reads_as_question(question, at_note=True):
+        return None
+    return reading.value, question
+
+
+def _fold_start(text: str) -> str:
+    # Same length as ``text`` (the match's end indexes it): only accents are folded.
+    folded = fold(text)
+    return folded if len(folded) == len(text) else text
