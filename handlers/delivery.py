@@ -132,22 +132,35 @@ class _Outcome:
 
 
 class SharedBudget:
-    """A platform's overall rate as one budget in the database, for every replica together: each
-    send takes one unit of the current wall-clock second, and waits for the next second when
-    the budget is spent. Wall-clock, not the bot's clock: this is about the platform's seconds."""
+    """A platform's overall rate as one budget in the database, for every replica together.
+
+    Time is cut into slots of a tenth of a second, each with a tenth of the rate (a slot of a whole
+    second for rates under ten a second); each send takes a unit of the current slot and waits for
+    the next one when it is spent. Small slots keep the sends even across the second, so that a
+    send delayed a little on its way (a loaded replica) cannot pile a second's worth onto the next.
+    Wall-clock, not the bot's clock: this is about the platform's seconds. A rate that is not a
+    multiple of ten is rounded down (25 a second is sent at 20), never up."""
 
     def __init__(self, database: Database, platform: str, per_second: float) -> None:
         self.database = database
         self.platform = platform
-        self.limit = max(1, int(per_second))
+        self.slots_per_second = 10 if per_second >= 10 else 1
+        self.limit = max(1, int(per_second) // self.slots_per_second)
+
+    def slot(self, moment: float) -> int:
+        """The slot's number, counted in tenths of a second whatever its length, so that old
+        slots of every platform are forgotten alike."""
+        return int(moment * self.slots_per_second) * (10 // self.slots_per_second)
 
     async def take(self) -> None:
         while True:
             moment = time.time()
+            slot = self.slot(moment)
             async with self.database.transaction() as session:
-                if await rates.take(session, self.platform, int(moment), self.limit):
+                if await rates.take(session, self.platform, slot, self.limit):
                     return
-            await asyncio.sleep(max(0.001, int(moment) + 1 - time.time()))
+            next_slot = (int(moment * self.slots_per_second) + 1) / self.slots_per_second
+            await asyncio.sleep(max(0.001, next_slot - time.time()))
 
 
 class _PlatformGate:
@@ -249,10 +262,10 @@ class Deliverer:
         self._gates[messenger.platform] = self._gate(messenger)
 
     async def forget_spent_budgets(self) -> None:
-        """Drops the shared budget's past seconds (an hour of them at most, cleaned hourly)."""
+        """Drops the shared budget's slots older than a minute (cleaned hourly)."""
         if self.shared_budget:
             async with self.database.transaction() as session:
-                await rates.forget_before(session, int(time.time()) - 60)
+                await rates.forget_before(session, int((time.time() - 60) * 10))
 
     def request_stop(self) -> None:
         """Finish the chunk in flight, then stop: SIGTERM loses nothing and waits little."""

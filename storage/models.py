@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -388,13 +389,14 @@ class OutboxMessage(Base):
 
 
 class RateBudget(Base):
-    """Messages sent to a platform in one wall-clock second, by every replica together: the
-    platform's limit is one budget, however many replicas deliver (PostgreSQL deployments)."""
+    """Messages sent to a platform in one slot of wall-clock time (a tenth of a second), by every
+    replica together: the platform's limit is one budget, however many replicas deliver
+    (PostgreSQL deployments)."""
 
     __tablename__ = "rate_budget"
 
     platform: Mapped[str] = mapped_column(String(20), primary_key=True)
-    second: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    slot: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     used: Mapped[int] = mapped_column(Integer, default=0)
 
 

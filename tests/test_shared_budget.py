@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.delivery import Deliverer, DeliveryError, RateLimits, Recipient, in_doubt
+from handlers.delivery import Deliverer, DeliveryError, RateLimits, Recipient, SharedBudget, in_doubt
 from handlers.messages import Reply, reply_to_json, text_reply
 from storage import outbox
 from storage import repositories as repo
@@ -89,3 +89,14 @@ async def test_the_operator_may_choose_at_least_once(backend: str, tmp_path: Pat
     report = await Deliverer(database, [platform], now=lambda: NOW, resend_in_doubt=True).deliver()
     assert (report.sent, report.in_doubt, report.retried) == (0, 0, 1)
     await database.dispose()
+
+
+def test_the_budget_slots_are_tenths_of_a_second_counted_alike() -> None:
+    fast = SharedBudget(Database("sqlite://"), "telegram", 30)
+    slow = SharedBudget(Database("sqlite://"), "slack", 1)
+    assert (fast.slots_per_second, fast.limit) == (10, 3)
+    assert (slow.slots_per_second, slow.limit) == (1, 1)
+    moment = 1_800_000_000.37
+    assert fast.slot(moment) == 18_000_000_003
+    assert slow.slot(moment) == 18_000_000_000  # the whole second, in the same tenths
+    assert SharedBudget(Database("sqlite://"), "telegram", 25).limit == 2  # 20 a second: down, never up

@@ -1,4 +1,4 @@
-"""one rate budget per platform and second, shared by every replica
+"""one rate budget per platform and slot of time, shared by every replica
 
 Revision ID: 0007
 Revises: 0006
@@ -21,9 +21,9 @@ def upgrade() -> None:
     op.create_table(
         "rate_budget",
         sa.Column("platform", sa.String(length=20), nullable=False),
-        sa.Column("second", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("slot", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("used", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("platform", "second", name=op.f("pk_rate_budget")),
+        sa.PrimaryKeyConstraint("platform", "slot", name=op.f("pk_rate_budget")),
     )
 
 
