@@ -287,3 +287,10 @@ def test_a_spaced_message_stays_in_working_hours() -> None:
             waiting(3, "broadcast", 16, 31, day=5)]
     assert space(rows, {}, hours) == [(2, datetime(2026, 6, 8, 8, tzinfo=UTC)),
                                       (3, datetime(2026, 6, 8, 9, tzinfo=UTC))]
+
+
+def test_a_message_that_need_not_wait_keeps_the_time_its_writer_gave_it() -> None:
+    # 21:00 on a Monday in Niamey, nothing sent to the person lately: spacing does not move it to
+    # working hours (its writer decided when it goes; a reminder to someone without an operation).
+    assert space([waiting(1, "reminder", 20)], {}, LadderSettings()) == []
+    assert space([waiting(1, "reminder", 20)], {1: datetime(2026, 6, 8, 18, tzinfo=UTC)}, LadderSettings()) == []

@@ -37,16 +37,25 @@ def space(waiting: list[WaitingMessage], last_sent: dict[int, datetime],
         free = last_sent[person_id] + GAP if person_id in last_sent else None
         left = sorted(messages, key=lambda message: (message.due_at, message.id))
         while left:
-            start = left[0].due_at if free is None else max(left[0].due_at, free)
             zone, days = left[0].timezone, frozenset(left[0].working_days)
-            start = sending_slot(start, zone, days, hours)
+            start = _held(left[0].due_at, free, zone, days, hours)
             # Of what would go out within the hour from ``start``, the fixed order picks the first.
             within = [message for message in left if message.due_at < start + GAP]
             chosen = min(within, key=lambda message: (ORDER.get(message.kind, len(ORDER)), message.due_at,
                                                       message.id))
-            moment = sending_slot(max(chosen.due_at, start), zone, days, hours)
+            # ``start`` is a working-hours moment, or the first message's own time when it need not wait.
+            moment = max(chosen.due_at, start)
             if moment != chosen.due_at:
                 moves.append((chosen.id, moment))
             left.remove(chosen)
             free = moment + GAP
     return moves
+
+
+def _held(due_at: datetime, not_before: datetime | None, zone: str, days: frozenset[int],
+          hours: LadderSettings) -> datetime:
+    """``due_at``, or, when it must wait until ``not_before``, the first working-hours moment from
+    then. A message that does not wait keeps the time its writer gave it."""
+    if not_before is None or not_before <= due_at:
+        return due_at
+    return sending_slot(not_before, zone, days, hours)
