@@ -370,12 +370,16 @@ class Deliverer:
                 # Stopping: no waiting out a rate limit; the row goes back to the outbox.
                 return _Outcome(job.message_id, error=DeliveryError("stopping", retry_after=pause),
                                 recipient=recipient)
-            await gate.wait(recipient.chat_id, live=recipient.live)
             try:
                 if gate.in_flight is None:
+                    await gate.wait(recipient.chat_id, live=recipient.live)
                     await messenger.send(recipient, job.reply, plain=plain)
                 else:
+                    # The rate is taken once a connection is free, not before: sends that took
+                    # their turn and then queued for a connection would reach the platform in a
+                    # burst.
                     async with gate.in_flight:
+                        await gate.wait(recipient.chat_id, live=recipient.live)
                         await messenger.send(recipient, job.reply, plain=plain)
             except DeliveryError as error:
                 if error.retry_after is not None and error.retry_after <= MAX_INLINE_WAIT and not self._stopping:

@@ -15,6 +15,7 @@ What each test shows:
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import os
 import random
@@ -405,7 +406,14 @@ async def test_three_replicas_stay_within_the_platforms_rate(
     per_second = Counter(int(call.received_wall) for call in calls)
     assert len(calls) == 300
     assert max(per_chat(stub).values()) == 1
-    assert max(per_second.values()) <= 20 * 1.05, sorted(per_second.items())
+    # The rate the platform sees, over any 3 seconds: arrivals at the stub, which shares two cores
+    # with three bots and PostgreSQL, jitter by a few hundred milliseconds, so a one-second count
+    # measures the machine's scheduling as much as the bot. Three replicas each at 20/s would show
+    # up to 60 a second; one shared budget keeps any 3 seconds within 3 x 20, +5%.
+    arrivals = sorted(call.received_wall for call in calls)
+    busiest = max(bisect.bisect_right(arrivals, start + 3.0) - index for index, start in enumerate(arrivals))
+    assert busiest <= 3 * 20 * 1.05, sorted(per_second.items())
+    assert arrivals[-1] - arrivals[0] >= 300 / (20 * 1.05) - 1  # 300 messages took their 15 seconds
     shares = [sum(int(sent) for sent in re.findall(r"deliver: DeliveryReport\(sent=(\d+)", bot.stderr()))
               for bot in bots]
     assert sum(shares) == 300, shares
