@@ -171,7 +171,7 @@ def build_report(plan: ActionPlan, now: datetime, hc_name: str | None = None) ->
     counts = {status.value: 0 for status in STATUS_ORDER} | {"no_status": 0}
     for action in plan.actions:
         # A correction supersedes the update it corrects: the corrected one's note is not repeated.
-        superseded = {getattr(update, "supersedes_id", None) for update in action.updates} - {None}
+        superseded = {update.supersedes_id for update in action.updates if update.supersedes_id is not None}
         kept = [update for update in action.updates if update.id not in superseded]
         last = latest_update(action)
         before = [update for update in action.updates if update.created_at <= baseline]
