@@ -289,7 +289,7 @@ class Router:
             turn.route = f"button:{message.button.partition(':')[0]}"
             return await self._press(turn, message.button)
         text = message.text.strip()
-        if not text.startswith("/") or text.lower() in notices.CANCEL_WORDS:
+        if not text.startswith("/") or notices.is_cancel(text):
             draft = await notices.open_draft(turn)
             if draft is not None:
                 turn.route = "broadcast-draft"

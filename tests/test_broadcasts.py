@@ -313,3 +313,10 @@ def test_a_notice_waits_for_each_persons_working_hours_unless_sent_right_away(op
     morning = datetime(2026, 11, 23, 8, tzinfo=UTC)  # 09:00 in Niamey (WAT) and in Zurich (CET)
     assert operation.run(send(True)) == [morning, morning]
     assert operation.run(send(False)) == [night, night]
+
+
+def test_a_slip_of_cancel_cancels_the_draft_rather_than_becoming_the_notice(operation: Chat) -> None:
+    operation.as_person(SECRETARIAT)
+    operation.say("/broadcast")
+    assert "nothing was sent" in operation.say("anuler")
+    assert "Here is how other operations handled" in operation.say("how did others set up a PSEA network?")

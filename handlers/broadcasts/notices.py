@@ -11,6 +11,8 @@ import logging
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from rapidfuzz.distance import OSA
+
 from handlers.answers.questions import resolve_topic
 from handlers.broadcasts import sending
 from handlers.checkins.plans import require_person
@@ -31,6 +33,16 @@ PRESETS = {"all": "", "hc": "role=hc", "hct": "role=hct_member", "fr": "language
 SKIP_WORDS = {"skip", "passer", "no", "non", "none", "-"}
 SEND_WORDS = {"send", "envoyer", "yes", "oui", "ok"}
 CANCEL_WORDS = {"cancel", "annuler", "/cancel", "/annuler", "stop"}
+
+
+def is_cancel(text: str) -> bool:
+    """"cancel", "annuler", and their one-letter slips on a phone ("anuler", "cancle"): a one-word
+    notice that close to "cancel" is a wish to stop, not a notice."""
+    word = text.strip().lower()
+    if word in CANCEL_WORDS:
+        return True
+    return " " not in word and any(OSA.distance(word.lstrip("/"), target) <= 1
+                                   for target in ("cancel", "annuler"))
 
 
 def may_broadcast(person: Person | None) -> bool:
@@ -121,7 +133,7 @@ async def _preview(turn: Turn, draft: Broadcast) -> list[Reply]:
 async def answer(turn: Turn, draft: Broadcast, text: str) -> list[Reply]:
     """A typed message while a draft is open: the text, the French text, the audience, or send."""
     wanted = text.strip()
-    if wanted.lower() in CANCEL_WORDS:
+    if is_cancel(wanted):
         return await _cancel(turn, draft)
     step = draft.step
     if step is BroadcastStep.TEXT:
