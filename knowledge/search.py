@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +50,7 @@ TOPIC_WEIGHT = 1.2
 CORRECTED_WEIGHT = 0.8
 PHRASE_WORD_WEIGHT = 0.3
 FUZZY_TITLE_WEIGHT = 1.5
+TOPIC_MATCH_BONUS = 0.25  # the first product topic is the asked one; half for a secondary topic
 FRENCH_MATCH_BONUS = 0.05  # a French question slightly prefers French products, all else equal
 
 # Confidence: the share of the question's meaningful words (idf-weighted) that the best product
@@ -135,9 +137,57 @@ _POINTERS = frozenset("other others elsewhere similar autres ailleurs similaires
 _NORMATIVE = frozenset(
     """
     should could would can must ought best responsible accountable devrait devraient doit doivent faut
-    peut peuvent pourrait mieux responsable responsables
+    peut peuvent pourrait mieux responsable responsables ok okay acceptable appropriate justified
+    legitimate acceptable approprie justifie legitime
     """.split()
 )
+
+
+# The person's own affairs, not their operation's: "my phone's security settings", "my self-assessment
+# for the performance evaluation", "mon congé". Within three words after "my" / "mon", such a word
+# makes the question personal admin or IT help, however humanitarian its other words ("security",
+# "assessment"). "My HCT", "my deputy" and "my team" are the operation, and stay questions.
+_OWN_THINGS = frozenset(
+    """
+    phone phones laptop computer pc tablet screen password passwords account email emails inbox outlook
+    printer wifi internet settings visa passport leave holiday holidays vacation salary pay
+    payslip allowance per diem flight flights ticket tickets hotel insurance pension contract
+    appraisal self performance evaluation epas car kid kids child children son daughter wife husband
+    family birthday doctor dentist gym headache
+    telephone portable ordinateur ecran mot passe compte courriel messagerie imprimante parametres
+    application passeport conge conges vacances salaire paie indemnite vol vols billet billets hotel
+    chambre assurance retraite contrat evaluation voiture enfant enfants fils fille femme mari famille
+    anniversaire medecin
+    """.split()
+)
+_POSSESSIVE = frozenset("my mine mon ma mes".split())
+
+
+def _personal(text: str) -> bool:
+    """Whether the question is about the person's own things (see ``_OWN_THINGS``)."""
+    tokens = words(text)
+    return any(token in _POSSESSIVE and _OWN_THINGS.intersection(tokens[index + 1:index + 4])
+               for index, token in enumerate(tokens))
+
+
+# Someone's contact details are private data, not practice: "what's the personal email of the OCHA
+# head of office", "send me the HCT contact list", "le numéro du HC".
+_CONTACT_DETAILS = frozenset(
+    "email emails mail courriel number numbers numero numeros whatsapp phone telephone mobile address adresse "
+    "coordonnees contacts".split()
+)
+_CONTACT_PHRASES = (("contact", "list"), ("contact", "details"), ("liste", "contacts"), ("contact", "info"))
+
+
+def _contact_request(text: str) -> bool:
+    """Whether a one-sentence question asks for a person's or a team's contact details."""
+    tokens = words(text)
+    if len(_SENTENCE_END.split(text.strip())) > 1 or _POINTERS.intersection(tokens):
+        return False
+    pairs = set(pairwise(tokens))
+    return bool(pairs.intersection(_CONTACT_PHRASES)) or any(
+        token in _CONTACT_DETAILS and index + 1 < len(tokens) and tokens[index + 1] in ("of", "de", "du", "des")
+        for index, token in enumerate(tokens))
 
 
 def _fact_lookup(text: str, names_topic: bool = False, particular: bool = False) -> bool:
@@ -557,14 +607,17 @@ class SearchIndex:
         """
         return self._coverage(query, position)[0]
 
-    def _coverage(self, query: ParsedQuery, position: int) -> tuple[float, int, int]:
+    def _coverage(self, query: ParsedQuery, position: int, asked_only: bool = False) -> tuple[float, int, int]:
         """The coverage, how many of the question's concepts the product names, and how many words
-        of the question the library has never seen."""
+        of the question the library has never seen. ``asked_only``: of the sentences that ask alone,
+        leaving out the words of the situation told before them."""
         total = matched = 0.0
         concepts_met = unknown = 0
         context = self.thesaurus.context_stems
         situation = query.situation
         for unit_stems, concept in query.units:
+            if asked_only and all(term in situation for term in unit_stems):
+                continue
             if concept is None and all(term.isdigit() or term in context or term in situation
                                        for term in unit_stems):
                 # "200 organisations arrived in two weeks": the situation, not the topic; a word the
@@ -633,6 +686,15 @@ class SearchIndex:
         if query.language == "fr":
             french = self._languages[candidates] == "fr"
             final = final * np.where(french, np.float32(1.0 + FRENCH_MATCH_BONUS), np.float32(1.0))
+        if query.topics and TOPIC_MATCH_BONUS:
+            # The question's topic outranks a stray word: a product about the topic asked comes before
+            # one that merely shares a word with the question ("observe" in a simulation exercise).
+            wanted = set(query.topics)
+            bonus = np.array([TOPIC_MATCH_BONUS if self.products[int(position)].topics[:1] and
+                              self.products[int(position)].topics[0] in wanted
+                              else TOPIC_MATCH_BONUS / 2 if wanted.intersection(self.products[int(position)].topics)
+                              else 0.0 for position in candidates], dtype=np.float32)
+            final = final * (np.float32(1.0) + bonus)
         order = np.argsort(-final, kind="stable")[:limit]
         hits = [Hit(self.products[int(candidates[i])], float(final[i])) for i in order]
         best = int(candidates[order[0]])
@@ -677,6 +739,12 @@ class SearchIndex:
         if score >= MIN_SCORE and coverage >= MIN_COVERAGE:
             return CONFIDENT
         on_topic = bool(set(query.topics).intersection(self.products[position].topics))
+        if query.situation and on_topic and score >= MIN_SCORE and concepts_met:
+            # A long message: the situation told first ("the host government accuses agencies of
+            # helping the opposition...") is context; the sentences that ask must be covered.
+            asked, asked_concepts, _unknown = self._coverage(query, position, asked_only=True)
+            if asked_concepts and asked >= MIN_COVERAGE:
+                return CONFIDENT
         if not on_topic or score < UNSURE_SCORE or coverage < UNSURE_COVERAGE:
             return NONE
         # Close, not certain: two of the question's ideas meet in the product ("ICCG chair role
@@ -693,7 +761,8 @@ class SearchIndex:
         chat = small_talk(text)
         if chat is not None:
             return SearchResult(query=query, hits=[], confident=False, small_talk=chat)
-        if _fact_lookup(text, bool(query.topics), bool(query.filters.countries or query.filters.types)):
+        if _personal(text) or _contact_request(text) or _fact_lookup(text, bool(query.topics),
+                                           bool(query.filters.countries or query.filters.types)):
             return SearchResult(query=query, hits=[], confident=False)
         hard = filters or SearchFilters()
         hits, state = self._rank(query, query.filters, limit)

@@ -21,7 +21,7 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 GRAMMAR: frozenset[str] = frozenset(
     """
     a an the and or of to in on for with by at from as into onto l le la les un une des du de d
-    et ou au aux en dans sur pour par avec sous entre s
+    et ou au aux en dans sur pour par avec sous entre sans s
     """.split()
 )
 
@@ -43,7 +43,8 @@ FLUFF: frozenset[str] = frozenset(
     ils elles nous vous je j on se sa son ses leur leurs nos notre votre vos mon ma mes ne pas
     plus autres autre y c n m fait faire font gere gerer gerent traite traiter lors chez comme combien
     tout tous toute toutes bonne bonnes pratique pratiques exemple exemples mise mettre mis idee
-    idees savoir trouver chose choses aussi tres si mais donc car peut peuvent doit
+    idees savoir trouver chose choses aussi tres si mais donc car peut peuvent doit vs versus
+    devient deviennent devienne devenir
     """.split()
 )
 
@@ -56,9 +57,19 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# Shorthand typed on a phone, read as the word it stands for ("accountability to affected ppl" is the
+# AAP phrase). One word for one, so the words stay aligned with :func:`raw_words`.
+SHORTHAND: dict[str, str] = {
+    "ppl": "people", "govt": "government", "gvt": "government", "hrs": "hours", "yrs": "years",
+    "orgs": "organisations", "mgmt": "management", "intl": "international", "pls": "please", "plz": "please",
+    "thx": "thanks",
+}
+
+
 def words(text: str) -> list[str]:
     """Folded, lower-cased words, stop words included (the query parser needs them)."""
-    return [match.group(0).lower() for match in _WORD.finditer(fold(text))]
+    found = (match.group(0).lower() for match in _WORD.finditer(fold(text)))
+    return [SHORTHAND.get(word, word) for word in found]
 
 
 def raw_words(text: str) -> list[str]:

@@ -337,3 +337,57 @@ def test_grammar_words_do_not_fold_phrases_into_everyday_words(index: SearchInde
     assert "planning" not in index.parse("our country team never decides anything").topics
     assert index.parse("how do I install Teams on my phone").topics == ()
     assert index.search("how do I install Teams on my phone").answer == "none"
+
+
+def test_the_persons_own_affairs_are_not_questions(index: SearchIndex) -> None:
+    # Humanitarian words ("security", "assessment") do not make one's own phone or appraisal a topic.
+    for personal in ("how do I change my phone's security settings",
+                     "help me write my self-assessment for the performance evaluation",
+                     "mon congé annuel commence quand ?"):
+        assert index.search(personal).answer == "none", personal
+    # The operation is not the person's own affair: "my HCT", "my two teams" stay questions.
+    for operation in ("my HCT never takes decisions together, how did other HCs fix it?",
+                      "my two teams barely talk: how did other leaders run integrated planning with the mission?"):
+        assert index.search(operation).answer == "confident", operation
+
+
+def test_contact_details_are_not_looked_up(index: SearchIndex) -> None:
+    for request in ("what's the personal email of the OCHA head of office in Chad",
+                    "send me the HCT contact list", "le numéro de téléphone du HC au Mali"):
+        result = index.search(request)
+        assert result.answer == "none", request
+        assert not result.hits, request
+    assert index.search("how did others set up a complaints hotline number").answer == "confident"
+
+
+def test_phone_shorthand_reads_as_the_word(index: SearchIndex) -> None:
+    assert words("acountability to affected ppl") == ["acountability", "to", "affected", "people"]
+    result = index.search("acountability to affected ppl how to start")
+    assert result.answer == "confident"
+    assert "aap" in result.hits[0].product.topics
+
+
+def test_a_long_message_is_answered_when_its_asking_sentence_is_covered(index: SearchIndex) -> None:
+    # Fifteen words of situation would drown the two concepts of the last sentence.
+    message = ("The host government is pushing us to deliver only in areas it controls and publicly accuses "
+               "some agencies of helping the opposition. A couple of agencies have already quietly complied. "
+               "How did other HCTs defend neutrality and impartiality without getting expelled?")
+    result = index.search(message)
+    assert result.answer == "confident"
+    assert "principles" in result.hits[0].product.topics
+
+
+def test_normative_when_questions_are_practice(index: SearchIndex) -> None:
+    result = index.search("when is it ok to use armed escorts")
+    assert result.answer == "confident"
+    assert "principles" in result.hits[0].product.topics
+    assert index.search("when is the next HCT meeting").answer == "none"
+
+
+def test_the_asked_topic_outranks_a_shared_word(index: SearchIndex) -> None:
+    # "observe" is in a simulation exercise's title; the question is about the HCT's membership.
+    result = index.search("who should be a member of the country team and who should just observe")
+    assert "leadership" in result.hits[0].product.topics
+    assert result.hits[0].product.id != "preparedness-typhoon-simulation-exercise-philippines"
+    result = index.search("cluster leads don't talk to each other, how did others fix it")
+    assert "coordination" in result.hits[0].product.topics
