@@ -30,6 +30,14 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
                       "Je n'ai rien trouvé dans la bibliothèque qui réponde à cela, et je préfère le dire plutôt que deviner."),
     "decline.nearby": ("Closest topics: {topics}. /topics lists them all.",
                        "Sujets les plus proches : {topics}. /sujets les liste tous."),
+    "decline.personal": ("That sounds like a personal or IT matter, which I cannot help with: I know how operations handled "
+                         "coordination questions. /topics lists them.",
+                         "Cela ressemble à une affaire personnelle ou informatique, pour laquelle je ne peux rien : je sais "
+                         "comment des opérations ont traité des questions de coordination. /sujets les liste."),
+    "decline.contact": ("I do not give out anyone's contact details. The P2P secretariat can put you in touch: shall I "
+                        "pass your request on?",
+                        "Je ne communique les coordonnées de personne. Le secrétariat P2P peut vous mettre en relation : "
+                        "je lui transmets votre demande ?"),
     "decline.no_nearby": ("Type /topics to see what the library covers.",
                           "Tapez /sujets pour voir ce que couvre la bibliothèque."),
     "followup.narrowed": ("Your last question, limited to {filters}:", "Votre dernière question, limitée à : {filters}"),

@@ -204,3 +204,15 @@ def test_a_french_conversation_pages_in_french_after_a_restart(chat: Chat) -> No
 def test_typos_still_get_an_answer_with_a_passage(chat: Chat) -> None:
     answer = chat.say("how did othr operatons set up a PSAE netwrk?")
     assert numbered(answer)
+
+
+def test_personal_matters_and_contact_requests_are_declined_for_what_they_are(chat: Chat) -> None:
+    personal = spaced(chat.say("how do I change my phone's security settings"))
+    assert personal.startswith("That sounds like a personal or IT matter")
+    assert "Pass it to the secretariat" not in personal
+    assert "Closest topics" not in personal
+    french = spaced(chat.say("mon congé annuel commence quand ?"))
+    assert french.startswith("Cela ressemble à une affaire personnelle")
+    contact = spaced(chat.say("send me the HCT contact list"))
+    assert contact.startswith("I do not give out anyone's contact details")
+    assert "Pass it to the secretariat" in contact

@@ -132,6 +132,13 @@ def _nearby_topics(result: SearchResult) -> list[str]:
 
 
 def _decline(result: SearchResult, language: str, log_id: int) -> Reply:
+    if result.outside == "personal":
+        # One's own phone or leave: no topic is near it, and the secretariat cannot help either.
+        return ReplyBuilder().add(t("decline.personal", language)).build()
+    if result.outside == "contact":
+        builder = ReplyBuilder().add(t("decline.contact", language))
+        builder.button(t("button.pass", language), f"pass:{log_id}")
+        return builder.build()
     builder = ReplyBuilder().add(t("decline.short", language))
     nearby = _nearby_topics(result)
     if nearby:
