@@ -293,6 +293,9 @@ class SearchResult:
     """Not confident, but the first product is plausibly right: show it as "these may help"."""
     small_talk: str | None = None
     """The message was a greeting, thanks, "ok", "bye" or a lone "?" (see knowledge.smalltalk)."""
+    outside: str | None = None
+    """Why the message is outside the library's remit, when that is known: ``"personal"`` (the
+    person's own phone, leave, appraisal) or ``"contact"`` (someone's e-mail or number)."""
 
     @property
     def answer(self) -> str:
@@ -761,8 +764,11 @@ class SearchIndex:
         chat = small_talk(text)
         if chat is not None:
             return SearchResult(query=query, hits=[], confident=False, small_talk=chat)
-        if _personal(text) or _contact_request(text) or _fact_lookup(text, bool(query.topics),
-                                           bool(query.filters.countries or query.filters.types)):
+        if _personal(text):
+            return SearchResult(query=query, hits=[], confident=False, outside="personal")
+        if _contact_request(text):
+            return SearchResult(query=query, hits=[], confident=False, outside="contact")
+        if _fact_lookup(text, bool(query.topics), bool(query.filters.countries or query.filters.types)):
             return SearchResult(query=query, hits=[], confident=False)
         hard = filters or SearchFilters()
         hits, state = self._rank(query, query.filters, limit)
