@@ -153,7 +153,7 @@ _OWN_THINGS = frozenset(
     printer wifi internet settings visa passport leave holiday holidays vacation salary pay
     payslip allowance per diem flight flights ticket tickets hotel insurance pension contract
     appraisal self performance evaluation epas car kid kids child children son daughter wife husband
-    family birthday doctor dentist gym headache
+    family birthday doctor dentist gym headache bank card atm
     telephone portable ordinateur ecran mot passe compte courriel messagerie imprimante parametres
     application passeport conge conges vacances salaire paie indemnite vol vols billet billets hotel
     chambre assurance retraite contrat evaluation voiture enfant enfants fils fille femme mari famille
@@ -161,13 +161,20 @@ _OWN_THINGS = frozenset(
     """.split()
 )
 _POSSESSIVE = frozenset("my mine mon ma mes".split())
+# Words of IT work, which no coordination question uses: "scale up a Kubernetes deployment" is not a
+# scale-up. ("Database", "Excel" or "code" are left out: a 4W database, a code of conduct.)
+_IT_WORDS = frozenset(
+    "kubernetes docker vpn python javascript sql linux macos android iphone outlook printer wifi browser "
+    "password passwords laptop replicas".split()
+)
 
 
 def _personal(text: str) -> bool:
     """Whether the question is about the person's own things (see ``_OWN_THINGS``)."""
     tokens = words(text)
-    return any(token in _POSSESSIVE and _OWN_THINGS.intersection(tokens[index + 1:index + 4])
-               for index, token in enumerate(tokens))
+    return bool(_IT_WORDS.intersection(tokens)) or any(
+        token in _POSSESSIVE and _OWN_THINGS.intersection(tokens[index + 1:index + 4])
+        for index, token in enumerate(tokens))
 
 
 # Someone's contact details are private data, not practice: "what's the personal email of the OCHA
@@ -176,18 +183,35 @@ _CONTACT_DETAILS = frozenset(
     "email emails mail courriel number numbers numero numeros whatsapp phone telephone mobile address adresse "
     "coordonnees contacts".split()
 )
-_CONTACT_PHRASES = (("contact", "list"), ("contact", "details"), ("liste", "contacts"), ("contact", "info"))
+_CONTACT_PHRASES = (("contact", "list"), ("contact", "details"), ("liste", "contacts"), ("contact", "info"),
+                    ("the", "address"), ("his", "address"), ("her", "address"), ("their", "address"),
+                    ("home", "address"), ("email", "address"), ("phone", "number"), ("son", "adresse"),
+                    ("numero", "personnel"))
 
 
 def _contact_request(text: str) -> bool:
-    """Whether a one-sentence question asks for a person's or a team's contact details."""
+    """Whether a short message asks for a person's or a team's contact details."""
     tokens = words(text)
-    if len(_SENTENCE_END.split(text.strip())) > 1 or _POINTERS.intersection(tokens):
+    # A short message, maybe in two sentences ("where does the head of office live? I need the address").
+    if len(tokens) > 20 or _POINTERS.intersection(tokens):
         return False
     pairs = set(pairwise(tokens))
     return bool(pairs.intersection(_CONTACT_PHRASES)) or any(
         token in _CONTACT_DETAILS and index + 1 < len(tokens) and tokens[index + 1] in ("of", "de", "du", "des")
         for index, token in enumerate(tokens))
+
+
+_LONG_FLUFF = sorted(word for word in FLUFF if len(word) >= 6)
+
+
+@lru_cache(maxsize=20_000)
+def _misspelt_fluff(word: str) -> str | None:
+    """The question word a misspelling stands for ("exampels", "pratiques"), so that it is dropped
+    like the word itself instead of counting as a word the library has never seen."""
+    if len(word) < 6:
+        return None
+    match = process.extractOne(word, _LONG_FLUFF, scorer=OSA.distance, score_cutoff=1 if len(word) <= 7 else 2)
+    return None if match is None else str(match[0])
 
 
 def _fact_lookup(text: str, names_topic: bool = False, particular: bool = False) -> bool:
@@ -530,7 +554,9 @@ class SearchIndex:
             # A word whose stem the library already has is not misspelt ("doubled", "staying").
             if (token not in STOPWORDS and token not in self._vocabulary and not token.isdigit()
                     and stem(token) not in self.thesaurus.context_stems and stem(token) not in self._idf):
-                fixed = self._correct(token, language)
+                fluff = _misspelt_fluff(token)
+                fixed = None if fluff else self._correct(token, language)
+                token = fluff or token
                 if fixed is not None:
                     corrections[token] = fixed
                     corrected_stems.add(stem(fixed))

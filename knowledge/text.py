@@ -35,7 +35,7 @@ FLUFF: frozenset[str] = frozenset(
     between across any some all other others another there here than then so such not no yes if
     but also more most very just get got getting make made making handle handled handling
     handles deal dealt dealing tackle tackled manage managed approach approaches example
-    examples way ways tip tips good best practice practices idea ideas anything something
+    examples way ways tip tips good best practice practices practise practises idea ideas anything something
     someone anyone thing things need needs want wants please thanks thank hi hello know tell
     show give find look looking t re ve ll m didn doesn don isn aren wasn weren hasn haven use
     used using work worked working put ce cet cette ces ca cela qui que qu quoi quel quelle

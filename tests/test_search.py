@@ -391,3 +391,18 @@ def test_the_asked_topic_outranks_a_shared_word(index: SearchIndex) -> None:
     assert result.hits[0].product.id != "preparedness-typhoon-simulation-exercise-philippines"
     result = index.search("cluster leads don't talk to each other, how did others fix it")
     assert "coordination" in result.hits[0].product.topics
+
+
+def test_it_work_and_bank_cards_are_personal_matters(index: SearchIndex) -> None:
+    for message in ("how do I scale up a Kubernetes deployment to 5 replicas",
+                    "how do I raise the cash withdrawal limit on my bank card"):
+        assert index.search(message).outside == "personal", message
+    assert index.search("where does the OCHA head of office live? I need the address").outside == "contact"
+
+
+def test_a_misspelt_question_word_is_dropped_like_the_word(index: SearchIndex) -> None:
+    query = index.parse("protecton strategy exampels")
+    assert query.corrections == {"protecton": "protection"}
+    result = index.search("protecton strategy exampels")
+    assert result.answer == "confident"
+    assert "protection" in result.hits[0].product.topics
