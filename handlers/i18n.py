@@ -43,6 +43,8 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "followup.narrowed": ("Your last question, limited to {filters}:", "Votre dernière question, limitée à : {filters}"),
     "followup.nothing": ("Nothing in the library answers your last question with {filters}. The earlier results still stand: /more.",
                          "Rien dans la bibliothèque ne répond à votre dernière question avec : {filters}. Les résultats précédents restent valables : /plus."),
+    "followup.nothing_either": ("Nothing in the library answers your last question with {filters} either. Try other words, or /topics.",
+                                "Rien dans la bibliothèque ne répond non plus à votre dernière question avec : {filters}. Essayez d'autres mots, ou /sujets."),
     "followup.like": ("More like \"{title}\":", "Dans la même veine que « {title} » :"),
     "followup.no_such": ("There is no result {number} in your last answer. Type /more to see more of them.",
                          "Il n'y a pas de résultat {number} dans votre dernière réponse. Tapez /plus pour en voir davantage."),

@@ -216,3 +216,11 @@ def test_personal_matters_and_contact_requests_are_declined_for_what_they_are(ch
     contact = spaced(chat.say("send me the HCT contact list"))
     assert contact.startswith("I do not give out anyone's contact details")
     assert "Pass it to the secretariat" in contact
+
+
+
+def test_a_follow_up_after_a_decline_does_not_point_at_earlier_results(chat: Chat) -> None:
+    chat.say("how did others fund a space station")
+    answer = spaced(chat.say("and in Chad?"))
+    assert "either" in answer
+    assert "/more" not in answer

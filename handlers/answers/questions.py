@@ -263,7 +263,9 @@ async def _follow_up(turn: Turn, page: AnswerPage, follow: followups.FollowUp, t
                             intro=[t("followup.narrowed", language, filters=described)]
                             if answer_state(result) == "confident" else None)
     if not replies:
-        return [text_reply(t("followup.nothing", language, filters=described))]
+        # "The earlier results still stand" only when there were some.
+        key = "followup.nothing" if page.product_ids else "followup.nothing_either"
+        return [text_reply(t(key, language, filters=described))]
     return replies
 
 
