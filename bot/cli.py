@@ -309,7 +309,6 @@ async def _db(settings: Settings) -> int:
 
 async def _admin(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
     from handlers.checkins.plans import mark_submitted_by_code
-    from handlers.secretariat.imports import ImportRejected, import_file
     from storage import repositories as repo
 
     async with _database(settings) as database:
@@ -325,14 +324,7 @@ async def _admin(settings: Settings, arguments: argparse.Namespace, clock: Clock
                       "its nudges have stopped")
             return 0
         if arguments.admin_command == "import":
-            try:
-                report = await import_file(database, arguments.file)
-            except ImportRejected as error:
-                _print_problems(error.problems, what=str(arguments.file))
-                print("hcbot: nothing was imported.", file=sys.stderr)
-                return EXIT_INVALID
-            print(f"imported {arguments.file}: {report}")
-            return 0
+            return await _import(settings, database, arguments.file)
         async with database.transaction() as session:
             entries = await repo.questions(session, unanswered_only=arguments.unanswered)
         for entry in entries:
@@ -346,6 +338,29 @@ async def _admin(settings: Settings, arguments: argparse.Namespace, clock: Clock
                                                ("not useful", entry.feedback == "not_useful")) if on]
                 print(f"{entry.asked_at:%Y-%m-%d %H:%M} [{', '.join(flags) or 'answered'}] {entry.question}")
         return 0
+
+
+# A file with a mistake on every row would print 10,000 lines; the first ones show what to mend.
+IMPORT_PROBLEMS_SHOWN = 100
+
+
+async def _import(settings: Settings, database: Database, path: Path) -> int:
+    from handlers.i18n import t, tn
+    from handlers.secretariat.imports import ImportRejected, import_file
+
+    try:
+        report = await import_file(database, path, max_bytes=settings.import_max_bytes)
+    except ImportRejected as error:
+        problems = error.problems
+        print(f"hcbot: {tn('import.problems', len(problems), file=str(path))}", file=sys.stderr)
+        for problem in problems[:IMPORT_PROBLEMS_SHOWN]:
+            print(f"  {problem}", file=sys.stderr)
+        if len(problems) > IMPORT_PROBLEMS_SHOWN:
+            print(f"  {tn('import.more_problems', len(problems) - IMPORT_PROBLEMS_SHOWN)}", file=sys.stderr)
+        print(f"hcbot: {t('import.nothing_imported')}", file=sys.stderr)
+        return EXIT_INVALID
+    print(t("import.done", file=str(path), report=str(report)))
+    return 0
 
 
 async def _invite(settings: Settings, database: Database, arguments: argparse.Namespace, clock: Clock) -> int:

@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     """Read the terminal as a chat when stdin is a terminal or a pipe (hcbot run)."""
     invite_days: int = 7
     """How long an invite code stays valid."""
+    import_max_bytes: int = 20_000_000
+    """The largest file `hcbot admin import` reads (20 MB: some 300,000 people in a CSV)."""
     auto_migrate: bool | None = None
     """Bring the schema up to date at start. Default: yes on SQLite, no on PostgreSQL (run
     `hcbot db upgrade` as a deployment step there, so replicas do not race)."""

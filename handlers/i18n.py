@@ -10,6 +10,103 @@ from babel import Locale
 from babel.numbers import format_decimal
 
 _MESSAGES: Final[dict[str, tuple[str, str]]] = {
+    # hcbot admin import: each problem is printed "file:line: field: message", the message below.
+    "import.missing": ("missing", "manquant"),
+    "import.unknown_field": ("unknown field; the fields here are: {fields}",
+                             "champ inconnu ; les champs possibles ici : {fields}"),
+    "import.not_date": ("{value} is not a date: write it as YYYY-MM-DD, such as 2026-07-31",
+                        "{value} n'est pas une date : écrivez-la AAAA-MM-JJ, par exemple 2026-07-31"),
+    "import.no_month": ("{value} is not a date: there is no month {month} (write dates as YYYY-MM-DD)",
+                        "{value} n'est pas une date : il n'y a pas de mois {month} (écrivez les dates AAAA-MM-JJ)"),
+    "import.no_day": ("{value} is not a date: {month} {year} has {days} days",
+                      "{value} n'est pas une date : {month} {year} compte {days} jours"),
+    "import.choice": ("{value} is not one of: {choices}", "{value} ne fait pas partie des valeurs possibles : {choices}"),
+    "import.code": ("{value} is not a code: use lowercase letters, digits and hyphens, such as sahelia-2026",
+                    "{value} n'est pas un code : utilisez des minuscules, des chiffres et des tirets, par exemple sahelia-2026"),
+    "import.text": ("{value} should be text (put it in quotes)", "{value} devrait être un texte (mettez-le entre guillemets)"),
+    "import.whole_number": ("{value} is not a whole number", "{value} n'est pas un nombre entier"),
+    "import.at_least": ("should be {limit} or more", "devrait valoir {limit} ou plus"),
+    "import.at_most": ("should be {limit} or less", "devrait valoir {limit} ou moins"),
+    "import.list": ("should be a list, such as [a, b]", "devrait être une liste, par exemple [a, b]"),
+    "import.mapping": ("should be a record: fields with their values (name: value)",
+                       "devrait être un enregistrement : des champs et leurs valeurs (nom: valeur)"),
+    "import.records": ("should be a list of records, each starting with '- '",
+                       "devrait être une liste d'enregistrements, chacun commençant par '- '"),
+    "import.top": ("expected 'operations:' and/or 'people:' at the start of a line",
+                   "'operations:' ou 'people:' attendu en début de ligne"),
+    "import.invalid": ("{value} is not accepted here", "{value} n'est pas accepté ici"),
+    "import.yes_no": ("YAML reads this as {value} (it takes yes, no, on, off, true and false for a yes or a no): "
+                      "put the text in quotes",
+                      "YAML lit ceci comme {value} (il prend yes, no, on, off, true et false pour un oui ou un non) : "
+                      "mettez le texte entre guillemets"),
+    "import.timezone": ("unknown timezone {value} (use an IANA name such as Africa/Ndjamena)",
+                        "fuseau horaire inconnu {value} (utilisez un nom IANA comme Africa/Ndjamena)"),
+    "import.email": ("{value} is not an e-mail address", "{value} n'est pas une adresse électronique"),
+    "import.unknown_topic": ("unknown topic {value}; the topics are: {topics}",
+                             "sujet inconnu {value} ; les sujets sont : {topics}"),
+    "import.topic_twice": ("the topic {value} is listed twice", "le sujet {value} figure deux fois"),
+    "import.ends_before_start": ("{later} is before the start, {earlier}", "{later} est avant le début, le {earlier}"),
+    "import.due_before_adoption": ("{later} is before the plan's adoption, {earlier}",
+                                   "{later} est avant l'adoption du plan, le {earlier}"),
+    "import.twice": ("{what} is already on line {line}; give it once",
+                     "{what} figure déjà à la ligne {line} ; ne l'indiquez qu'une fois"),
+    "import.twice_operation": ("the operation {code}", "l'opération {code}"),
+    "import.twice_person": ("the person {email}", "la personne {email}"),
+    "import.twice_mission": ("the {kind} mission starting {starts_on}", "la mission {kind} commençant le {starts_on}"),
+    "import.twice_plan": ("the plan {code}", "le plan {code}"),
+    "import.twice_action": ("action {plan},{number}", "l'action {plan},{number}"),
+    "import.unknown_operation": ("no operation with code {code} in this file or the database",
+                                 "aucune opération de code {code} dans ce fichier ni dans la base"),
+    "import.unknown_person": ("no person with e-mail {email} in this file or the database",
+                              "aucune personne d'adresse {email} dans ce fichier ni dans la base"),
+    "import.unknown_plan": ("no plan with code {code} in the database (import its operation's YAML file first)",
+                            "aucun plan de code {code} dans la base (importez d'abord le fichier YAML de son opération)"),
+    "import.csv_header": (
+        "the first line should name the columns: email,name,role[,language,operation,timezone] for people, or "
+        "plan,number,title[,owner,due_on,topics] for actions, separated by commas or semicolons; it reads {found}",
+        "la première ligne devrait nommer les colonnes : email,name,role[,language,operation,timezone] pour des "
+        "personnes, ou plan,number,title[,owner,due_on,topics] pour des actions, séparées par des virgules ou des "
+        "points-virgules ; elle contient {found}"),
+    "import.csv_unknown_column": ("unknown column; the columns are: {columns}",
+                                  "colonne inconnue ; les colonnes possibles sont : {columns}"),
+    "import.csv_column_twice": ("this column is given twice", "cette colonne figure deux fois"),
+    "import.csv_extra_cells": ("a value in a column with no name on the first line",
+                               "une valeur dans une colonne sans nom en première ligne"),
+    "import.csv_unreadable": ("cannot be read as CSV ({reason})", "illisible en CSV ({reason})"),
+    "import.nul": ("a NUL byte: this is not a text file; save it again as CSV UTF-8",
+                   "un octet NUL : ce n'est pas un fichier texte ; enregistrez-le à nouveau en CSV UTF-8"),
+    "import.no_file": ("no such file", "fichier introuvable"),
+    "import.folder": ("is a folder, not a file", "est un dossier, pas un fichier"),
+    "import.unreadable": ("cannot be read ({reason})", "illisible ({reason})"),
+    "import.suffix": ("use a .yaml, .yml or .csv file", "utilisez un fichier .yaml, .yml ou .csv"),
+    "import.spreadsheet": ("{name} is a spreadsheet: save the sheet as CSV UTF-8 (Excel: File > Save As > "
+                           "\"CSV UTF-8\") and import that file",
+                           "{name} est un classeur : enregistrez la feuille en CSV UTF-8 (Excel : Fichier > "
+                           "Enregistrer sous > « CSV UTF-8 ») et importez ce fichier"),
+    "import.binary": ("{name} is not a text file (a spreadsheet or a zip?): save it as CSV UTF-8 and import that",
+                      "{name} n'est pas un fichier texte (un classeur, une archive ?) : enregistrez-le en CSV UTF-8 et "
+                      "importez ce fichier"),
+    "import.not_utf8": ("{name} is not saved as UTF-8 (it looks like {guess}, as Excel saves it by default): this is "
+                        "the first line it cannot read. Save {name} as UTF-8 (Excel: File > Save As > \"CSV UTF-8\"; "
+                        "a text editor: encoding UTF-8) and import it again",
+                        "{name} n'est pas enregistré en UTF-8 (on dirait du {guess}, l'enregistrement par défaut "
+                        "d'Excel) : c'est la première ligne illisible. Enregistrez {name} en UTF-8 (Excel : Fichier > "
+                        "Enregistrer sous > « CSV UTF-8 » ; un éditeur de texte : encodage UTF-8) et importez-le à nouveau"),
+    "import.unknown_encoding": ("another encoding", "un autre encodage"),
+    "import.too_big": ("{size} is more than an import may be, {limit} (HCBOT_IMPORT_MAX_BYTES): split the file, "
+                       "or raise the limit",
+                       "{size}, c'est plus qu'un import ne peut faire, {limit} (HCBOT_IMPORT_MAX_BYTES) : divisez le "
+                       "fichier, ou relevez la limite"),
+    "import.counts": ("{kind}: {created} created, {updated} updated, {unchanged} unchanged",
+                      "{kind} — créés : {created}, modifiés : {updated}, inchangés : {unchanged}"),
+    "import.kind_operations": ("operations", "opérations"),
+    "import.kind_people": ("people", "personnes"),
+    "import.kind_missions": ("missions", "missions"),
+    "import.kind_plans": ("plans", "plans"),
+    "import.kind_actions": ("actions", "actions"),
+    "import.nothing_to_import": ("nothing to import", "rien à importer"),
+    "import.done": ("imported {file}: {report}", "{file} importé : {report}"),
+    "import.nothing_imported": ("nothing was imported.", "rien n'a été importé."),
     "answer.intro": ("Here is how other operations handled it:", "Voici comment d'autres opérations s'y sont prises :"),
     "answer.intro_topic": ("Here is how other operations handled {topics}:",
                            "Voici comment d'autres opérations ont traité {topics} :"),
@@ -393,6 +490,20 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
 # types back.
 Forms = dict[str, str]
 _PLURALS: Final[dict[str, tuple[Forms, Forms]]] = {
+    "import.too_short": ({"one": "too short: at least {count} character", "other": "too short: at least {count} characters"},
+                         {"one": "trop court : au moins {count} caractère", "other": "trop court : au moins {count} caractères"}),
+    "import.too_long": ({"one": "too long: at most {count} character", "other": "too long: at most {count} characters"},
+                        {"one": "trop long : au plus {count} caractère", "other": "trop long : au plus {count} caractères"}),
+    "import.list_too_short": ({"one": "give at least {count} value", "other": "give at least {count} values"},
+                              {"one": "donnez au moins {count} valeur", "other": "donnez au moins {count} valeurs"}),
+    "import.problems": ({"one": "{file} has {count} problem; fix it and import the file again:",
+                         "other": "{file} has {count} problems; fix them and import the file again:"},
+                        {"one": "{file} présente {count} problème ; corrigez-le et importez à nouveau le fichier :",
+                         "other": "{file} présente {count} problèmes ; corrigez-les et importez à nouveau le fichier :"}),
+    "import.more_problems": ({"one": "... and {count} more problem of the same kinds; fix these first.",
+                              "other": "... and {count} more problems of the same kinds; fix these first."},
+                             {"one": "... et {count} autre problème du même genre ; corrigez d'abord ceux-ci.",
+                              "other": "... et {count} autres problèmes du même genre ; corrigez d'abord ceux-ci."}),
     "checkin.start": (
         {"one": "Hello {name}. Let's go through the one open action of {plan}; it takes a minute.",
          "other": "Hello {name}. Let's go through the {count} open actions of {plan}; it takes a couple of minutes."},

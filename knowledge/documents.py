@@ -9,11 +9,30 @@ people who edit these files are not developers and should fix everything in one 
 
 from __future__ import annotations
 
+import calendar
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from dataclasses import field as dataclass_field
+from typing import Any, Protocol
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
+
+try:  # libyaml's parser, three times faster than PyYAML's own; the same events either way
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - a PyYAML built without libyaml
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser):  # type: ignore[no-redef]
+        def __init__(self, text: str) -> None:
+            Reader.__init__(self, text)
+            Scanner.__init__(self)
+            Parser.__init__(self)
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -88,6 +107,9 @@ class YamlDocument:
     data: Any
     lines: Mapping[Location, int]
     first_line: int
+    impossible_dates: Mapping[Location, str] = dataclass_field(default_factory=dict)
+    """Values written like dates that are not (2026-02-30): kept as their text in ``data``, and
+    here the reason, so that the field they are in reports them at their line."""
 
     def line_of(self, location: Location) -> int:
         """The line of ``location``, or of its nearest written parent (a missing field: the line of
@@ -99,39 +121,218 @@ class YamlDocument:
         return self.first_line
 
 
-def _node_lines(node: yaml.Node, path: Location, first_line: int, lines: dict[Location, int]) -> None:
+# Nested deeper than this, a file is a mistake or an attack: PyYAML composes recursively, and a
+# RecursionError would be a traceback, not a line to fix. The deepest real file (an import) is 8.
+MAX_DEPTH = 50
+
+# The characters YAML refuses (PyYAML's own rule), looked for before parsing so that the message
+# names the line and the character instead of a stream position.
+_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+# English, whatever the machine's locale (calendar.month_name follows it).
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+class _Marked(Protocol):
+    """A position in the text: PyYAML's Python and libyaml's marks both have one."""
+
+    line: int
+
+
+class _Refused(Exception):
+    """Something the safe loader will not read, at a mark; ``earlier`` is a mark the message names."""
+
+    def __init__(self, mark: _Marked | None, message: str, earlier: _Marked | None = None) -> None:
+        self.mark = mark
+        self.message = message
+        self.earlier = earlier
+        super().__init__(message)
+
+
+def impossible_date(text: str) -> str | None:
+    """Why ``text``, written like a date (2026-02-30, 2026-13-45), is not one; None if it is one, or
+    does not look like one."""
+    match = _DATE.match(text.strip())
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        return f"{text.strip()} is not a date: there is no month {month} (write dates as YYYY-MM-DD)"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"{text.strip()} is not a date: {_MONTHS[month - 1]} {year} has {days} days"
+    return None
+
+
+class _SafeLoader(_Parser, Composer, SafeConstructor, Resolver):
+    """PyYAML's safe loader (libyaml's parser when it is there, Python's composer and constructor),
+    made safe for files edited by hand and received from outside:
+
+    - no anchors and aliases: ``*a`` repeats a whole subtree, so a few hundred bytes expand to
+      gigabytes ("billion laughs") or loop (``a: &a [*a]``); nobody writes them in these files;
+    - no key twice in one mapping: YAML would keep the last silently (``role: hc`` then
+      ``role: admin`` imports an admin);
+    - at most :data:`MAX_DEPTH` levels of nesting;
+    - a date that does not exist (2026-02-30) stays the text it is, so that the field it is in
+      reports it with its line instead of the whole file failing.
+
+    It also keeps memory near the size of the data: each record of a top-level list (a person, an
+    operation) is constructed, and its lines noted, as soon as it is composed, and its nodes are let
+    go. A node and its two marks weigh some ten times the text they stand for; a 20 MB file's whole
+    tree was a gigabyte.
+    """
+
+    def __init__(self, text: str, first_line: int) -> None:
+        _Parser.__init__(self, text)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
+        self.first_line = first_line
+        self.depth = 0
+        self.path: list[Any] = []
+        self.lines: dict[Location, int] = {}
+        self.dates: dict[Location, str] = {}
+        self.impossible_dates: dict[int, str] = {}
+        """id(node) -> why its date is impossible, until the node's lines are noted."""
+        self.settled: dict[int, Any] = {}
+        """id(placeholder node) -> the record constructed in its place."""
+
+    # libyaml's parser brings its own C composer; these are the Python ones, which can be refined.
+    get_single_node = Composer.get_single_node
+    compose_document = Composer.compose_document
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # ``index``: a sequence's position, or (typeshed says int only) a mapping value's key node.
+        event = self.peek_event()
+        assert event is not None, "the parser checked that a node follows"
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused(event.start_mark, "anchors (&name) and aliases (*name) are not accepted: "
+                                             "write each value out in full")
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Refused(event.start_mark, f"nested more than {MAX_DEPTH} levels deep")
+        # The path as _node_lines names it: a sequence's position, a mapping value's key.
+        self.path.append(index if isinstance(index, int) else getattr(index, "value", None))
+        try:
+            node = Composer.compose_node(self, parent, index)
+            if self.depth == _SETTLE_DEPTH and isinstance(node, yaml.CollectionNode):
+                node = self._settle(node)
+            return node
+        finally:
+            self.depth -= 1
+            self.path.pop()
+
+    def _settle(self, node: yaml.Node) -> yaml.Node:
+        """Constructs a record now and puts a placeholder in the tree instead of its nodes."""
+        value = self.construct_object(node, deep=True)
+        self.note(node, tuple(self.path[1:]))
+        self.constructed_objects = {}
+        placeholder = yaml.ScalarNode(_SETTLED_TAG, "", node.start_mark, node.end_mark)
+        self.settled[id(placeholder)] = value
+        return placeholder
+
+    def construct_settled(self, node: yaml.Node) -> Any:
+        return self.settled[id(node)]
+
+    def note(self, node: yaml.Node, path: Location) -> None:
+        """The lines of ``node``'s keys and items, and its impossible dates, by path. The nodes are
+        let go after: their ids may be reused, so the dates noted by id are cleared."""
+        _node_lines(node, path, self.first_line, self.lines, self.impossible_dates, self.dates)
+        self.impossible_dates.clear()
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _value in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:
+                continue  # an unhashable key: the constructor below says so
+            if first is not key_node:
+                # The line of the first one is the file's, which only load_yaml knows: {earlier}.
+                raise _Refused(key_node.start_mark, f"{key!r} is given twice, on line {{earlier}} and here "
+                                                    "(YAML would silently keep the last one); keep one",
+                               first.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            self.impossible_dates[id(node)] = impossible_date(str(node.value)) or f"{node.value} is not a date"
+            return str(node.value)
+
+    def construct_undefined(self, node: yaml.Node) -> Any:
+        tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+        raise _Refused(node.start_mark, f"the tag {tag} is not accepted: write plain values")
+
+
+# The records of a top-level list (root mapping 1, its list 2, the list's items 3).
+_SETTLE_DEPTH = 3
+# Not a tag a file can carry: PyYAML expands "!" tags to "tag:yaml.org,2002:..." or keeps "!...".
+_SETTLED_TAG = "hcbot:settled"
+# typeshed binds add_constructor to PyYAML's own loader classes.
+_SafeLoader.add_constructor(_TIMESTAMP_TAG, _SafeLoader.construct_yaml_timestamp)  # type: ignore[type-var]
+_SafeLoader.add_constructor(_SETTLED_TAG, _SafeLoader.construct_settled)  # type: ignore[type-var]
+_SafeLoader.add_constructor(None, _SafeLoader.construct_undefined)  # type: ignore[type-var]
+
+
+def _node_lines(node: yaml.Node, path: Location, first_line: int, lines: dict[Location, int],
+                impossible: Mapping[int, str], dates: dict[Location, str]) -> None:
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             lines[(*path, key.value)] = key.start_mark.line + first_line
-            _node_lines(value, (*path, key.value), first_line, lines)
+            _node_lines(value, (*path, key.value), first_line, lines, impossible, dates)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[(*path, index)] = item.start_mark.line + first_line
-            _node_lines(item, (*path, index), first_line, lines)
+            _node_lines(item, (*path, index), first_line, lines, impossible, dates)
+    elif id(node) in impossible:
+        dates[path] = impossible[id(node)]
 
 
 def load_yaml(text: str, display: str, *, first_line: int = 1) -> YamlDocument:
-    """Parses ``text`` once: the node tree gives the lines, the same tree is constructed into the
-    data (what ``yaml.safe_load`` returns). ``first_line`` is the file's line where ``text`` starts.
-    Raises :class:`DocumentError` on bad YAML, with the line of the problem."""
-    loader: yaml.SafeLoader | None = None
+    """Parses ``text`` once, safely (see :class:`_SafeLoader`): the node tree gives the lines, the
+    same tree is constructed into the data (what ``yaml.safe_load`` returns, but for what the safe
+    loader refuses). ``first_line`` is the file's line where ``text`` starts. Raises
+    :class:`DocumentError` on bad or refused YAML, with the line of the problem."""
+    # Lines counted at line feeds only: splitlines() would also cut at some of the very characters sought.
+    for number, line_text in enumerate(text.split("\n"), start=first_line):
+        found = _NOT_PRINTABLE.search(line_text)
+        if found is not None:
+            raise DocumentError(Problem(display, number, None, f"bad YAML: a control character "
+                                        f"(U+{ord(found.group()):04X}) that YAML does not allow, at column "
+                                        f"{found.start() + 1}; delete it or retype the line"))
+    loader = _SafeLoader(text, first_line)
     try:
-        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         data = None if node is None else loader.construct_document(node)
+        if node is not None:
+            loader.note(node, ())
+    except _Refused as refused:
+        message = refused.message
+        if refused.earlier is not None:
+            message = message.format(earlier=refused.earlier.line + first_line)
+        line = refused.mark.line + first_line if refused.mark is not None else None
+        raise DocumentError(Problem(display, line, None, f"bad YAML: {message}")) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + first_line if mark else None
-        raise DocumentError(Problem(display, line, None, f"bad YAML: {error.problem or error}")) from None
-    except (yaml.YAMLError, ValueError) as error:  # a control character; a date such as 2026-02-30
+        message = error.problem or str(error)
+        if error.context and message.startswith("but "):  # "expected a single document..., but found another"
+            message = f"{error.context}, {message}"
+        if message == "exceeded maximum nesting depth":  # libyaml's own limit (1,000 in flow style)
+            message = f"nested more than {MAX_DEPTH} levels deep"
+        raise DocumentError(Problem(display, line, None, f"bad YAML: {message}")) from None
+    except (yaml.YAMLError, ValueError) as error:  # what is left: a reader's error, a !!binary
         raise DocumentError(Problem(display, None, None, f"bad YAML: {' '.join(str(error).split())}")) from None
     finally:
-        if loader is not None:
-            loader.dispose()
-    lines: dict[Location, int] = {}
-    if node is not None:
-        _node_lines(node, (), first_line, lines)
-    return YamlDocument(data, lines, first_line)
+        loader.dispose()
+    return YamlDocument(data, loader.lines, first_line, loader.dates)
 
 
 def field_name(location: Location) -> str:
@@ -157,6 +358,12 @@ def validation_problems(
     for item in error.errors():
         location = tuple(item["loc"])
         message = "missing" if item["type"] == "missing" else item["msg"].removeprefix("Value error, ")
+        # pydantic would say "input should be a valid date, day value is outside expected range",
+        # of a date YAML kept as text, or of text it never read as a date (2026-02-30 14:00).
+        if document is not None and location in document.impossible_dates and item["type"] != "extra_forbidden":
+            message = document.impossible_dates[location]
+        elif item["type"].startswith(("date", "datetime")) and isinstance(item.get("input"), str):
+            message = impossible_date(item["input"]) or message
         if explain is not None:
             message = explain(item) or message
         where = line if line is not None else document.line_of(location) if document is not None else None

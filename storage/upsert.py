@@ -22,5 +22,9 @@ async def insert_or_ignore(session: AsyncSession, model: type[Any], values: dict
     if not values:
         return []
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(model).values(values).on_conflict_do_nothing(index_elements=list(conflict))
-    return list((await session.execute(statement.returning(*returning))).all())
+    statement = insert(model).on_conflict_do_nothing(index_elements=list(conflict)).returning(*returning)
+    if isinstance(values, dict):
+        return list((await session.execute(statement.values(values))).all())
+    # Many rows as parameters of one statement (SQLAlchemy's "insertmanyvalues" batches them), not
+    # as a VALUES clause of their own: that one is compiled afresh for each row, some 0.2 ms a row.
+    return list((await session.execute(statement, list(values))).all())
