@@ -88,6 +88,20 @@ def _parser() -> argparse.ArgumentParser:
                                                       "person's chat account")
     invite.add_argument("email", help="the registered person's e-mail")
     invite.add_argument("--days", type=int, help="how long the code stays valid (default: HCBOT_INVITE_DAYS, 7)")
+    plans_admin = admin_commands.add_parser("plans", help="every plan at a glance, the most urgent first: HC, "
+                                                          "deadline, days left or late, submitted, counts by status, "
+                                                          "last check-in")
+    plans_admin.add_argument("--overdue", action="store_true", help="only the plans whose update is late")
+    plans_admin.add_argument("--operation", metavar="OPERATION", help="only this operation's plans (code or name)")
+    plans_output = plans_admin.add_mutually_exclusive_group()
+    plans_output.add_argument("--json", action="store_true", help="a JSON array, one object a plan")
+    plans_output.add_argument("--csv", action="store_true", help="a CSV table, one row a plan")
+    people_admin = admin_commands.add_parser("people", help="registered people with role, operation, linked chats "
+                                                            "and when they were last seen (no invite codes)")
+    people_admin.add_argument("--operation", metavar="OPERATION", help="only this operation's people (code or name)")
+    people_output = people_admin.add_mutually_exclusive_group()
+    people_output.add_argument("--json", action="store_true", help="a JSON array, one object a person")
+    people_output.add_argument("--csv", action="store_true", help="a CSV table, one row a person")
     plan_admin = admin_commands.add_parser("plan", help="act on a plan")
     plan_admin.add_argument("action", choices=["submitted"], help="submitted: the update was sent to the ERC")
     plan_admin.add_argument("plan", help="the plan's code")
@@ -308,7 +322,7 @@ async def _db(settings: Settings) -> int:
 
 
 async def _admin(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
-    from handlers.checkins.plans import mark_submitted_by_code
+    from handlers.checkins.submissions import record_from_shell
     from storage import repositories as repo
 
     async with _database(settings) as database:
@@ -316,13 +330,15 @@ async def _admin(settings: Settings, arguments: argparse.Namespace, clock: Clock
             return await _invite(settings, database, arguments, clock)
         if arguments.admin_command == "plan":
             async with database.transaction() as session:
-                plan = await mark_submitted_by_code(session, arguments.plan, clock.now())
+                plan = await record_from_shell(session, arguments.plan, clock.now())
                 if plan is None:
                     print(f"hcbot: no plan with code {arguments.plan!r}", file=sys.stderr)
                     return EXIT_INVALID
                 print(f"{plan.code}: update marked as sent on {plan.submitted_at:%Y-%m-%d %H:%M} UTC; "
                       "its nudges have stopped")
             return 0
+        if arguments.admin_command in {"plans", "people"}:
+            return await _overview(settings, database, arguments, clock)
         if arguments.admin_command == "import":
             return await _import(settings, database, arguments.file)
         async with database.transaction() as session:
@@ -360,6 +376,43 @@ async def _import(settings: Settings, database: Database, path: Path) -> int:
         print(f"hcbot: {t('import.nothing_imported')}", file=sys.stderr)
         return EXIT_INVALID
     print(t("import.done", file=str(path), report=str(report)))
+    return 0
+
+
+async def _overview(settings: Settings, database: Database, arguments: argparse.Namespace, clock: Clock) -> int:
+    """``hcbot admin plans`` and ``hcbot admin people``: what the chat's /plans shows, for the shell."""
+    from handlers.secretariat import overview
+
+    now = clock.now()
+    async with database.transaction() as session:
+        operation_id = None
+        if arguments.operation:
+            known, codes = await overview.operations(session)
+            match = overview.match_operation(arguments.operation, known, codes)
+            if match.operation is None:
+                names = ", ".join(operation.code for operation in match.suggestions or known) or "none"
+                hint = "did you mean" if match.suggestions else "the operations are"
+                print(f"hcbot: no operation {arguments.operation!r}; {hint}: {names}", file=sys.stderr)
+                return EXIT_INVALID
+            operation_id = match.operation.id
+        if arguments.admin_command == "people":
+            people = await overview.people(session, now, operation_id)
+            records = [overview.person_record(person) for person in people]
+            fields: Sequence[str] = overview.PEOPLE_FIELDS
+            lines = overview.people_text(people)
+        else:
+            rows = await overview.read_rows(session, now, settings.schedule().ladder, operation_id)
+            if arguments.overdue:
+                rows = [row for row in rows if row.late]
+            records = [overview.plan_record(row) for row in rows]
+            fields = overview.PLAN_FIELDS
+            lines = overview.plans_text(rows)
+    if arguments.json:
+        print(json.dumps(records, ensure_ascii=False, indent=1))
+    elif arguments.csv:
+        sys.stdout.write(overview.csv_text(records, fields))
+    else:
+        print("\n".join(lines))
     return 0
 
 

@@ -18,12 +18,13 @@ from handlers import accounts
 from handlers.answers import questions
 from handlers.answers.bridge import small_talk
 from handlers.broadcasts import notices
-from handlers.checkins import dialogue, plans
+from handlers.checkins import dialogue, plans, submissions
 from handlers.checkins.status_words import read_correction, reads_as_question, split_question
 from handlers.context import HandlerContext, Turn
 from handlers.errors import HcbotError
 from handlers.i18n import french_typography, t
 from handlers.messages import Incoming, Reply, ReplyBuilder, bold, reply_to_json, text_reply
+from handlers.secretariat import overview as plans_overview
 from storage import events, outbox
 from storage import repositories as repo
 from storage.database import Session
@@ -131,8 +132,12 @@ def default_commands() -> list[Command]:
         Command("pause", plans.pause, "pause",
                 "Suspendre vos points et rappels : /pause 2s (ou 10j, 1m) ; /pause off pour reprendre.",
                 audience=Audience.REGISTERED),
-        Command("submitted", plans.submitted, "envoye",
-                "Marquer la mise à jour comme envoyée au CSU : les rappels s'arrêtent.", audience=Audience.REPORTERS),
+        Command("submitted", submissions.submitted, "envoye",
+                "Marquer la mise à jour comme envoyée au CSU (confirmation demandée) : ses rappels s'arrêtent ; "
+                "/envoye annuler dans les 7 jours.", audience=Audience.REPORTERS),
+        Command("plans", plans_overview.plans, "tableau",
+                "Tous les plans d'un coup d'œil, les plus urgents d'abord : /tableau retard, /tableau OPÉRATION "
+                "(un CH voit les siens).", audience=Audience.REPORTERS),
         Command("link", accounts.link, "lier",
                 "Lier ce compte à votre inscription avec le code reçu du secrétariat (/lier CODE).",
                 audience=Audience.STRANGERS),
@@ -285,6 +290,12 @@ class Router:
         if _garbled(message.text):
             turn.route = "garbled"
             return [text_reply(t("input.garbled", turn.language))]
+        confirmed = await submissions.answer_waiting(turn)
+        if confirmed is not None:
+            # "yes" / "non" right after "Mark the update as sent?": the last question asked is the
+            # one answered, before any dialogue that was waiting behind it.
+            turn.route = "submitted-answer"
+            return confirmed
         if message.button is not None:
             turn.route = f"button:{message.button.partition(':')[0]}"
             return await self._press(turn, message.button)
@@ -379,7 +390,9 @@ class Router:
         if action == "report":
             return await plans.report(turn, argument)
         if action == "submitted":
-            return await plans.submitted(turn, argument)
+            return await submissions.press(turn, argument)
+        if action == "plans":
+            return await plans_overview.plans(turn, argument)
         if action == "ci" and turn.person is not None:
             return await dialogue.press(turn.session, turn.person, payload, turn.message.platform, turn.now,
                                         turn.language)

@@ -100,3 +100,56 @@ async def record_wrong_invite(session: AsyncSession, platform: str, user_id: str
 
 async def forget_wrong_invites(session: AsyncSession, before: datetime) -> None:
     await session.execute(delete(InviteAttempt).where(InviteAttempt.at < before))
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedChat:
+    platform: str
+    active: bool
+    inactive_reason: str | None
+    last_seen_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonListed:
+    """A person as ``hcbot admin people`` lists them: who, where, how the bot reaches them. No invite
+    code: only its hash is stored, and whether one is waiting to be used is all that is shown."""
+
+    id: int
+    name: str
+    email: str
+    role: Role
+    language: str
+    operation_code: str | None
+    operation_name: str | None
+    chats: tuple[LinkedChat, ...]
+    invite_pending_until: datetime | None
+
+
+async def people_listing(session: AsyncSession, now: datetime, operation_id: int | None = None) -> list[PersonListed]:
+    """Everyone (or one operation's people), by operation then name, with their chats; three queries."""
+    from storage.models import Operation
+
+    query = (select(Person.id, Person.name, Person.email, Person.role, Person.language, Operation.code, Operation.name)
+             .outerjoin(Operation, Person.operation_id == Operation.id)
+             .order_by(Operation.code, Person.name, Person.id))
+    if operation_id is not None:
+        query = query.where(Person.operation_id == operation_id)
+    rows = (await session.execute(query)).all()
+    wanted = [row[0] for row in rows]
+    chats: dict[int, list[LinkedChat]] = {}
+    invites: dict[int, datetime] = {}
+    if wanted:
+        for person_id, platform, active, reason, seen in await session.execute(
+                select(ChatIdentity.person_id, ChatIdentity.platform, ChatIdentity.active, ChatIdentity.inactive_reason,
+                       ChatIdentity.last_seen_at).where(ChatIdentity.person_id.in_(wanted))
+                .order_by(ChatIdentity.person_id, ChatIdentity.platform)):
+            chats.setdefault(person_id, []).append(LinkedChat(platform, active, reason, seen))
+        for person_id, expires_at in await session.execute(
+                select(InviteCode.person_id, func.max(InviteCode.expires_at))
+                .where(InviteCode.person_id.in_(wanted), InviteCode.used_at.is_(None), InviteCode.expires_at > now)
+                .group_by(InviteCode.person_id)):
+            invites[person_id] = expires_at
+    return [PersonListed(id=row[0], name=row[1], email=row[2], role=row[3], language=row[4], operation_code=row[5],
+                         operation_name=row[6], chats=tuple(chats.get(row[0], ())),
+                         invite_pending_until=invites.get(row[0])) for row in rows]

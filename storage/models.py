@@ -432,3 +432,36 @@ class AnswerPage(Base):
     # The filters the answer ran with ({"types": [...], "countries": [...], "language": "fr"}).
     filters: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime]
+
+
+class PlanSubmission(Base):
+    """Each time a plan's update was marked as sent to the ERC (``/submitted``, the nudge's button,
+    ``hcbot admin plan submitted``), kept when it is undone: who said so and when, and the
+    ``submitted_at`` it replaced, so an undo puts back exactly what was there and the nudges resume."""
+
+    __tablename__ = "plan_submissions"
+    __table_args__ = (Index("ix_plan_submissions_plan", "plan_id", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("action_plans.id"))
+    submitted_at: Mapped[datetime]
+    # None: from the shell (``hcbot admin plan submitted``), or recorded before this table existed.
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    replaced_submitted_at: Mapped[datetime | None]
+    undone_at: Mapped[datetime | None]
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    submitted_by: Mapped[Person | None] = relationship(foreign_keys=[submitted_by_id])
+
+
+class SubmissionQuestion(Base):
+    """"Mark the update on PLAN as sent on DATE?" waiting for its yes or no: one at a time per
+    person, in the database so that a "yes" typed on another replica, or after a restart, is read
+    as the answer to it."""
+
+    __tablename__ = "submission_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), unique=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("action_plans.id"))
+    asked_at: Mapped[datetime]

@@ -10,10 +10,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Action, ActionPlan, ActionUpdate, Mission, Operation, OutboxMessage, OutboxStatus, Status
+from storage.models import (
+    Action,
+    ActionPlan,
+    ActionUpdate,
+    Mission,
+    Operation,
+    OutboxMessage,
+    OutboxStatus,
+    PlanSubmission,
+    Status,
+    SubmissionQuestion,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +126,134 @@ async def operation_hc(session: AsyncSession, operation_id: int) -> Signatory | 
                                   .order_by(Person.id).limit(1))
     row = found.first()
     return Signatory(row[0], row[1]) if row else None
+
+
+# --- Every plan at a glance (the secretariat's /plans, `hcbot admin plans`, the App Home) ---------
+
+
+@dataclass(frozen=True, slots=True)
+class PlanGlance:
+    """One plan as the secretariat's overview reads it: its operation, its HC, where its actions stand.
+
+    ``counts`` maps each status's value to the actions whose latest update has it, and ``"none"``
+    to the actions with no update at all; ``last_update_at`` is the latest update of any action."""
+
+    id: int
+    code: str
+    title: str
+    adopted_on: date
+    update_due_on: date | None
+    window_closes_months: int | None
+    submitted_at: datetime | None
+    operation_id: int
+    operation_code: str
+    operation_name: str
+    country: str
+    timezone: str
+    hc_name: str | None
+    hc_email: str | None
+    counts: dict[str, int]
+    last_update_at: datetime | None
+
+
+async def plans_at_a_glance(session: AsyncSession, operation_id: int | None = None) -> list[PlanGlance]:
+    """Every plan (or one operation's), each with its HC and its actions' latest statuses, in three
+    set-based queries whatever the number of plans."""
+    from storage.models import Person, Role
+
+    query = (select(ActionPlan.id, ActionPlan.code, ActionPlan.title, ActionPlan.adopted_on, ActionPlan.update_due_on,
+                    ActionPlan.window_closes_months, ActionPlan.submitted_at, Operation.id, Operation.code,
+                    Operation.name, Operation.country, Operation.timezone)
+             .join(Mission, ActionPlan.mission_id == Mission.id).join(Operation, Mission.operation_id == Operation.id)
+             .order_by(ActionPlan.id))
+    hcs_query = select(Person.operation_id, Person.name, Person.email).where(Person.role == Role.HC).order_by(Person.id)
+    if operation_id is not None:
+        query = query.where(Operation.id == operation_id)
+        hcs_query = hcs_query.where(Person.operation_id == operation_id)
+    rows = (await session.execute(query)).all()
+    # The first HC registered for an operation, as the report's signatory (should there be two).
+    hcs: dict[int, tuple[str, str]] = {}
+    for hc_operation, name, email in await session.execute(hcs_query):
+        if hc_operation is not None:
+            hcs.setdefault(hc_operation, (name, email))
+    latest = (select(ActionUpdate.action_id, func.max(ActionUpdate.id).label("last_id"))
+              .group_by(ActionUpdate.action_id).subquery())
+    statuses = (select(Action.plan_id, ActionUpdate.status, ActionUpdate.created_at)
+                .select_from(Action).outerjoin(latest, latest.c.action_id == Action.id)
+                .outerjoin(ActionUpdate, ActionUpdate.id == latest.c.last_id))
+    if operation_id is not None:
+        statuses = statuses.where(Action.plan_id.in_([row[0] for row in rows]))
+    counts: dict[int, dict[str, int]] = {}
+    last_update: dict[int, datetime] = {}
+    for plan_id, status, created_at in await session.execute(statuses):
+        per_plan = counts.setdefault(plan_id, {})
+        key = status.value if status is not None else "none"
+        per_plan[key] = per_plan.get(key, 0) + 1
+        if created_at is not None and (plan_id not in last_update or created_at > last_update[plan_id]):
+            last_update[plan_id] = created_at
+    return [PlanGlance(id=row[0], code=row[1], title=row[2], adopted_on=row[3], update_due_on=row[4],
+                       window_closes_months=row[5], submitted_at=row[6], operation_id=row[7], operation_code=row[8],
+                       operation_name=row[9], country=row[10], timezone=row[11],
+                       hc_name=hcs[row[7]][0] if row[7] in hcs else None,
+                       hc_email=hcs[row[7]][1] if row[7] in hcs else None,
+                       counts=counts.get(row[0], {}), last_update_at=last_update.get(row[0])) for row in rows]
+
+
+async def operations_named(session: AsyncSession) -> list[tuple[int, str, str, str]]:
+    """Every operation as (id, code, name, country): what ``/plans OPERATION`` matches against."""
+    found = await session.execute(select(Operation.id, Operation.code, Operation.name, Operation.country)
+                                  .order_by(Operation.name))
+    return [(row[0], row[1], row[2], row[3]) for row in found]
+
+
+# --- Submissions: marked as sent, and undone ---------------------------------------------------
+
+
+async def record_submission(session: AsyncSession, plan: ActionPlan, now: datetime,
+                            person_id: int | None) -> PlanSubmission:
+    """The plan's update went to the ERC at ``now``: its nudges stop (``open_plans`` no longer
+    returns it). What ``submitted_at`` held before is kept for an undo."""
+    submission = PlanSubmission(plan_id=plan.id, submitted_at=now, submitted_by_id=person_id,
+                                replaced_submitted_at=plan.submitted_at)
+    session.add(submission)
+    plan.submitted_at = now
+    await session.flush()
+    return submission
+
+
+async def standing_submission(session: AsyncSession, plan_id: int) -> PlanSubmission | None:
+    """The plan's latest submission not undone, if any."""
+    found = await session.execute(select(PlanSubmission)
+                                  .where(PlanSubmission.plan_id == plan_id, PlanSubmission.undone_at.is_(None))
+                                  .order_by(PlanSubmission.submitted_at.desc(), PlanSubmission.id.desc()).limit(1))
+    return found.scalars().first()
+
+
+async def undo_submission(session: AsyncSession, plan: ActionPlan, submission: PlanSubmission, now: datetime,
+                          person_id: int | None) -> None:
+    """Puts back what the submission replaced (no date: the nudges and check-ins resume) and keeps
+    the submission, marked undone, by whom and when."""
+    plan.submitted_at = submission.replaced_submitted_at
+    submission.undone_at = now
+    submission.undone_by_id = person_id
+    await session.flush()
+
+
+async def submission_question(session: AsyncSession, person_id: int) -> SubmissionQuestion | None:
+    found = await session.execute(select(SubmissionQuestion).where(SubmissionQuestion.person_id == person_id))
+    return found.scalars().first()
+
+
+async def ask_submission(session: AsyncSession, person_id: int, plan_id: int, now: datetime) -> None:
+    """Records that the person was asked whether this plan's update was sent (a newer question
+    replaces an older one: a person answers the last thing they were asked)."""
+    waiting = await submission_question(session, person_id)
+    if waiting is None:
+        session.add(SubmissionQuestion(person_id=person_id, plan_id=plan_id, asked_at=now))
+    else:
+        waiting.plan_id, waiting.asked_at = plan_id, now
+    await session.flush()
+
+
+async def drop_submission_question(session: AsyncSession, person_id: int) -> None:
+    await session.execute(delete(SubmissionQuestion).where(SubmissionQuestion.person_id == person_id))

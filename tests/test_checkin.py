@@ -201,7 +201,11 @@ def test_mark_as_sent_from_a_nudge_button(chat: Chat) -> None:
     from handlers.messages import Incoming
 
     replies = chat.run(chat.app.router.handle(Incoming("console", HC, HC, button="submitted:sahelia-2026")))
-    assert "Marked as sent: Sahelia HCT action plan, May 2026" in replies[0].plain_text
+    # The button asks first: one tap on a phone must not silence a plan by mistake.
+    assert "as sent on 23 Nov 2026?" in replies[0].plain_text
+    yes = replies[0].buttons[0].payload
+    replies = chat.run(chat.app.router.handle(Incoming("console", HC, HC, button=yes)))
+    assert "Marked as sent on 23 Nov 2026: Sahelia HCT action plan, May 2026" in replies[0].plain_text
     assert "already marked as sent on 23 Nov 2026" in chat.say("/submitted")
     assert "submitted 23 Nov 2026" in chat.say("/plan")
 

@@ -155,6 +155,7 @@ def test_notes_given_on_the_day_of_submitted_stay_in_the_next_report(chat: Chat)
     chat.as_person(HC)
     chat.clock.advance_to(now + timedelta(hours=3))
     chat.say("/submitted")
+    assert "Marked as sent" in chat.say("yes")
     add_update(chat, 1, Status.ON_TRACK, "Draft shared with the clusters", now + timedelta(hours=4))  # a repeat
     add_update(chat, 1, Status.DONE, "Adopted by the HCT", now + timedelta(days=2))
     chat.clock.advance_to(now + timedelta(days=3))

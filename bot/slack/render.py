@@ -198,8 +198,31 @@ def render_plain(reply: Reply) -> list[str]:
     return texts
 
 
+def _paragraphs(reply: Reply) -> list[Reply]:
+    """The reply cut at its blank lines: on a home, each plan is a paragraph of its own."""
+    paragraphs: list[list[tuple[Span, ...]]] = [[]]
+    for spans in reply.lines:
+        if not "".join(span.text for span in spans).strip():
+            paragraphs.append([])
+        else:
+            paragraphs[-1].append(spans)
+    return [Reply(tuple(lines)) for lines in paragraphs if lines]
+
+
 def home_view(reply: Reply) -> dict[str, Any]:
-    """The App Home tab (views.publish): at most 100 blocks, the buttons always kept."""
+    """The App Home tab (views.publish): each paragraph a section, with a divider between them, when
+    that fits in 100 blocks; else the lines packed into as few sections as they fill. The buttons
+    are always kept."""
     actions = _action_blocks(reply)
+    room = HOME_BLOCK_LIMIT - len(actions)
+    paragraphs = [[_section_block(markup) for markup, _fallback in _sections(paragraph)]
+                  for paragraph in _paragraphs(reply)]
+    spaced: list[dict[str, Any]] = []
+    for number, blocks in enumerate(paragraphs):
+        if number:
+            spaced.append({"type": "divider"})
+        spaced.extend(blocks)
+    if len(spaced) <= room:
+        return {"type": "home", "blocks": spaced + actions}
     sections = [_section_block(markup) for markup, _fallback in _sections(reply)]
-    return {"type": "home", "blocks": sections[:HOME_BLOCK_LIMIT - len(actions)] + actions}
+    return {"type": "home", "blocks": sections[:room] + actions}

@@ -3,7 +3,8 @@ at a glance, with buttons to check in and to draft the update; for a stranger, h
 
 Platform-neutral like every handler: it returns a reply and the adapter renders it. It shows what
 ``/plan`` shows, shorter, and follows the same access rule (a person sees their own operation's
-plans, the secretariat all of them).
+plans). The secretariat, who watches every operation, gets the overview of ``/plans`` instead:
+every plan, the most urgent first, two lines each.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from handlers.checkins.plans import due_state
 from handlers.dates import short_date
 from handlers.i18n import t
 from handlers.messages import Reply, ReplyBuilder, bold, italic
+from handlers.nudges.deadlines import LadderSettings
+from handlers.secretariat import overview
 from storage import repositories as repo
 from storage.database import Database
 from storage.models import ActionPlan, Person
 
-# A home is a glance, not a report: the secretariat, who sees every plan, gets the first few.
+# A home is a glance, not a report: an operation with several plans shows the first few (the
+# secretariat's home is the overview of every plan, in handlers.secretariat.overview).
 HOME_PLANS: Final = 3
 
 def _add_plan(builder: ReplyBuilder, person: Person, plan: ActionPlan, today: date, language: str,
@@ -50,8 +54,9 @@ def _stranger() -> Reply:
     return builder.build()
 
 
-async def home(database: Database, platform: str, user_id: str, now: datetime) -> Reply:
-    """What the home shows to this chat account at ``now``."""
+async def home(database: Database, platform: str, user_id: str, now: datetime,
+               ladder: LadderSettings | None = None) -> Reply:
+    """What the home shows to this chat account at ``now`` (``ladder``: the deadlines' settings)."""
     async with database.transaction() as session:
         person = await repo.person_by_identity(session, platform, user_id)
         if person is None:
@@ -60,6 +65,12 @@ async def home(database: Database, platform: str, user_id: str, now: datetime) -
         builder = ReplyBuilder().add(bold(t("home.title", language)))
         builder.add(t("home.greeting", language, name=person.name.split()[0] if person.name else ""))
         builder.blank()
+        if repo.may_see_all_plans(person):
+            rows = await overview.read_rows(session, now, ladder or LadderSettings())
+            overview.home_overview(builder, rows, language)
+            builder.blank()
+            builder.add(t("home.ask", language))
+            return builder.build()
         plans = await repo.plans_visible_to(session, person)
         # Plans still waiting for their update first: those are the ones a person acts on.
         plans.sort(key=lambda plan: plan.submitted_at is not None)

@@ -7,7 +7,7 @@ an explanation of how to get access and no data at all.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from handlers.checkins import dialogue
 from handlers.checkins.dialogue import status_name
@@ -19,8 +19,7 @@ from handlers.i18n import colon, t, tn
 from handlers.messages import Attachment, Reply, ReplyBuilder, bold, italic, text_reply
 from knowledge.text import fold
 from storage import repositories as repo
-from storage.database import Session
-from storage.models import ActionPlan, Operation, Person, Role, Status
+from storage.models import ActionPlan, Operation, Person, Status
 from storage.repositories import may_see_all_plans
 
 
@@ -32,7 +31,8 @@ def require_person(turn: Turn, refusal: str = "stranger") -> Person:
     return turn.person
 
 
-async def _chosen_plan(turn: Turn, person: Person, code: str) -> ActionPlan:
+async def chosen_plan(turn: Turn, person: Person, code: str) -> ActionPlan:
+    """The plan ``code`` names among those the person may see (or their open one when none is named)."""
     plans = await repo.plans_visible_to(turn.session, person)
     if code:
         wanted = code.strip()
@@ -85,7 +85,7 @@ async def start_checkin(turn: Turn, args: str) -> list[Reply]:
             return await dialogue.start(turn.session, person, code or None, turn.now, turn.language)
         except NotFound as refused:
             return [text_reply(refused.user_message(turn.language)), *await _waiting(turn, person)]
-    plan = await _chosen_plan(turn, person, code)
+    plan = await chosen_plan(turn, person, code)
     return await dialogue.start_single(turn.session, person, plan, number, turn.now, turn.language)
 
 
@@ -103,7 +103,7 @@ async def update(turn: Turn, args: str) -> list[Reply]:
     number, code, said = _number_and_plan(args, said_after=True)
     if number is None:
         raise BadInput("update.usage", statuses=_statuses(turn.language))
-    plan = await _chosen_plan(turn, person, code)
+    plan = await chosen_plan(turn, person, code)
     return await dialogue.update_now(turn.session, person, plan, number, said, turn.message.platform, turn.now,
                                      turn.language)
 
@@ -121,7 +121,7 @@ async def history(turn: Turn, args: str) -> list[Reply]:
     number, code, _rest = _number_and_plan(args)
     if number is None:
         raise BadInput("history.usage")
-    plan = await _chosen_plan(turn, person, code)
+    plan = await chosen_plan(turn, person, code)
     action = next((action for action in plan.actions if action.number == number), None)
     if action is None:
         raise NotFound("checkin.no_such_action", number=number, plan=plan.title)
@@ -156,7 +156,7 @@ PLAN_NOTE_LIMIT = 60
 async def plan_view(turn: Turn, args: str) -> list[Reply]:
     """Your plan at a glance: each action's latest status, how old it is, what is overdue."""
     person = require_person(turn)
-    plan = await _chosen_plan(turn, person, args)
+    plan = await chosen_plan(turn, person, args)
     language = turn.language
     today = turn.now.date()
     builder = ReplyBuilder()
@@ -187,38 +187,6 @@ async def plan_view(turn: Turn, args: str) -> list[Reply]:
         builder.add(t("plan.overdue_count", language, count=overdue))
     builder.add(t("plan.footer", language))
     return [builder.build()]
-
-
-async def submitted(turn: Turn, args: str) -> list[Reply]:
-    """Mark the progress update as sent to the ERC: the nudges about it stop (/submitted PLAN)."""
-    person = require_person(turn, "stranger.submitted")
-    if person.role not in (Role.HC, Role.SECRETARIAT, Role.ADMIN):
-        raise AccessDenied("submitted.not_allowed")
-    plan = await _chosen_plan(turn, person, args)
-    language = turn.language
-    if not mark_submitted(plan, turn.now):
-        assert plan.submitted_at is not None
-        return [text_reply(t("submitted.already", language, plan=plan.title,
-                             date=short_date(plan.submitted_at, language)))]
-    return [text_reply(t("submitted.done", language, plan=plan.title))]
-
-
-def mark_submitted(plan: ActionPlan, now: datetime) -> bool:
-    """Records that the plan's update went to the ERC, which stops its nudges; False when that was
-    recorded before (the first date stands)."""
-    if plan.submitted_at is not None:
-        return False
-    plan.submitted_at = now
-    return True
-
-
-async def mark_submitted_by_code(session: Session, code: str, now: datetime) -> ActionPlan | None:
-    """``mark_submitted`` for the secretariat's shell (``hcbot admin plan CODE submitted``); None
-    when no plan has that code."""
-    plan = await repo.plan_by_code(session, code)
-    if plan is not None:
-        mark_submitted(plan, now)
-    return plan
 
 
 _DURATION = re.compile(
@@ -274,7 +242,7 @@ async def report(turn: Turn, args: str) -> list[Reply]:
     from storage.plans import operation_hc
 
     person = require_person(turn)
-    plan = await _chosen_plan(turn, person, args)
+    plan = await chosen_plan(turn, person, args)
     language = turn.language
     hc = await operation_hc(turn.session, plan.mission.operation_id)
     draft = build_report(plan, turn.now, hc.name if hc else None)
