@@ -132,7 +132,8 @@ async def people_listing(session: AsyncSession, now: datetime, operation_id: int
 
     query = (select(Person.id, Person.name, Person.email, Person.role, Person.language, Operation.code, Operation.name)
              .outerjoin(Operation, Person.operation_id == Operation.id)
-             .order_by(Operation.code, Person.name, Person.id))
+             # Headquarters (no operation) last on every database: SQLite and PostgreSQL sort NULL apart.
+             .order_by(Operation.code.is_(None), Operation.code, Person.name, Person.id))
     if operation_id is not None:
         query = query.where(Person.operation_id == operation_id)
     rows = (await session.execute(query)).all()

@@ -349,7 +349,7 @@ def _page(builder: ReplyBuilder, title: str, rows: list[PlanRow], asked: Asked, 
     builder.add(bold(title))
     builder.add(summary_text(rows, language))
     if asked.page > pages:
-        builder.add(t("plans.page_past", language, pages=pages,
+        builder.add(tn("plans.page_past", pages, language, pages=pages,
                       args=_args_text(asked.overdue, asked.operation, pages, language)))
     first = (page - 1) * PAGE_SIZE
     for row in rows[first:first + PAGE_SIZE]:
