@@ -356,29 +356,6 @@ async def _admin(settings: Settings, arguments: argparse.Namespace, clock: Clock
         return 0
 
 
-# A file with a mistake on every row would print 10,000 lines; the first ones show what to mend.
-IMPORT_PROBLEMS_SHOWN = 100
-
-
-async def _import(settings: Settings, database: Database, path: Path) -> int:
-    from handlers.i18n import t, tn
-    from handlers.secretariat.imports import ImportRejected, import_file
-
-    try:
-        report = await import_file(database, path, max_bytes=settings.import_max_bytes)
-    except ImportRejected as error:
-        problems = error.problems
-        print(f"hcbot: {tn('import.problems', len(problems), file=str(path))}", file=sys.stderr)
-        for problem in problems[:IMPORT_PROBLEMS_SHOWN]:
-            print(f"  {problem}", file=sys.stderr)
-        if len(problems) > IMPORT_PROBLEMS_SHOWN:
-            print(f"  {tn('import.more_problems', len(problems) - IMPORT_PROBLEMS_SHOWN)}", file=sys.stderr)
-        print(f"hcbot: {t('import.nothing_imported')}", file=sys.stderr)
-        return EXIT_INVALID
-    print(t("import.done", file=str(path), report=str(report)))
-    return 0
-
-
 async def _overview(settings: Settings, database: Database, arguments: argparse.Namespace, clock: Clock) -> int:
     """``hcbot admin plans`` and ``hcbot admin people``: what the chat's /plans shows, for the shell."""
     from handlers.secretariat import overview
@@ -413,6 +390,29 @@ async def _overview(settings: Settings, database: Database, arguments: argparse.
         sys.stdout.write(overview.csv_text(records, fields))
     else:
         print("\n".join(lines))
+    return 0
+
+
+# A file with a mistake on every row would print 10,000 lines; the first ones show what to mend.
+IMPORT_PROBLEMS_SHOWN = 100
+
+
+async def _import(settings: Settings, database: Database, path: Path) -> int:
+    from handlers.i18n import t, tn
+    from handlers.secretariat.imports import ImportRejected, import_file
+
+    try:
+        report = await import_file(database, path, max_bytes=settings.import_max_bytes)
+    except ImportRejected as error:
+        problems = error.problems
+        print(f"hcbot: {tn('import.problems', len(problems), file=str(path))}", file=sys.stderr)
+        for problem in problems[:IMPORT_PROBLEMS_SHOWN]:
+            print(f"  {problem}", file=sys.stderr)
+        if len(problems) > IMPORT_PROBLEMS_SHOWN:
+            print(f"  {tn('import.more_problems', len(problems) - IMPORT_PROBLEMS_SHOWN)}", file=sys.stderr)
+        print(f"hcbot: {t('import.nothing_imported')}", file=sys.stderr)
+        return EXIT_INVALID
+    print(t("import.done", file=str(path), report=str(report)))
     return 0
 
 

@@ -205,24 +205,30 @@ class _SafeLoader(_Parser, Composer, SafeConstructor, Resolver):
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         # ``index``: a sequence's position, or (typeshed says int only) a mapping value's key node.
+        # Called for every node of the file: kept lean.
         event = self.peek_event()
         assert event is not None, "the parser checked that a node follows"
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+        if event.anchor is not None or type(event) is yaml.AliasEvent:  # type: ignore[attr-defined]
             raise _Refused(event.start_mark, "anchors (&name) and aliases (*name) are not accepted: "
                                              "write each value out in full")
+        if type(event) is yaml.ScalarEvent:  # a leaf: no deeper, no record to settle
+            return Composer.compose_node(self, parent, index)
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise _Refused(event.start_mark, f"nested more than {MAX_DEPTH} levels deep")
-        # The path as _node_lines names it: a sequence's position, a mapping value's key.
-        self.path.append(index if isinstance(index, int) else getattr(index, "value", None))
+        # The path as _node_lines names it (a sequence's position, a mapping value's key), needed
+        # down to the records only.
+        if self.depth <= _SETTLE_DEPTH:
+            self.path.append(index if isinstance(index, int) else getattr(index, "value", None))
         try:
             node = Composer.compose_node(self, parent, index)
-            if self.depth == _SETTLE_DEPTH and isinstance(node, yaml.CollectionNode):
+            if self.depth == _SETTLE_DEPTH and node is not None:
                 node = self._settle(node)
             return node
         finally:
+            if self.depth <= _SETTLE_DEPTH:
+                self.path.pop()
             self.depth -= 1
-            self.path.pop()
 
     def _settle(self, node: yaml.Node) -> yaml.Node:
         """Constructs a record now and puts a placeholder in the tree instead of its nodes."""

@@ -20,8 +20,10 @@ import csv
 import io
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -259,14 +261,15 @@ class _Reader:
         self.language = data.language
         self.first_lines: dict[str, dict[Any, int | None]] = {}
 
-    def once(self, kind: str, key: Any, location: Location, name: str, what: str) -> None:
+    def once(self, kind: str, key: Any, location: Location, name: str, what: Callable[[], str]) -> None:
         """Each natural key once in a file: a second record with it (even one wrong otherwise) is a
-        problem naming the line of the first, never a silent overwrite of it."""
+        problem naming the line of the first, never a silent overwrite of it. ``what`` names the
+        record, written only when needed (10,000 sentences for a clean file would cost a second)."""
         line = self.data.document.line_of(location) if self.data.document is not None else location[0]
         first = self.first_lines.setdefault(kind, {})
         if key in first:
             self.data.problems.append(Problem(self.data.display, line, name, t(
-                "import.twice", self.language, what=what, line=str(first[key]))))
+                "import.twice", self.language, what=what(), line=str(first[key]))))
         else:
             first[key] = line
 
@@ -404,7 +407,7 @@ def read_document(document: YamlDocument, display: str, language: str = "en") ->
         if code is not None:
             data.operation_codes.add(code)
             reader.once("operation", code, (*location, "code"), f"{where}.code",
-                        t("import.twice_operation", language, code=_shown(code)))
+                        partial(t, "import.twice_operation", language, code=_shown(code)))
         operation = reader.check(OperationIn, fields, location, document.line_of(location), where)
         if operation is not None:
             data.operations.append(operation)
@@ -440,7 +443,7 @@ def _read_person(reader: _Reader, fields: dict[str, Any], location: Location, li
     if email is not None:
         data.emails.add(email.lower())
         reader.once("person", email.lower(), (*location, "email"), _named(where, "email"),
-                    t("import.twice_person", data.language, email=_shown(email.lower())))
+                    lambda: t("import.twice_person", data.language, email=_shown(email.lower())))
     person = reader.check(PersonIn, fields, location, line, where)
     if person is not None:
         data.people.append(person)
@@ -462,7 +465,7 @@ def _read_mission(reader: _Reader, raw: Any, location: Location, where: str, ope
     kind, starts_on = _text(fields.get("kind")), fields.get("starts_on")
     if operation is not None and kind is not None and starts_on is not None:
         reader.once("mission", (operation, kind, str(starts_on)), (*location, "starts_on"), f"{where}.starts_on",
-                    t("import.twice_mission", language, kind=kind, starts_on=str(starts_on)))
+                    lambda: t("import.twice_mission", language, kind=kind, starts_on=str(starts_on)))
     _in_order(reader, fields, location, where, "starts_on", "ends_on", "import.ends_before_start")
     mission = reader.check(MissionIn, fields, location, data.document.line_of(location), where, operation)
     if mission is not None:
@@ -479,7 +482,7 @@ def _read_mission(reader: _Reader, raw: Any, location: Location, where: str, ope
     if code is not None:
         data.plan_codes.add(code)
         reader.once("plan", code, (*plan_location, "code"), f"{where}.plan.code",
-                    t("import.twice_plan", language, code=_shown(code)))
+                    lambda: t("import.twice_plan", language, code=_shown(code)))
     key: MissionKey | None = None
     if mission is not None and operation is not None:
         key = (operation, mission.value.kind, mission.value.starts_on)
@@ -506,7 +509,7 @@ def _read_action(reader: _Reader, fields: dict[str, Any], location: Location, li
     number = _whole(fields.get("number"))
     if plan is not None and number is not None:
         reader.once("action", (plan, number), (*location, "number"), _named(where, "number"),
-                    t("import.twice_action", data.language, plan=plan, number=str(number)))
+                    lambda: t("import.twice_action", data.language, plan=plan, number=str(number)))
     action = reader.check(ActionIn, fields, location, line, where, plan)
     if action is not None and plan is not None:
         data.actions.append(action)
