@@ -12,7 +12,8 @@ from handlers.context import HandlerContext
 from handlers.delivery import Deliverer, Messenger
 from handlers.live import LivePath
 from handlers.router import Router
-from knowledge import SearchIndex, build_index
+from handlers.secretariat.tickets.library import refresh_answers
+from knowledge import ANSWER_TYPE, SearchIndex, build_index, folder_signature
 from storage.database import Database
 
 if TYPE_CHECKING:
@@ -53,16 +54,24 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, index: Se
     migrated to the latest schema here.
     """
     clock = clock or SystemClock()
+    desk = settings.desk()
+    built = index is None
     if index is None:
-        index = build_index(clock.now().year, settings.knowledge_dir, settings.thesaurus_file)
+        index = build_index(clock.now().year, settings.knowledge_dir, settings.thesaurus_file, desk.answers_dir)
     database = database or Database(settings.database_url)
     migrate = settings.auto_migrate if settings.auto_migrate is not None else database.dialect == "sqlite"
     if migrate:
         await database.upgrade()
-    context = HandlerContext(index=index, database=database, now=clock.now, hours=settings.schedule().ladder)
+    context = HandlerContext(index=index, database=database, now=clock.now, hours=settings.schedule().ladder,
+                             desk=desk)
+    # An index built here holds the folder's answers, as does one the command line built; one given
+    # without them (a test's) gets them from the first reconcile pass, which sees the folder change.
+    if desk.answers_dir is not None and (built or any(product.type == ANSWER_TYPE for product in index.products)):
+        context.answers_seen = folder_signature(desk.answers_dir)
     router = Router(context)
     deliverer = Deliverer(database, [], fallback=fallback, now=clock.now, resend_in_doubt=settings.resend_in_doubt)
-    scheduler = Scheduler(database, deliverer, clock, settings=settings.schedule())
+    scheduler = Scheduler(database, deliverer, clock, settings=settings.schedule(),
+                          refresh=lambda: refresh_answers(context, clock.now().year))
     app = App(settings=settings, clock=clock, index=index, database=database, router=router,
               deliverer=deliverer, live=LivePath(router, deliverer), scheduler=scheduler)
     if platforms:

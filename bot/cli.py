@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from bot.clock import Clock, SystemClock
 from bot.settings import Settings
 from knowledge import (
+    ANSWER_TYPE,
     BUNDLED_LIBRARY,
     BUNDLED_THESAURUS,
     PRODUCT_TYPES,
@@ -25,6 +26,7 @@ from knowledge import (
     Thesaurus,
     ThesaurusError,
     build_index,
+    validate_answers,
     validate_library,
 )
 
@@ -54,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", help="the question (omit to read questions from standard input)")
     ask.add_argument("--json", action="store_true", help="print JSON (one object per question)")
     ask.add_argument("--limit", type=int, default=5, help="how many results (default 5)")
-    ask.add_argument("--type", choices=sorted(PRODUCT_TYPES), action="append", help="only this product type")
+    ask.add_argument("--type", choices=sorted([*PRODUCT_TYPES, ANSWER_TYPE]), action="append",
+                     help="only this product type (answer: the secretariat's answers)")
     ask.add_argument("--country", action="append", help="only products about this country (Chad, Tchad, RCA...)")
     ask.add_argument("--language", choices=["en", "fr"], help="only products in this language")
 
@@ -73,10 +76,14 @@ def _parser() -> argparse.ArgumentParser:
     admin_commands = admin.add_subparsers(dest="admin_command", required=True, metavar="ADMIN_COMMAND")
     importing = admin_commands.add_parser("import", help="import operations, people, missions, plans, actions")
     importing.add_argument("file", type=Path, help="a .yaml file, or a .csv of people or of actions")
-    asked = admin_commands.add_parser("questions", help="the questions people asked")
+    asked = admin_commands.add_parser("questions", help="the questions people asked: passed ones (tickets) "
+                                                        "with asker, e-mail, operation, date and state; "
+                                                        "repeated ones grouped")
     asked.add_argument("--unanswered", action="store_true",
                        help="only those with no confident answer, passed on, or marked not useful")
-    asked.add_argument("--json", action="store_true")
+    output = asked.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="one JSON object a question")
+    output.add_argument("--csv", action="store_true", help="a CSV table, one row a question with its ticket")
 
     commands.add_parser("run", help="the bot with its scheduler, on every platform it has credentials for "
                                     "(Telegram, Slack; the console otherwise); SIGTERM stops it cleanly")
@@ -167,7 +174,7 @@ def _print_problems(problems: Sequence[object], what: str = "the learning librar
 
 def _index_or_exit(settings: Settings, clock: Clock) -> SearchIndex:
     try:
-        return build_index(clock.now().year, settings.knowledge_dir, settings.thesaurus_file)
+        return build_index(clock.now().year, settings.knowledge_dir, settings.thesaurus_file, settings.answers_dir())
     except LibraryError as error:
         _print_problems(error.problems)
         raise SystemExit(EXIT_INVALID) from None
@@ -240,17 +247,27 @@ def _kb(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
     if arguments.kb_command == "validate":
         directory = arguments.directory or settings.knowledge_dir or BUNDLED_LIBRARY
         products, problems = validate_library(directory, thesaurus, this_year=clock.now().year)
+        answers: list[object] = []
+        if arguments.directory is None:
+            # The configured library is the curated products and the secretariat's answers together.
+            found, answer_problems = validate_answers(settings.answers_dir(), thesaurus, this_year=clock.now().year)
+            answers, problems = list(found), [*problems, *answer_problems]
         if problems:
             _print_problems(problems)
             return EXIT_INVALID
         print(f"{directory}: {len(products)} learning products, no problems")
+        if answers:
+            print(f"{settings.answers_dir()}: {_count(len(answers), 'answer')} of the secretariat, no problems")
         return 0
     index = _index_or_exit(settings, clock)
     if arguments.json:
         print(json.dumps([product.as_json(with_text=True) for product in index.products], ensure_ascii=False, indent=1))
     else:
         for product in index.products:
-            print(f"{product.id:<50} {product.type:<15} {product.language} {product.year} {', '.join(product.topics)}")
+            marked = (f"  (an answer from the P2P secretariat, {product.answered_on:%Y-%m-%d})"
+                      if product.answered_on is not None else "")
+            print(f"{product.id:<50} {product.type:<15} {product.language} {product.year} "
+                  f"{', '.join(product.topics)}{marked}")
     return 0
 
 
@@ -323,7 +340,6 @@ async def _db(settings: Settings) -> int:
 
 async def _admin(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
     from handlers.checkins.submissions import record_from_shell
-    from storage import repositories as repo
 
     async with _database(settings) as database:
         if arguments.admin_command == "invite":
@@ -341,19 +357,7 @@ async def _admin(settings: Settings, arguments: argparse.Namespace, clock: Clock
             return await _overview(settings, database, arguments, clock)
         if arguments.admin_command == "import":
             return await _import(settings, database, arguments.file)
-        async with database.transaction() as session:
-            entries = await repo.questions(session, unanswered_only=arguments.unanswered)
-        for entry in entries:
-            row = {"id": entry.id, "asked_at": entry.asked_at.isoformat(), "platform": entry.platform,
-                   "question": entry.question, "confident": entry.confident, "feedback": entry.feedback,
-                   "passed_on": entry.passed_on, "results": entry.result_ids}
-            if arguments.json:
-                print(json.dumps(row, ensure_ascii=False))
-            else:
-                flags = [flag for flag, on in (("no answer", not entry.confident), ("passed on", entry.passed_on),
-                                               ("not useful", entry.feedback == "not_useful")) if on]
-                print(f"{entry.asked_at:%Y-%m-%d %H:%M} [{', '.join(flags) or 'answered'}] {entry.question}")
-        return 0
+        return await _questions_listing(settings, database, arguments, clock)
 
 
 async def _overview(settings: Settings, database: Database, arguments: argparse.Namespace, clock: Clock) -> int:
@@ -413,6 +417,23 @@ async def _import(settings: Settings, database: Database, path: Path) -> int:
         print(f"hcbot: {t('import.nothing_imported')}", file=sys.stderr)
         return EXIT_INVALID
     print(t("import.done", file=str(path), report=str(report)))
+    return 0
+
+
+async def _questions_listing(settings: Settings, database: Database, arguments: argparse.Namespace,
+                             clock: Clock) -> int:
+    from handlers.secretariat.tickets import overview
+
+    # The index reads questions as the search does, to group the ones asked again and again.
+    found = await overview.listing(database, _index_or_exit(settings, clock), clock.now(),
+                                   unanswered_only=arguments.unanswered)
+    if arguments.csv:
+        sys.stdout.write(overview.csv_text(found.rows))
+    elif arguments.json:
+        for row in found.rows:
+            print(json.dumps(overview.json_row(row), ensure_ascii=False))
+    else:
+        print("\n".join(overview.text_lines(found)))
     return 0
 
 

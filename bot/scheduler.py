@@ -27,8 +27,11 @@ logger = logging.getLogger(__name__)
 class Scheduler:
     def __init__(self, database: Database, deliverer: Deliverer, clock: Clock, *,
                  settings: ScheduleSettings | None = None, reconcile_every: timedelta = timedelta(minutes=1),
-                 deliver_every: timedelta = timedelta(seconds=5)) -> None:
+                 deliver_every: timedelta = timedelta(seconds=5), refresh: Callable[[], object] | None = None) -> None:
         self.database = database
+        # Reloads what another replica may have changed on disk (the secretariat's answers added
+        # to the library), once a reconcile pass.
+        self.refresh = refresh
         self.deliverer = deliverer
         self.clock = clock
         self.settings = settings or ScheduleSettings()
@@ -67,6 +70,8 @@ class Scheduler:
         return run
 
     async def reconcile_once(self) -> ReconcileReport:
+        if self.refresh is not None:
+            self.refresh()
         async with self.database.transaction() as session:
             report = await reconcile(session, self.clock.now(), self.settings)
         logger.info("reconcile: %s", report)

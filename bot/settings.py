@@ -6,11 +6,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
     from handlers.nudges.reconcile import ScheduleSettings
+    from handlers.secretariat.tickets.settings import DeskSettings
 
 
 class Settings(BaseSettings):
@@ -102,3 +103,39 @@ class Settings(BaseSettings):
     auto_migrate: bool | None = None
     """Bring the schema up to date at start. Default: yes on SQLite, no on PostgreSQL (run
     `hcbot db upgrade` as a deployment step there, so replicas do not race)."""
+    # The "ask an expert" loop: where passed questions are told, and where answers are kept.
+    secretariat_channel: str | None = None
+    """A Slack channel id (C0123...) where passed questions are told to the secretariat, with their
+    Answer and Close buttons; unset: each secretariat member's own chat. The bot must be in it."""
+    secretariat_timezone: str = "Europe/Zurich"
+    """The secretariat's working hours (HCBOT_SEND_HOUR to HCBOT_LAST_HOUR, Monday to Friday): for the
+    channel, and for a member with no timezone of their own. The P2P secretariat sits in Geneva."""
+    qa_dir: Path | None = None
+    """The folder of the secretariat's answers added to the library (Q&A files, loaded with it at
+    start). Default: `answers` beside the SQLite database, or in the working folder."""
+
+    @field_validator("secretariat_timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {zone!r}: use an IANA name such as Europe/Zurich") from None
+        return zone
+
+    def answers_dir(self) -> Path:
+        """The Q&A folder: the one set, else "answers" in the data folder (the SQLite database's)."""
+        if self.qa_dir is not None:
+            return self.qa_dir
+        url = self.database_url
+        if url.startswith("sqlite") and ":///" in url and ":memory:" not in url:
+            return Path(url.split(":///", 1)[1]).parent / "answers"
+        return Path("answers")
+
+    def desk(self) -> DeskSettings:
+        from handlers.secretariat.tickets.settings import DeskSettings
+
+        return DeskSettings(channel=self.secretariat_channel or None, timezone=self.secretariat_timezone,
+                            answers_dir=self.answers_dir())

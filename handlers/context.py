@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from handlers.messages import Incoming
 from handlers.nudges.deadlines import LadderSettings
+from handlers.secretariat.tickets.settings import DeskSettings
 from knowledge import SearchIndex
 from storage.database import Database, Session
 from storage.models import Person
@@ -57,6 +58,11 @@ class HandlerContext:
     max_question_length: int = 1000
     # Working hours for what goes out in people's local time (broadcasts composed in a chat).
     hours: LadderSettings = field(default_factory=LadderSettings)
+    # Where passed questions are told and answers kept (handlers/secretariat/tickets).
+    desk: DeskSettings = field(default_factory=DeskSettings)
+    # What the Q&A folder held when the index last read it: a change means another replica (or a
+    # person) added an answer, and the index reloads them.
+    answers_seen: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(slots=True)

@@ -318,8 +318,13 @@ class Deliverer:
                                      retry_later=True))
                     continue
                 language = str(row.payload.get("language") or "en")
+                # A row for a chat that answers nothing just written (the secretariat's channel; the
+                # secretariat's answer to a stranger) is proactive: paced with the bulk, and shown so.
+                proactive = bool(row.payload.get("proactive"))
+                name, address = (str(row.payload.get("to") or ""), row.chat_id) if proactive else ("", "")
                 jobs.append(_Job(row.id, row.attempts, reply, Recipient(
-                    row.person_id, "", "", language, row.platform, row.chat_id, row.thread, live=True)))
+                    row.person_id, name, address, language, row.platform, row.chat_id, row.thread,
+                    live=not proactive)))
             elif row.person_id is not None and row.person_id in people:
                 jobs.append(self._job(row, people[row.person_id], chats.get(row.person_id, [])))
             else:

@@ -25,6 +25,7 @@ from handlers.errors import HcbotError
 from handlers.i18n import french_typography, t
 from handlers.messages import Incoming, Reply, ReplyBuilder, bold, reply_to_json, text_reply
 from handlers.secretariat import overview as plans_overview
+from handlers.secretariat.tickets import answering, overview
 from storage import events, outbox
 from storage import repositories as repo
 from storage.database import Session
@@ -151,6 +152,15 @@ def default_commands() -> list[Command]:
                 audience=Audience.REGISTERED),
         Command("broadcast", notices.start, "annonce",
                 "Secrétariat : rédiger une annonce (texte, public, aperçu, envoi).", audience=Audience.SECRETARIAT),
+        Command("questions", overview.questions, "questions",
+                "Secrétariat : les questions transmises en attente, et ce que l'on demande souvent.",
+                audience=Audience.SECRETARIAT),
+        Command("answer", answering.answer, "repondre",
+                "Secrétariat : répondre à une question transmise : /repondre 7 et votre réponse.",
+                ("répondre", "reponse", "réponse"), audience=Audience.SECRETARIAT),
+        Command("close", answering.close, "clore",
+                "Secrétariat : clore une question transmise sans y répondre : /clore 7.", ("fermer",),
+                audience=Audience.SECRETARIAT),
     ]
 
 
@@ -300,12 +310,24 @@ class Router:
             turn.route = f"button:{message.button.partition(':')[0]}"
             return await self._press(turn, message.button)
         text = message.text.strip()
+        if not text.startswith("/") or answering.is_cancel(text):
+            # An answer being written to a passed question takes the secretariat member's words
+            # first: it is the shorter dialogue, and the one they started last.
+            answer_draft = await answering.open_draft(turn)
+            if answer_draft is not None:
+                turn.route = "answer-draft"
+                return await answering.continue_draft(turn, answer_draft, text)
         if not text.startswith("/") or notices.is_cancel(text):
             draft = await notices.open_draft(turn)
             if draft is not None:
                 turn.route = "broadcast-draft"
                 return await notices.answer(turn, draft, text)
         if not text.startswith("/"):
+            reacted = await answering.reaction(turn, text)
+            if reacted is not None:
+                # "thanks" or "not what I needed" to the secretariat's answer, just received.
+                turn.route = "ticket-reaction"
+                return reacted + await self._checkin_reminder(turn)
             open_checkin = await self._open_checkin(turn)
             if open_checkin is not None and turn.person is not None:
                 at_note = open_checkin.step is CheckinStep.ASK_NOTE
@@ -387,6 +409,8 @@ class Router:
             return await plans.start_checkin(turn, argument)
         if action == "bc":
             return await notices.press(turn, payload)
+        if action == "tk":
+            return await answering.press(turn, payload)
         if action == "report":
             return await plans.report(turn, argument)
         if action == "submitted":

@@ -5,17 +5,19 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from knowledge.answers import answer_document, answer_product, folder_signature, load_answers, validate_answers
 from knowledge.documents import Problem
 from knowledge.library_files import BUNDLED_LIBRARY, LibraryError, load_library, validate_library
 from knowledge.passages import shorten
 from knowledge.products import LearningProduct
 from knowledge.search import ANSWER_STATES, Hit, ParsedQuery, SearchFilters, SearchIndex, SearchResult
 from knowledge.smalltalk import small_talk
-from knowledge.taxonomy import PRODUCT_TYPES, TOPICS, topic_name, type_name
+from knowledge.taxonomy import ANSWER_TYPE, PRODUCT_TYPES, TOPICS, topic_name, type_name
 from knowledge.thesaurus import BUNDLED_THESAURUS, Thesaurus, ThesaurusError
 
 __all__ = [
     "ANSWER_STATES",
+    "ANSWER_TYPE",
     "BUNDLED_LIBRARY",
     "BUNDLED_THESAURUS",
     "PRODUCT_TYPES",
@@ -30,27 +32,48 @@ __all__ = [
     "SearchResult",
     "Thesaurus",
     "ThesaurusError",
+    "answer_document",
+    "answer_product",
     "build_index",
     "country_name",
+    "folder_signature",
+    "load_answers",
     "load_library",
     "shorten",
     "small_talk",
     "topic_name",
     "type_name",
+    "validate_answers",
     "validate_library",
+    "with_answers",
 ]
 
 
-def build_index(this_year: int, library: Path | None = None, thesaurus: Path | None = None) -> SearchIndex:
-    """Loads and validates a library (the bundled one by default) and indexes it. ``this_year``
-    comes from the caller's clock and bounds the products' years.
+def build_index(this_year: int, library: Path | None = None, thesaurus: Path | None = None,
+                answers: Path | None = None) -> SearchIndex:
+    """Loads and validates a library (the bundled one by default) and indexes it, with the P2P
+    secretariat's answers in ``answers`` (a Q&A folder, see knowledge.answers) beside it.
+    ``this_year`` comes from the caller's clock and bounds the products' years.
 
-    Raises :class:`LibraryError` with every problem when the library is invalid: the bot must not
-    start on a library it would answer from wrongly.
+    Raises :class:`LibraryError` with every problem when the library or the answers are invalid:
+    the bot must not start on a library it would answer from wrongly.
     """
     vocabulary = Thesaurus.load(thesaurus or BUNDLED_THESAURUS)
     products = load_library(library or BUNDLED_LIBRARY, vocabulary, this_year=this_year)
+    if answers is not None:
+        products = with_answers(products, load_answers(answers, vocabulary, this_year=this_year))
     return SearchIndex(products, vocabulary)
+
+
+def with_answers(products: list[LearningProduct], answers: list[LearningProduct]) -> list[LearningProduct]:
+    """The library's products followed by the answers; an answer whose id a library file took is an
+    error, since ``/read ID`` could reach only one of them."""
+    taken = {product.id: product.source for product in products}
+    clashes = [Problem(answer.source, None, "id", f"{answer.id!r} is also a library product ({taken[answer.id]})")
+               for answer in answers if answer.id in taken]
+    if clashes:
+        raise LibraryError(clashes)
+    return [*products, *answers]
 
 
 @lru_cache(maxsize=1)

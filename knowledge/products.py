@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 
@@ -20,6 +21,9 @@ class LearningProduct:
     body: str
     url: str | None = None
     source: str = ""  # the file it came from, for error messages and `kb list`
+    # An answer of the P2P secretariat to a passed question (type "answer"): the day it was given,
+    # shown with it ("an answer from the P2P secretariat, 3 Dec 2026").
+    answered_on: date | None = None
 
     @property
     def takeaway(self) -> str:
@@ -39,6 +43,8 @@ class LearningProduct:
             "url": self.url,
             "illustrative": self.illustrative,
         }
+        if self.answered_on is not None:
+            data["answered_on"] = self.answered_on.isoformat()
         if with_text:
             data["summary"] = self.summary
             data["text"] = self.body

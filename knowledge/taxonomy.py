@@ -40,6 +40,12 @@ PRODUCT_TYPES: Final[dict[str, tuple[str, str]]] = {
     "report": ("Report", "Rapport"),
 }
 
+ANSWER_TYPE: Final = "answer"
+"""The P2P secretariat's answers to passed questions (knowledge/answers.py). Kept out of
+PRODUCT_TYPES: a curated library file cannot claim to be one, and a Q&A file can be nothing else."""
+_EVERY_TYPE: Final[dict[str, tuple[str, str]]] = {
+    **PRODUCT_TYPES, ANSWER_TYPE: ("Answer from the P2P secretariat", "Réponse du secrétariat P2P")}
+
 LANGUAGES: Final[tuple[str, ...]] = ("en", "fr")
 
 
@@ -59,5 +65,5 @@ def topic_name(slug: str, language: str = "en") -> str:
 
 
 def type_name(slug: str, language: str = "en") -> str:
-    english, french = PRODUCT_TYPES[slug]
+    english, french = _EVERY_TYPE[slug]
     return french if language == "fr" else english

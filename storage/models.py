@@ -434,6 +434,84 @@ class AnswerPage(Base):
     updated_at: Mapped[datetime]
 
 
+class TicketState(enum.StrEnum):
+    """A passed question's life: with the secretariat, answered (the asker may still say it missed),
+    closed (it helped, or the secretariat closed it)."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class Ticket(Base):
+    """A question passed on to the P2P secretariat (``/pass``), and what became of it.
+
+    The asker may be a stranger: where to reach them (platform, user, chat) is kept with the
+    question, so an answer comes back to the chat they asked from even without a registration."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_state_created", "state", "created_at"),
+                      Index("ix_tickets_asker", "platform", "external_user_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One ticket a logged question: passing it again adds a note, never a second ticket.
+    question_id: Mapped[int] = mapped_column(ForeignKey("question_log.id"), unique=True)
+    question: Mapped[str] = mapped_column(Text)
+    # What the asker added ("/pass also in French please"); later notes are appended.
+    note: Mapped[str | None] = mapped_column(Text)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # The name a platform gave a stranger (Slack's user name), to tell the secretariat who asks.
+    asker_name: Mapped[str | None] = mapped_column(String(200))
+    platform: Mapped[str] = mapped_column(String(20))
+    external_user_id: Mapped[str] = mapped_column(String(100))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    # The asker's operation when they passed it (people move; the question stays where it was asked).
+    operation_id: Mapped[int | None] = mapped_column(ForeignKey("operations.id"))
+    language: Mapped[str] = mapped_column(String(2))
+    # The bot's best results when it was passed: what the secretariat's answer should go beyond.
+    result_ids: Mapped[list[str]] = mapped_column(JSON)
+    state: Mapped[TicketState] = mapped_column(_enum(TicketState, "ticket_state"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # How many times the secretariat was told (passed, reopened, a note added): part of the outbox
+    # keys, so each telling is queued exactly once.
+    told: Mapped[int] = mapped_column(Integer, default=1)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    answered_at: Mapped[datetime | None]
+    # Answers sent so far: the key of each answer's outbox row.
+    answers_sent: Mapped[int] = mapped_column(Integer, default=0)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # The Q&A entry the answer became in the library ("answer-7"), when it was added.
+    library_id: Mapped[str | None] = mapped_column(String(80))
+
+    person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
+    operation: Mapped[Operation | None] = relationship()
+    answered_by: Mapped[Person | None] = relationship(foreign_keys=[answered_by_id])
+
+
+class AnswerDraftStep(enum.StrEnum):
+    """Where an answer written after the Answer button stands; kept in its row, so a restart resumes it."""
+
+    TEXT = "text"        # waiting for the answer's words
+    CONFIRM = "confirm"  # the words are in: send (and add to the library), change them, or cancel
+
+
+class AnswerDraft(Base):
+    """A secretariat member's answer being written to a ticket: one at a time per person."""
+
+    __tablename__ = "answer_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), unique=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    step: Mapped[AnswerDraftStep] = mapped_column(_enum(AnswerDraftStep, "answer_draft_step"))
+    text: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime]
+
+
 class PlanSubmission(Base):
     """Each time a plan's update was marked as sent to the ERC (``/submitted``, the nudge's button,
     ``hcbot admin plan submitted``), kept when it is undone: who said so and when, and the

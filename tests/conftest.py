@@ -64,6 +64,12 @@ def _report_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HCBOT_REPORT_DIR", str(tmp_path))
 
 
+@pytest.fixture(autouse=True)
+def _answers_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The secretariat's answers added to the library go here, never beside a shared database."""
+    monkeypatch.setenv("HCBOT_QA_DIR", str(tmp_path / "answers"))
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

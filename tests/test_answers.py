@@ -131,7 +131,7 @@ def test_unsure_answers_show_two_with_feedback_and_the_pass_offer(chat: Chat, mo
     assert answer.startswith("These may help, though I am not certain:")
     assert numbered(answer) == [1, 2]
     assert "[1] Useful  [2] Not useful  [3] Pass it to the secretariat" in answer
-    assert "Passed on" in chat.say("3")
+    assert "Passed to the P2P secretariat as question #1" in chat.say("3")
     entries = logged(chat)
     assert [(entry.confident, entry.passed_on) for entry in entries] == [(False, True)]
     assert len(entries[0].result_ids) >= 2

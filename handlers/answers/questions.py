@@ -14,10 +14,22 @@ from dataclasses import replace
 from handlers.answers import followups
 from handlers.answers.bridge import AnswerState, answer_state, best_passages, shorten, small_talk
 from handlers.context import HandlerContext, Turn
+from handlers.dates import short_date
 from handlers.errors import BadInput, NotFound
 from handlers.i18n import t
 from handlers.messages import Reply, ReplyBuilder, Span, bold, italic, link, text_reply
-from knowledge import TOPICS, Hit, LearningProduct, SearchFilters, SearchResult, country_name, topic_name, type_name
+from handlers.secretariat.tickets import passing
+from knowledge import (
+    TOPICS,
+    Hit,
+    LearningProduct,
+    ParsedQuery,
+    SearchFilters,
+    SearchResult,
+    country_name,
+    topic_name,
+    type_name,
+)
 from storage import answers as pages
 from storage import repositories as repo
 from storage.models import AnswerPage
@@ -34,11 +46,15 @@ PASSAGE_LIMITS = (170, 130, 95)
 
 
 def product_meta(product: LearningProduct, language: str) -> str:
-    """"Case study · Chad · 2016": what a reader needs to judge a product before opening it."""
-    parts = [type_name(product.type, language)]
+    """"Case study · Chad · 2016": what a reader needs to judge a product before opening it. An
+    answer of the secretariat says so, with its day: "An answer from the P2P secretariat, 3 Dec 2026"."""
+    answered = product.answered_on
+    parts = [t("product.answer", language, date=short_date(answered, language)) if answered is not None
+             else type_name(product.type, language)]
     if product.countries:
         parts.append(", ".join(country_name(country, language) for country in product.countries))
-    parts.append(str(product.year))
+    if answered is None:
+        parts.append(str(product.year))
     if product.language != language:
         parts.append(t(f"product.in_{product.language}", language))
     if product.illustrative:
@@ -104,13 +120,22 @@ def _page_reply(context: HandlerContext, page: AnswerPage, intro: list[str | Spa
     return reply
 
 
+def _best_passage(context: HandlerContext, product: LearningProduct, query: ParsedQuery) -> str | None:
+    """The passage of ``product`` that answers the question. A secretariat's answer repeats the
+    question it answers, which would match best and say nothing new: its answer is shown."""
+    if product.answered_on is not None:
+        return product.summary
+    best = best_passages(context.index, product, query, 1)
+    return best[0] if best else None
+
+
 def _passages(context: HandlerContext, result: SearchResult, count: int) -> dict[str, dict[str, str]]:
     """For each length limit, the matching passage of each of the first ``count`` products."""
     found: dict[str, str] = {}
     for hit in result.hits[:count]:
-        best = best_passages(context.index, hit.product, result.query, 1)
+        best = _best_passage(context, hit.product, result.query)
         if best:
-            found[hit.product.id] = best[0]
+            found[hit.product.id] = best
     return {str(limit): {pid: shorten(text, limit) for pid, text in found.items()} for limit in PASSAGE_LIMITS}
 
 
@@ -286,9 +311,9 @@ async def more(turn: Turn, _args: str) -> list[Reply]:
     if page.question:
         query = context.index.parse(page.question)
         for product in (context.index.get(pid) for pid in ids):
-            best = best_passages(context.index, product, query, 1) if product is not None else []
+            best = _best_passage(context, product, query) if product is not None else None
             if product is not None and best:
-                found[product.id] = best[0]
+                found[product.id] = best
     passages = {str(limit): {pid: shorten(text, limit) for pid, text in found.items()} for limit in PASSAGE_LIMITS}
     return [_page_reply(context, page, None, passages=passages)]
 
@@ -379,14 +404,15 @@ async def feedback(turn: Turn, payload: str) -> list[Reply]:
 
 
 async def pass_on(turn: Turn, args: str) -> list[Reply]:
-    """Pass your last question on to the P2P secretariat."""
+    """Pass your last question on to the P2P secretariat, with a note if you like: /pass also in French."""
     wanted = args.strip().removeprefix("pass:")
-    entry = None
+    note = wanted
     if wanted.isdigit():
+        # A button under an answer names its question; a note is never just a number.
         entry = await repo.question_of(turn.session, int(wanted), turn.message.platform, turn.message.user_id)
+        note = ""
     else:
         entry = await repo.last_question_of(turn.session, turn.message.platform, turn.message.user_id)
     if entry is None:
         raise NotFound("pass.nothing")
-    entry.passed_on = True
-    return [text_reply(t("pass.done", turn.language))]
+    return await passing.pass_question(turn, entry, note)
