@@ -131,7 +131,7 @@ def test_unsure_answers_show_two_with_feedback_and_the_pass_offer(chat: Chat, mo
     assert answer.startswith("These may help, though I am not certain:")
     assert numbered(answer) == [1, 2]
     assert "[1] Useful  [2] Not useful  [3] Pass it to the secretariat" in answer
-    assert "Passed to the P2P secretariat as question #1" in chat.say("3")
+    assert "Question #1 passed to the P2P secretariat" in chat.say("3")
     entries = logged(chat)
     assert [(entry.confident, entry.passed_on) for entry in entries] == [(False, True)]
     assert len(entries[0].result_ids) >= 2
@@ -216,7 +216,6 @@ def test_personal_matters_and_contact_requests_are_declined_for_what_they_are(ch
     contact = spaced(chat.say("send me the HCT contact list"))
     assert contact.startswith("I do not give out anyone's contact details")
     assert "Pass it to the secretariat" in contact
-
 
 
 def test_a_follow_up_after_a_decline_does_not_point_at_earlier_results(chat: Chat) -> None:

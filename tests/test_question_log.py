@@ -36,7 +36,7 @@ def test_answer_feedback_is_recorded(chat: Chat) -> None:
 def test_unanswered_question_is_passed_on_once(chat: Chat) -> None:
     answer = chat.say("what's the weather in Geneva tomorrow?")
     assert "[1] Pass it to the secretariat" in answer
-    assert "Passed to the P2P secretariat as question #1" in chat.say("1")
+    assert "Question #1 passed to the P2P secretariat" in chat.say("1")
     entries = log(chat)
     assert [(entry.confident, entry.passed_on) for entry in entries] == [(False, True)]
 

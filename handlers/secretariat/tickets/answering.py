@@ -78,9 +78,9 @@ def reaction_kind(turn: Turn, text: str) -> str | None:
     return None
 
 
-def require_secretariat(turn: Turn) -> Person:
+def require_secretariat(turn: Turn, refusal: str = "ticket.not_secretariat") -> Person:
     if not is_secretariat(turn.person):
-        raise AccessDenied("ticket.not_secretariat")
+        raise AccessDenied(refusal)
     assert turn.person is not None
     return turn.person
 

@@ -130,7 +130,7 @@ def ticket_detail(turn: Turn, ticket: Ticket) -> Reply:
 
 async def questions(turn: Turn, args: str) -> list[Reply]:
     """Secretariat: the passed questions waiting for an answer, and what people keep asking."""
-    require_secretariat(turn)
+    require_secretariat(turn, "ticket.list_not_secretariat")
     language = turn.language
     if args.strip():
         ticket = await find_ticket(turn, ticket_number(args.split()[0], "questions.usage"))
