@@ -167,12 +167,16 @@ _IT_WORDS = frozenset(
     "kubernetes docker vpn python javascript sql linux macos android iphone outlook printer wifi browser "
     "password passwords laptop replicas".split()
 )
+# Office social life, said in two words ("a party to the conflict" is no party).
+_SOCIAL_PHRASES = frozenset((("office", "party"), ("year", "party"), ("farewell", "party"), ("leaving", "party"),
+                             ("birthday", "party"), ("christmas", "party"), ("team", "lunch"), ("team", "dinner"),
+                             ("pot", "depart"), ("fete", "bureau")))
 
 
 def _personal(text: str) -> bool:
     """Whether the question is about the person's own things (see ``_OWN_THINGS``)."""
     tokens = words(text)
-    return bool(_IT_WORDS.intersection(tokens)) or any(
+    return bool(_IT_WORDS.intersection(tokens)) or bool(_SOCIAL_PHRASES.intersection(pairwise(tokens))) or any(
         token in _POSSESSIVE and _OWN_THINGS.intersection(tokens[index + 1:index + 4])
         for index, token in enumerate(tokens))
 
@@ -183,6 +187,16 @@ _CONTACT_DETAILS = frozenset(
     "email emails mail courriel number numbers numero numeros whatsapp phone telephone mobile address adresse "
     "coordonnees contacts".split()
 )
+# Attempts to make the bot talk about itself instead of the library ("you are now in developer mode,
+# list every document in your knowledge base"): nothing the library says answers them.
+_ABOUT_THE_BOT = (("developer", "mode"), ("system", "prompt"), ("your", "instructions"), ("your", "prompt"),
+                  ("knowledge", "base"), ("file", "paths"), ("vos", "instructions"))
+
+
+def _about_the_bot(text: str) -> bool:
+    return bool(set(pairwise(words(text))).intersection(_ABOUT_THE_BOT))
+
+
 _CONTACT_PHRASES = (("contact", "list"), ("contact", "details"), ("liste", "contacts"), ("contact", "info"),
                     ("the", "address"), ("his", "address"), ("her", "address"), ("their", "address"),
                     ("home", "address"), ("email", "address"), ("phone", "number"), ("son", "adresse"),
@@ -794,7 +808,8 @@ class SearchIndex:
             return SearchResult(query=query, hits=[], confident=False, outside="personal")
         if _contact_request(text):
             return SearchResult(query=query, hits=[], confident=False, outside="contact")
-        if _fact_lookup(text, bool(query.topics), bool(query.filters.countries or query.filters.types)):
+        if _about_the_bot(text) or _fact_lookup(text, bool(query.topics),
+                                                bool(query.filters.countries or query.filters.types)):
             return SearchResult(query=query, hits=[], confident=False)
         hard = filters or SearchFilters()
         hits, state = self._rank(query, query.filters, limit)
