@@ -12,6 +12,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from handlers.i18n import tn
 from handlers.live import LivePath
 from handlers.messages import Incoming
 from handlers.router import Router
+from handlers.secretariat.tickets.answering import reaction_kind
 from knowledge import SearchIndex
 from storage.models import AnswerDraft, OutboxMessage, QuestionLog, Ticket, TicketState
 from tests.conftest import EXAMPLES, START, Chat, database_url
@@ -490,3 +492,16 @@ def test_a_waiting_question_stays_on_the_list_with_its_day(desk: Chat) -> None:
     desk.clock.advance_to(START + timedelta(days=9))
     as_(desk, SECRETARIAT)
     assert "#1 · 23 Nov 2026 · Amina Example: " + QUESTION in desk.say("/questions")
+
+
+@pytest.mark.parametrize(("said", "kind"), [
+    ("thanks", "helped"), ("merci beaucoup", "helped"), ("Thank you so much, very helpful", "helped"),
+    ("not what I needed", "missed"), ("hmm, not waht I needed", "missed"), ("not realy what i need", "missed"),
+    ("ce n'est pas ce qu'il me faut", "missed"), ("ça ne m'aide pas", "missed"), ("merci mais pas utile", "missed"),
+    # Neither: a plain "ok" or "no", a refusal, or a question that happens to say thanks.
+    ("ok", None), ("no", None), ("non merci", None), ("thanks, and how did others fund PSEA?", None),
+    ("thanks for this, now what about cash transfers in cities where the rents are very high", None),
+])
+def test_what_counts_as_thanks_or_not_what_i_needed(index: SearchIndex, said: str, kind: str | None) -> None:
+    turn = SimpleNamespace(context=SimpleNamespace(index=index))
+    assert reaction_kind(turn, said) == kind  # type: ignore[arg-type]

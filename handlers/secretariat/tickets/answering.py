@@ -38,9 +38,9 @@ SEND_WORDS = frozenset({"send", "envoyer", "yes", "oui", "ok"})
 
 # What an asker says to an answer, in English and French, compared as folded words ("ça" is "ca").
 MISSED = tuple(" ".join(words(phrase)) for phrase in (
-    "not what I needed", "not what I need", "not what I was looking for", "not what I asked",
-    "does not help", "doesn't help", "did not help", "didn't help", "not helpful", "no help", "not useful",
-    "does not answer", "doesn't answer", "that's not it",
+    "not what I needed", "not what I need", "not really what I needed", "not really what I need",
+    "not what I was looking for", "not what I asked", "does not help", "doesn't help", "did not help",
+    "didn't help", "not helpful", "no help", "not useful", "does not answer", "doesn't answer", "that's not it",
     "pas ce qu'il me fallait", "pas ce qu'il me faut", "pas ce dont j'avais besoin", "pas ce dont j'ai besoin",
     "pas ce que je cherchais", "pas ce que je demandais", "ça n'aide pas", "cela n'aide pas", "ça ne m'aide pas",
     "pas utile", "ne répond pas", "ça ne répond pas",
@@ -49,31 +49,38 @@ HELPED = tuple(" ".join(words(phrase)) for phrase in (
     "thanks", "thank you", "that helps", "it helps", "this helps", "helpful", "very helpful", "perfect", "great",
     "merci", "ça aide", "ça m'aide", "cela m'aide", "parfait", "super", "très utile", "utile",
 ))
-REACTION_WORDS = 12
-"""A reaction is a short message; a longer one is a new question, even if it says "thanks"."""
+# "No thanks" / "non merci" turns something down: not a word on whether the answer helped.
+REFUSING = frozenset({"no", "non", "nope"})
+REACTION_WORDS = 10
+"""A reaction is a short message: longer, or asking something, it is a new question (even with "thanks")."""
 FUZZY_PHRASE = 12
 """Phrases at least this long are matched despite a typo ("not waht I needed")."""
 
 
-def _says(text: str, phrases: tuple[str, ...]) -> bool:
-    said = " ".join(words(text))
+def _says(said: str, phrases: tuple[str, ...]) -> bool:
     padded = f" {said} "
     for phrase in phrases:
         if f" {phrase} " in padded:
             return True
-        if len(phrase) >= FUZZY_PHRASE and fuzz.partial_ratio(phrase, said) >= 90:
+        # Only against a message about as long as the phrase: a short one ("ok") always lies
+        # somewhere inside a long phrase ("looking").
+        if len(phrase) >= FUZZY_PHRASE and len(said) >= len(phrase) - 3 and fuzz.partial_ratio(phrase, said) >= 90:
             return True
     return False
 
 
 def reaction_kind(turn: Turn, text: str) -> str | None:
     """"missed", "helped", or None: what a short message says about an answer (words only)."""
-    if len(words(text)) > REACTION_WORDS:
+    said = words(text)
+    if not said or len(said) > REACTION_WORDS or ("?" in text and len(said) > 3):
         return None
-    if _says(text, MISSED):
+    folded = " ".join(said)
+    if _says(folded, MISSED):
         return "missed"
+    if REFUSING.intersection(said):
+        return None
     chat = small_talk(turn.context.index, text)
-    if (chat is not None and chat.kind == "thanks") or _says(text, HELPED):
+    if (chat is not None and chat.kind == "thanks") or _says(folded, HELPED):
         return "helped"
     return None
 
