@@ -209,15 +209,6 @@ async def last_question_of(session: AsyncSession, platform: str, external_user_i
     return found.scalars().first()
 
 
-async def questions(session: AsyncSession, *, unanswered_only: bool = False) -> list[QuestionLog]:
-    query = select(QuestionLog).order_by(QuestionLog.asked_at, QuestionLog.id)
-    if unanswered_only:
-        query = query.where((QuestionLog.confident.is_(False)) | (QuestionLog.passed_on.is_(True))
-                            | (QuestionLog.feedback == "not_useful"))
-    found = await session.execute(query)
-    return list(found.scalars())
-
-
 async def operation_by_code(session: AsyncSession, code: str) -> Operation | None:
     found = await session.execute(select(Operation).where(Operation.code == code))
     return found.scalars().first()
