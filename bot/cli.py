@@ -8,6 +8,7 @@ import contextlib
 import json
 import logging
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -541,11 +542,8 @@ async def _broadcast(settings: Settings, arguments: argparse.Namespace, clock: C
                 print(f"hcbot: no broadcast {arguments.id}", file=sys.stderr)
                 return EXIT_INVALID
             if arguments.broadcast_command == "cancel":
-                if broadcast.status is BroadcastStatus.CANCELLED:
-                    print(f"broadcast {broadcast.id} was already cancelled")
-                    return 0
-                withdrawn = await sending.cancel(session, broadcast, clock.now())
-                print(f"broadcast {broadcast.id} cancelled; {_count(withdrawn, 'message')} not yet sent withdrawn")
+                # The chat's sentences, in English: the shell and the chat say the same thing.
+                print(desk.cancellation(broadcast.id, await sending.cancel(session, broadcast, clock.now()), "en"))
                 return 0
             print("\n".join((await sending.report(session, broadcast, clock.now())).lines()))
             return 0
@@ -569,21 +567,39 @@ async def _broadcast_send(settings: Settings, database: Database, arguments: arg
     except sending.AudienceRejected as error:
         print(f"hcbot: --audience: {error}", file=sys.stderr)
         return EXIT_INVALID
+    from handlers.broadcasts.reach import why_nobody
+
     now = clock.now()
     send_at = _moment(arguments.at, clock) if arguments.at else now
     async with database.transaction() as session:
         reach = await sending.expand(session, audience)
+        why = await why_nobody(session, audience, reach, "en")
     skipped = ", ".join(f"{count} {reason.replace('_', ' ')}" for reason, count in sorted(reach.skipped.items()))
     print(f"audience {sending.describe_audience(audience)}: {_count(len(reach.recipients), 'recipient')}; "
           f"skipped: {skipped or 'none'}")
     if reach.matched == 0:
+        for reason in why:
+            print(f"hcbot: {reason}", file=sys.stderr)
         print("hcbot: that audience matches nobody (check the spelling; `hcbot broadcast send` sends nothing)",
               file=sys.stderr)
         return EXIT_INVALID
-    print(f"sends {'now' if send_at <= now else f'at {send_at:%Y-%m-%d %H:%M} UTC'}; preview (English):")
+    print(f"sends {'now' if send_at <= now else f'at {send_at:%Y-%m-%d %H:%M} UTC'}")
     from bot.console import render
 
-    print(render(sending.render(0, notice, "en", "UTC")))
+    # Each language the audience reads, as it reads it: French speakers see the French text (or are
+    # told they get the English, when there is none).
+    readers = Counter(recipient.language for recipient in reach.recipients)
+    names = {"en": "English", "fr": "French"}
+    shown = [language for language in names if readers[language]] or ["en"]
+    if shown == ["fr"] and not notice.text_fr:
+        print(f"{_count(readers['fr'], 'French speaker')}: no French text, they get the English")
+        shown = ["en"]
+    elif "fr" in shown and not notice.text_fr:
+        print(f"{_count(readers['fr'], 'French speaker')}: no French text, they get the English")
+        shown.remove("fr")
+    for language in shown:
+        print(f"preview ({names[language]}, {_count(readers[language], 'recipient')}):")
+        print(render(sending.render(0, notice, language, "UTC", now=now, uid="preview@hcbot")))
     if not arguments.yes:
         if not sys.stdin.isatty():
             print("hcbot: nothing sent; add --yes to send without a question", file=sys.stderr)

@@ -151,7 +151,8 @@ def default_commands() -> list[Command]:
                 "Ne plus recevoir les annonces sur un sujet : /nepassuivre peas (ou tout).",
                 audience=Audience.REGISTERED),
         Command("broadcast", notices.start, "annonce",
-                "Secrétariat : rédiger une annonce (texte, public, aperçu, envoi).", audience=Audience.SECRETARIAT),
+                "Secrétariat : rédiger une annonce (texte, public, aperçu, envoi) ; /annonce liste, statut N, "
+                "annuler N.", audience=Audience.SECRETARIAT),
         Command("questions", overview.questions, "questions",
                 "Secrétariat : les questions transmises en attente, et ce que l'on demande souvent.",
                 audience=Audience.SECRETARIAT),

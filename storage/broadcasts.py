@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -20,6 +20,7 @@ from storage.models import (
     Person,
     Role,
     TopicFollow,
+    WebinarReminder,
 )
 from storage.upsert import insert_or_ignore
 
@@ -63,8 +64,39 @@ async def latest_beyond_draft(session: AsyncSession, broadcast_id: int | None = 
     return (await session.execute(query.order_by(Broadcast.id.desc()).limit(1))).scalars().first()
 
 
-async def newest_first(session: AsyncSession) -> list[Broadcast]:
-    return list((await session.execute(select(Broadcast).order_by(Broadcast.id.desc()))).scalars())
+async def newest_first(session: AsyncSession, limit: int | None = None) -> list[Broadcast]:
+    return list((await session.execute(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit))).scalars())
+
+
+async def count(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count(Broadcast.id)))).scalar_one())
+
+
+async def outcome_counts(session: AsyncSession, broadcast_ids: Sequence[int]) -> dict[int, dict[OutboxStatus, int]]:
+    """For each broadcast, how many of its outbox rows are in each status; one grouped query."""
+    counts: dict[int, dict[OutboxStatus, int]] = {number: {} for number in broadcast_ids}
+    if broadcast_ids:
+        rows = await session.execute(
+            select(OutboxMessage.broadcast_id, OutboxMessage.status, func.count(OutboxMessage.id))
+            .where(OutboxMessage.broadcast_id.in_(list(broadcast_ids)))
+            .group_by(OutboxMessage.broadcast_id, OutboxMessage.status))
+        for broadcast_id, status, found in rows:
+            if broadcast_id is not None:
+                counts[broadcast_id][status] = int(found)
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class KnownValues:
+    """What an audience's free-text values can match: for "did you mean ...?"."""
+
+    countries: list[str]
+    operations: list[str]
+
+
+async def known_audience_values(session: AsyncSession) -> KnownValues:
+    operations = (await session.execute(select(Operation.code, Operation.country).order_by(Operation.code))).all()
+    return KnownValues(sorted({country for _, country in operations if country}), [code for code, _ in operations])
 
 
 async def due_for_release(session: AsyncSession, now: datetime) -> list[Broadcast]:
@@ -155,3 +187,58 @@ async def unfollow(session: AsyncSession, person_id: int, topic: str | None = No
 async def followed_topics(session: AsyncSession, person_id: int) -> list[str]:
     found = await session.execute(select(TopicFollow.topic).where(TopicFollow.person_id == person_id))
     return list(found.scalars())
+
+
+async def was_sent_to(session: AsyncSession, broadcast_id: int, person_id: int) -> bool:
+    """Whether the broadcast was released to this person (their row exists, in whatever state)."""
+    found = await session.execute(select(OutboxMessage.id).where(
+        OutboxMessage.dedupe_key == f"broadcast:{broadcast_id}:{person_id}"))
+    return found.first() is not None
+
+
+async def reminder_of(session: AsyncSession, broadcast_id: int, person_id: int) -> WebinarReminder | None:
+    found = await session.execute(select(WebinarReminder).where(
+        WebinarReminder.broadcast_id == broadcast_id, WebinarReminder.person_id == person_id))
+    return found.scalars().first()
+
+
+async def add_reminder(session: AsyncSession, *, broadcast_id: int, person_id: int, now: datetime,
+                       remind_at: datetime, starts_at: datetime) -> bool:
+    """Records "Remind me"; pressing it again (or on two replicas at once) changes nothing. Returns
+    whether it was new."""
+    inserted = await insert_or_ignore(session, WebinarReminder, {
+        "broadcast_id": broadcast_id, "person_id": person_id, "created_at": now, "remind_at": remind_at,
+        "starts_at": starts_at}, conflict=["broadcast_id", "person_id"], returning=[WebinarReminder.id])
+    return bool(inserted)
+
+
+@dataclass(frozen=True, slots=True)
+class DueReminder:
+    id: int
+    broadcast_id: int
+    person_id: int
+    webinar: dict[str, Any]
+    language: str
+    timezone: str
+
+
+async def reminders_due(session: AsyncSession, now: datetime) -> list[DueReminder]:
+    """Reminders whose hour has come and whose webinar has not started, not yet queued, of notices
+    still standing (a cancelled notice reminds nobody); locked, so another replica skips them."""
+    rows = await session.execute(
+        select(WebinarReminder.id, WebinarReminder.broadcast_id, WebinarReminder.person_id, Broadcast.webinar,
+               Person.language, func.coalesce(Person.timezone, Operation.timezone))
+        .join(Broadcast, Broadcast.id == WebinarReminder.broadcast_id)
+        .join(Person, Person.id == WebinarReminder.person_id)
+        .outerjoin(Operation, Operation.id == Person.operation_id)
+        .where(WebinarReminder.remind_at <= now, WebinarReminder.starts_at > now, WebinarReminder.queued_at.is_(None),
+               Broadcast.status == BroadcastStatus.RELEASED)
+        .order_by(WebinarReminder.id).with_for_update(skip_locked=True, of=WebinarReminder))
+    return [DueReminder(number, broadcast_id, person_id, webinar or {}, language, zone or "UTC")
+            for number, broadcast_id, person_id, webinar, language, zone in rows]
+
+
+async def mark_reminders_queued(session: AsyncSession, reminder_ids: Sequence[int], now: datetime) -> None:
+    if reminder_ids:
+        await session.execute(update(WebinarReminder).where(WebinarReminder.id.in_(list(reminder_ids)))
+                              .values(queued_at=now))

@@ -298,6 +298,13 @@ class BroadcastStep(enum.StrEnum):
     FRENCH = "french"
     AUDIENCE = "audience"
     PREVIEW = "preview"
+    # The webinar's header asked as short questions, before the text (``webinar`` holds the answers).
+    WEBINAR_TITLE = "webinar_title"
+    WEBINAR_START = "webinar_start"
+    WEBINAR_DURATION = "webinar_duration"
+    WEBINAR_LINK = "webinar_link"
+    # "time" at the preview: when it should go; back to the preview after.
+    TIME = "time"
 
 
 class Broadcast(Base):
@@ -327,6 +334,25 @@ class Broadcast(Base):
     targeted: Mapped[int] = mapped_column(Integer, default=0)
     # {"opted_out": n, "unlinked": n, "inactive": n, "cancelled": n}
     skipped: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class WebinarReminder(Base):
+    """Someone pressed "Remind me" on a webinar's notice: an hour before it starts, the reconcile
+    pass queues their reminder (once: its outbox key is ``webinar-reminder:BROADCAST:PERSON``)."""
+
+    __tablename__ = "webinar_reminders"
+    __table_args__ = (UniqueConstraint("broadcast_id", "person_id"),
+                      Index("ix_webinar_reminders_remind_at", "remind_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    # Copied from the webinar when the button is pressed (a released notice never changes), so the
+    # pass finds what is due with an index rather than by reading every notice's JSON.
+    remind_at: Mapped[datetime]
+    starts_at: Mapped[datetime]
+    queued_at: Mapped[datetime | None]
 
 
 class InviteCode(Base):

@@ -102,8 +102,11 @@ def test_a_webinar_notice_reaches_each_person_once_in_their_language_and_zone(op
     assert "13:00 CET" in preview or "14:00 CET" in preview
     assert "is on its way to 3 people" in operation.say("Send now")
     status = operation.say("/broadcast status")
-    assert "Broadcast 1: released, audience everyone" in status
-    assert "pending 3" in status
+    assert "Broadcast 1: released 23 Nov 2026, 10:00 CET" in status  # in the secretariat's own zone
+    assert "Audience: everyone." in status
+    assert "Sent: 0 of 3." in status
+    assert "Queued: 3." in status
+    assert "Left out: 1 without a linked chat." in status
     rows = outbox_rows(operation)
     assert sorted(email_of(operation, row.person_id) for row in rows) == sorted([HC, MEMBER, SECRETARIAT])
     by_email = {email_of(operation, row.person_id): row.payload for row in rows}
@@ -132,9 +135,10 @@ def test_the_composing_conversation_survives_a_restart(operation: Chat) -> None:
     operation.session.platform = "telegram"
     assert "Who should get it?" in operation.say("skip")
     assert "2 people will get it" in operation.say("role=hc|hct_member,operation=sahelia")
-    assert "cannot read that time" in operation.say("at yesterday")
+    assert 'I cannot read "yesterday" as a time' in operation.say("at yesterday")
+    assert "already past" in operation.say("at 2026-11-20 09:00")
     # The secretariat's own zone is Europe/Zurich: 09:00 there is 08:00 UTC.
-    assert "scheduled for 2026-11-24 09:00 CET" in operation.say("at 2026-11-24 09:00")
+    assert "scheduled for 24 Nov 2026, 09:00 CET" in operation.say("at 2026-11-24 09:00")
     assert outbox_rows(operation) == []
 
     async def tick(moment: datetime) -> int:
@@ -239,12 +243,12 @@ def test_the_report_counts_sent_failed_with_reasons_and_skipped_and_cancel_withd
 
     second = operation.run(send({"role": ["hc", "secretariat"]}))
 
-    async def cancel() -> int:
+    async def cancel() -> sending.Cancellation:
         async with operation.database.transaction() as session:
             broadcast = await session.get(Broadcast, second)
             assert broadcast is not None
             return await sending.cancel(session, broadcast, START)
-    assert operation.run(cancel()) == 2
+    assert operation.run(cancel()) == sending.Cancellation(sending.Cancelled.WITHDRAWN, withdrawn=2, gone=0)
     after = operation.run(status(second))
     assert (after.status, after.pending, after.skipped.get("cancelled")) == ("cancelled", 0, 2)
 
@@ -289,7 +293,9 @@ def test_broadcast_from_the_shell_send_status_cancel(tmp_path: Path) -> None:
     assert "1 unlinked" in later.stdout
     status = hcbot("broadcast", "status", "1")
     assert "Broadcast 1: scheduled, audience role=hc, operation=sahelia, send at 2030-01-01 09:00 UTC" in status.stdout
-    assert "cancelled" in hcbot("broadcast", "cancel", "1").stdout
+    cancelled = hcbot("broadcast", "cancel", "1").stdout
+    assert "Broadcast 1 is cancelled: it had not gone out, nothing was sent." in cancelled
+    assert "Broadcast 1 was already cancelled." in hcbot("broadcast", "cancel", "1").stdout
     bad = tmp_path / "bad.md"
     bad.write_text("---\nwebinar: [1, 2]\n---\n", encoding="utf-8")
     rejected = hcbot("broadcast", "send", "--file", str(bad), "--yes")

@@ -1,24 +1,29 @@
-"""Notices in the chat: the secretariat composes a broadcast (/broadcast), everyone chooses what they
-get (/notices on|off, /follow TOPIC, /unfollow TOPIC).
+"""Notices in the chat: the secretariat composes a broadcast (/broadcast) and manages the ones
+sent (/broadcast list, status N, cancel N); everyone chooses what they get (/notices on|off,
+/follow TOPIC, /unfollow TOPIC).
 
 The /broadcast conversation is a state machine kept in its ``broadcasts`` row (status draft, a step):
-text, French text, audience, preview, send. A restart, or switching platforms, resumes it.
+optionally the webinar's questions (title, start, duration, link), the text, the French text, the
+audience, then the preview, where the audience and the time can be changed without typing the texts
+again, and send. A restart, or switching platforms, resumes it.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+import re
+from collections import Counter
+from datetime import datetime
 
 from rapidfuzz.distance import OSA
 
 from handlers.answers.questions import resolve_topic
-from handlers.broadcasts import sending
+from handlers.broadcasts import desk, reminders, sending, webinar
+from handlers.broadcasts.reach import left_out, why_nobody
 from handlers.checkins.plans import require_person
 from handlers.context import Turn
 from handlers.errors import AccessDenied, BadInput, NotFound
-from handlers.i18n import t
+from handlers.i18n import t, tn
 from handlers.messages import Reply, ReplyBuilder, bold, italic, text_reply
 from knowledge.taxonomy import TOPICS, topic_name
 from storage import broadcasts as stored
@@ -31,8 +36,31 @@ BROADCASTERS = (Role.SECRETARIAT, Role.ADMIN)
 # The audiences offered as buttons; anything else is typed (role=hc,country=Chad).
 PRESETS = {"all": "", "hc": "role=hc", "hct": "role=hct_member", "fr": "language=fr"}
 SKIP_WORDS = {"skip", "passer", "no", "non", "none", "-"}
-SEND_WORDS = {"send", "envoyer", "yes", "oui", "ok"}
+SEND_WORDS = {"send", "envoyer", "yes", "oui", "ok", "send now", "envoyer maintenant", "schedule", "programmer"}
 CANCEL_WORDS = {"cancel", "annuler", "/cancel", "/annuler", "stop"}
+# What can be changed at the preview, by its word (or the button).
+AUDIENCE_WORDS = {"audience", "public", "recipients", "destinataires"}
+TIME_WORDS = {"time", "heure", "when", "quand", "date"}
+NOW_WORDS = {"now", "maintenant", "right away", "tout de suite"}
+WEBINAR_WORDS = {"webinar", "webinaire"}
+DURATIONS = (60, 90)
+"""The durations offered as buttons; any other is typed."""
+# /broadcast's sub-commands, in English and French (/annonce liste). Anything else after
+# /broadcast is the notice's text.
+SUBCOMMANDS = {
+    "list": {"list", "liste", "ls"},
+    "status": {"status", "statut", "etat", "état", "state"},
+    "cancel": {"cancel", "annuler"},
+    "webinar": WEBINAR_WORDS,
+}
+_AT = re.compile(r"(?:at|à|a|le|on)\s+", re.IGNORECASE)
+
+
+def _slip_of(word: str, targets: set[str]) -> bool:
+    """``word`` is one of ``targets``, or a one-letter slip of one of at least four letters (a
+    phone's "audiance", "lsit", "anuler")."""
+    return word in targets or (len(word) >= 4 and any(
+        len(target) >= 4 and OSA.distance(word, target) <= 1 for target in targets))
 
 
 def is_cancel(text: str) -> bool:
@@ -43,6 +71,26 @@ def is_cancel(text: str) -> bool:
         return True
     return " " not in word and any(OSA.distance(word.lstrip("/"), target) <= 1
                                    for target in ("cancel", "annuler"))
+
+
+def subcommand(args: str) -> tuple[str, str] | None:
+    """("list" | "status" | "cancel" | "webinar", what follows) when ``args`` is one, else None.
+
+    A sub-command is its word followed by at most one more (the number): "/broadcast Status of the
+    PSEA networks" is a notice, "/broadcast status 3" and "/broadcast stauts 3" are not."""
+    words = args.split()
+    if not words or len(words) > 2:
+        return None
+    word, rest = words[0].lower().lstrip("/"), " ".join(words[1:])
+    for name, targets in SUBCOMMANDS.items():
+        if name == "webinar" and rest:
+            continue  # "/broadcast Webinar tomorrow" is a notice
+        if word in targets:
+            return name, rest
+    for name, targets in SUBCOMMANDS.items():
+        if name != "webinar" and _slip_of(word, targets):
+            return name, rest
+    return None
 
 
 def may_broadcast(person: Person | None) -> bool:
@@ -56,154 +104,267 @@ async def open_draft(turn: Turn) -> Broadcast | None:
 
 
 async def start(turn: Turn, args: str) -> list[Reply]:
-    """Secretariat: compose a notice to HCs and HCT members (text, audience, preview, send)."""
+    """Secretariat: compose a notice (text, audience, preview, send); /broadcast list, status N, cancel N."""
     person = turn.person
+    asked = subcommand(args)
     if not may_broadcast(person):
         # Logged: an attempt to broadcast without the role is worth the secretariat's attention.
         logger.warning("broadcast refused: %s user %s (person %s) has no broadcasting role",
                        turn.message.platform, turn.message.user_id, person.id if person else None)
-        raise AccessDenied("broadcast.refused")
+        managing = asked is not None and asked[0] != "webinar"
+        raise AccessDenied("broadcast.desk_refused" if managing else "broadcast.refused")
     assert person is not None
-    words = args.split()
-    if words and words[0].lower() in {"status", "etat", "état"}:
-        return await status(turn, words[1] if len(words) > 1 else "")
+    if asked is not None:
+        name, rest = asked
+        if name == "list":
+            return await desk.list_broadcasts(turn)
+        if name == "status":
+            return await desk.status(turn, rest)
+        if name == "cancel":
+            if rest:
+                return await desk.cancel(turn, rest)
+            draft = await open_draft(turn)
+            if draft is None:
+                raise BadInput("broadcast.cancel_usage")
+            return await _cancel(turn, draft)
     draft = await open_draft(turn)
     if draft is not None:
+        if asked is not None and draft.step is BroadcastStep.TEXT:
+            return await answer(turn, draft, "webinar")
         return [text_reply(t("broadcast.resumed", turn.language)), *await _prompt(turn, draft)]
     draft = await stored.new_draft(turn.session, person.id, turn.now)
+    if asked is not None:
+        return await answer(turn, draft, "webinar")
     if args.strip():
         return await answer(turn, draft, args)
     return await _prompt(turn, draft)
 
 
-async def status(turn: Turn, number: str) -> list[Reply]:
-    """How far a broadcast got (the latest one sent, or /broadcast status ID)."""
-    if number and not number.isdigit():
-        raise BadInput("broadcast.status_usage")
-    broadcast = await stored.latest_beyond_draft(turn.session, int(number) if number else None)
-    if broadcast is None:
-        raise NotFound("broadcast.none")
-    found = await sending.report(turn.session, broadcast, turn.now)
-    builder = ReplyBuilder()
-    first, *rest = found.lines()
-    builder.add(bold(first))
-    for text in rest:
-        builder.add(text)
-    return [builder.build()]
+def _zone_name(turn: Turn) -> str:
+    return desk.zone_of(turn).key
 
 
 async def _prompt(turn: Turn, draft: Broadcast) -> list[Reply]:
     language = turn.language
     step = draft.step
     if step is BroadcastStep.TEXT:
-        return [text_reply(t("broadcast.ask_text", language))]
+        if draft.webinar:
+            return [text_reply(t("broadcast.ask_text_after_webinar", language))]
+        builder = ReplyBuilder().add(t("broadcast.ask_text", language))
+        builder.button(t("broadcast.webinar", language), f"bc:{draft.id}:webinar")
+        return [builder.build()]
+    if step is BroadcastStep.WEBINAR_TITLE:
+        return [text_reply(t("webinar.ask_title", language))]
+    if step is BroadcastStep.WEBINAR_START:
+        return [text_reply(t("webinar.ask_start", language, zone=_zone_name(turn)))]
+    if step is BroadcastStep.WEBINAR_DURATION:
+        builder = ReplyBuilder().add(t("webinar.ask_duration", language))
+        for minutes in DURATIONS:
+            builder.button(f"{minutes} min", f"bc:{draft.id}:min:{minutes}")
+        return [builder.build()]
+    if step is BroadcastStep.WEBINAR_LINK:
+        builder = ReplyBuilder().add(t("webinar.ask_link", language))
+        builder.button(t("webinar.no_link", language), f"bc:{draft.id}:skip")
+        return [builder.build()]
     if step is BroadcastStep.FRENCH:
         builder = ReplyBuilder().add(t("broadcast.ask_french", language))
         builder.button(t("broadcast.no_french", language), f"bc:{draft.id}:skip")
         return [builder.build()]
     if step is BroadcastStep.AUDIENCE:
         builder = ReplyBuilder().add(t("broadcast.ask_audience", language))
+        if draft.audience:
+            builder.add(italic(t("broadcast.current_audience", language,
+                                 audience=sending.describe_audience(draft.audience, language))))
         for key in PRESETS:
             builder.button(t(f"broadcast.audience_{key}", language), f"bc:{draft.id}:aud:{key}")
+        return [builder.build()]
+    if step is BroadcastStep.TIME:
+        builder = ReplyBuilder().add(t("broadcast.ask_time", language, zone=_zone_name(turn)))
+        builder.button(t("broadcast.now", language), f"bc:{draft.id}:now")
         return [builder.build()]
     return await _preview(turn, draft)
 
 
 async def _preview(turn: Turn, draft: Broadcast) -> list[Reply]:
+    """The notice as its readers will see it, who gets it and when; Send only when someone would."""
     language = turn.language
-    audience = await sending.expand(turn.session, draft.audience)
+    reach = await sending.expand(turn.session, draft.audience)
     notice = sending.notice_of(draft)
-    zone = (turn.person.timezone if turn.person else None) or "UTC"
-    sample = sending.render(draft.id, notice, "en", zone)
-    builder = ReplyBuilder().add(bold(t("broadcast.preview", language)))
-    for spans in sample.lines:
-        builder.lines.append(spans)
+    languages = Counter(recipient.language for recipient in reach.recipients)
+    # An audience of French speakers is shown the French text it will read.
+    french_view = bool(notice.text_fr) and bool(reach.recipients) and set(languages) == {"fr"}
+    sample = sending.render(draft.id, notice, "fr" if french_view else "en", _zone_name(turn), now=turn.now,
+                            uid=sending.calendar_uid(draft.id, draft.created_at))
+    builder = ReplyBuilder().add(bold(t("broadcast.preview_fr" if french_view else "broadcast.preview", language)))
+    builder.lines.extend(sample.lines)
     builder.blank()
-    builder.add(italic(t("broadcast.reach", language, audience=sending.describe_audience(draft.audience),
-                         count=len(audience.recipients), opted_out=audience.skipped["opted_out"],
-                         unlinked=audience.skipped["unlinked"], inactive=audience.skipped["inactive"])))
-    if notice.text_fr:
+    builder.add(italic(tn("broadcast.reach", len(reach.recipients), language,
+                          audience=sending.describe_audience(draft.audience, language))))
+    if reach.recipients and (reasons := left_out(dict(reach.skipped), language)):
+        # (With nobody reached, the reasons below say who was left out and why.)
+        builder.add(italic(t("broadcast.left_out", language, reasons=reasons)))
+    if notice.text_fr and languages["fr"] and not french_view:
         builder.add(italic(t("broadcast.has_french", language)))
-    builder.add(italic(t("broadcast.when", language)))
-    builder.button(t("broadcast.send", language), f"bc:{draft.id}:send")
+    if not notice.text_fr and languages["fr"]:
+        builder.add(italic(tn("broadcast.french_get_english", languages["fr"], language)))
+    if not reach.recipients:
+        for reason in await why_nobody(turn.session, draft.audience, reach, language):
+            builder.add(reason)
+        builder.add(bold(t("broadcast.nobody", language)))
+        builder.button(t("broadcast.change_audience", language), f"bc:{draft.id}:audience")
+        builder.button(t("broadcast.cancel", language), f"bc:{draft.id}:cancel")
+        return [builder.build()]
+    if draft.send_at is None:
+        builder.add(italic(t("broadcast.when_now", language)))
+    else:
+        builder.add(italic(t("broadcast.when_at", language, when=desk.when(draft.send_at, turn))))
+    builder.add(italic(t("broadcast.change_hint", language)))
+    builder.button(t("broadcast.send" if draft.send_at is None else "broadcast.schedule", language),
+                   f"bc:{draft.id}:send")
+    builder.button(t("broadcast.change_audience", language), f"bc:{draft.id}:audience")
+    builder.button(t("broadcast.change_time", language), f"bc:{draft.id}:time")
     builder.button(t("broadcast.cancel", language), f"bc:{draft.id}:cancel")
     return [builder.build()]
 
 
 async def answer(turn: Turn, draft: Broadcast, text: str) -> list[Reply]:
-    """A typed message while a draft is open: the text, the French text, the audience, or send."""
+    """A typed message while a draft is open: the answer to the question it is at."""
     wanted = text.strip()
     if is_cancel(wanted):
         return await _cancel(turn, draft)
+    lowered = " ".join(wanted.lower().split())
     step = draft.step
     if step is BroadcastStep.TEXT:
-        try:
-            notice = sending.parse_notice(wanted)
-        except sending.NoticeRejected as error:
-            problems = "; ".join(f"{problem.field or 'text'}: {problem.message}" for problem in error.problems)
-            raise BadInput("broadcast.bad_text", problems=problems[:500]) from None
-        draft.text_en, draft.text_fr, draft.webinar = notice.text_en, notice.text_fr, notice.webinar
-        draft.step = BroadcastStep.AUDIENCE if notice.text_fr else BroadcastStep.FRENCH
+        if _slip_of(lowered, WEBINAR_WORDS):
+            draft.webinar = None
+            draft.step = BroadcastStep.WEBINAR_TITLE
+        else:
+            _set_text(draft, wanted)
+    elif step in WEBINAR_STEPS:
+        noted = _webinar_answer(turn, draft, wanted, lowered)
+        if noted is not None:
+            return [noted, *await _prompt(turn, draft)]
     elif step is BroadcastStep.FRENCH:
-        draft.text_fr = None if wanted.lower() in SKIP_WORDS else wanted[:sending.MAX_TEXT]
+        draft.text_fr = None if lowered in SKIP_WORDS else wanted[:sending.MAX_TEXT]
         draft.step = BroadcastStep.AUDIENCE
     elif step is BroadcastStep.AUDIENCE:
-        await _set_audience(turn, draft, wanted)
-    elif wanted.lower() in SEND_WORDS:
+        _set_audience(draft, wanted, turn.language)
+    elif step is BroadcastStep.TIME:
+        draft.send_at = None if _slip_of(lowered, NOW_WORDS) else _read_time(turn, wanted)
+        draft.step = BroadcastStep.PREVIEW
+    elif _slip_of(lowered, SEND_WORDS):
         return await _send(turn, draft)
-    elif (moment := _scheduled_time(turn, wanted)) is not None:
-        return await _schedule(turn, draft, moment)
+    elif _slip_of(lowered, AUDIENCE_WORDS):
+        draft.step = BroadcastStep.AUDIENCE
+    elif _slip_of(lowered, TIME_WORDS):
+        draft.step = BroadcastStep.TIME
+    elif _AT.match(wanted):
+        # "at 2026-12-01 09:00" at the preview: that time, and scheduled at once (the preview above
+        # was what the composer confirmed).
+        return await _schedule(turn, draft, _read_time(turn, wanted))
     else:
         return [text_reply(t("broadcast.confirm_hint", turn.language)), *await _preview(turn, draft)]
     return await _prompt(turn, draft)
 
 
-async def _set_audience(turn: Turn, draft: Broadcast, wanted: str) -> None:
+WEBINAR_STEPS = (BroadcastStep.WEBINAR_TITLE, BroadcastStep.WEBINAR_START, BroadcastStep.WEBINAR_DURATION,
+                 BroadcastStep.WEBINAR_LINK)
+
+
+def _webinar_answer(turn: Turn, draft: Broadcast, wanted: str, lowered: str) -> Reply | None:
+    """Records one answer of the webinar's questions and moves to the next; after the last, the
+    webinar is checked as a whole and said back (the reply returned)."""
+    answers = dict(draft.webinar or {})
+    step = draft.step
+    if step is BroadcastStep.WEBINAR_TITLE:
+        if lowered in SKIP_WORDS:
+            # No webinar after all: a plain notice.
+            draft.webinar = None
+            draft.step = BroadcastStep.TEXT
+            return None
+        draft.webinar = {"title": webinar.read_title(wanted)}
+        draft.step = BroadcastStep.WEBINAR_START
+    elif step is BroadcastStep.WEBINAR_START:
+        moment, zone = webinar.read_moment(wanted, _zone_name(turn), turn.now, turn.language)
+        draft.webinar = {**answers, "start": moment.isoformat(), "timezone": zone}
+        draft.step = BroadcastStep.WEBINAR_DURATION
+    elif step is BroadcastStep.WEBINAR_DURATION:
+        draft.webinar = {**answers, "duration_minutes": webinar.read_duration(wanted)}
+        draft.step = BroadcastStep.WEBINAR_LINK
+    else:
+        found = webinar.read_link(wanted)
+        done = webinar.finished({**answers, **({"link": found} if found else {})})
+        draft.webinar = done
+        draft.step = BroadcastStep.TEXT
+        start = datetime.fromisoformat(done["start"])
+        return text_reply(t("webinar.noted", turn.language, title=done["title"], minutes=done["duration_minutes"],
+                            when=f"{desk.when(start, turn)}"))
+    return None
+
+
+def _set_text(draft: Broadcast, wanted: str) -> None:
     try:
-        draft.audience = sending.parse_audience(wanted)
+        notice = sending.parse_notice(wanted)
+    except sending.NoticeRejected as error:
+        problems = "; ".join(f"{problem.field or 'text'}: {problem.message}" for problem in error.problems)
+        raise BadInput("broadcast.bad_text", problems=problems[:500]) from None
+    draft.text_en, draft.text_fr = notice.text_en, notice.text_fr
+    if notice.webinar is not None or not draft.webinar:
+        # A front matter in the text wins over the webinar's answers given before it.
+        draft.webinar = notice.webinar
+    draft.step = BroadcastStep.AUDIENCE if notice.text_fr else BroadcastStep.FRENCH
+
+
+def _set_audience(draft: Broadcast, wanted: str, language: str) -> None:
+    preset = _typed_preset(wanted)
+    try:
+        draft.audience = sending.parse_audience(PRESETS[preset] if preset else wanted)
     except sending.AudienceRejected as error:
-        raise BadInput("broadcast.bad_audience", problem=str(error)[:300]) from None
+        raise BadInput("broadcast.bad_audience", problem=error.in_language(language)[:300]) from None
     draft.step = BroadcastStep.PREVIEW
 
 
+def _typed_preset(wanted: str) -> str | None:
+    """A button's label typed rather than pressed ("HCs", "francophones", "tout le monde"): the
+    buttons are gone once another reply came in between."""
+    typed = " ".join(wanted.lower().split())
+    for key in PRESETS:
+        if typed == key or any(typed == t(f"broadcast.audience_{key}", language).lower() for language in ("en", "fr")):
+            return key
+    return None
+
+
 async def _send(turn: Turn, draft: Broadcast) -> list[Reply]:
+    if not (await sending.expand(turn.session, draft.audience)).recipients:
+        return await _preview(turn, draft)  # it says why nobody would get it, and offers no Send
+    if draft.send_at is not None:
+        if draft.send_at <= turn.now:
+            raise BadInput("broadcast.time_passed", when=desk.when(draft.send_at, turn))
+        return await _schedule(turn, draft, draft.send_at)
     draft.send_at = turn.now
     draft.status = BroadcastStatus.SCHEDULED
     await write_pending(turn.session)
     written = await sending.release(turn.session, draft, turn.now, turn.context.hours)
-    skipped = sum(draft.skipped.values())
-    return [text_reply(t("broadcast.sent", turn.language, id=draft.id, count=written, skipped=skipped))]
+    skipped = left_out(draft.skipped, turn.language) or t("broadcast.nobody_left_out", turn.language)
+    return [text_reply(tn("broadcast.sent", written, turn.language, id=draft.id, skipped=skipped))]
 
 
-def _zone(turn: Turn) -> ZoneInfo:
-    person = turn.person
-    name = (person.timezone or (person.operation.timezone if person.operation else None)) if person else None
-    return ZoneInfo(name or "UTC")
-
-
-def _scheduled_time(turn: Turn, wanted: str) -> datetime | None:
-    """"at 2026-12-01 09:00" (the composer's own time, or with an offset) -> UTC; None if not that."""
-    word, _, rest = wanted.partition(" ")
-    if word.lower() not in {"at", "à", "a", "le"}:
-        return None
-    try:
-        moment = datetime.fromisoformat(rest.strip())
-    except ValueError:
-        raise BadInput("broadcast.bad_time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_zone(turn))
-    if moment <= turn.now:
-        raise BadInput("broadcast.bad_time")
-    return moment.astimezone(UTC)
+def _read_time(turn: Turn, wanted: str) -> datetime:
+    """"2026-12-01 09:00" or "at 2026-12-01 09:00" (the composer's own time, or with a zone or an
+    offset) -> UTC."""
+    typed = _AT.sub("", wanted.strip(), count=1) if _AT.match(wanted.strip()) else wanted.strip()
+    moment, _ = webinar.read_moment(typed, _zone_name(turn), turn.now, turn.language,
+                                    unreadable="broadcast.bad_time", past="broadcast.past_time")
+    return moment
 
 
 async def _schedule(turn: Turn, draft: Broadcast, moment: datetime) -> list[Reply]:
+    if not (await sending.expand(turn.session, draft.audience)).recipients:
+        return await _preview(turn, draft)
     draft.send_at = moment
     draft.status = BroadcastStatus.SCHEDULED
     draft.step = None
-    local = moment.astimezone(_zone(turn))
-    return [text_reply(t("broadcast.scheduled", turn.language, id=draft.id,
-                         when=f"{local:%Y-%m-%d %H:%M} {local.tzname()}"))]
+    return [text_reply(t("broadcast.scheduled", turn.language, id=draft.id, when=desk.when(moment, turn)))]
 
 
 async def _cancel(turn: Turn, draft: Broadcast) -> list[Reply]:
@@ -212,22 +373,34 @@ async def _cancel(turn: Turn, draft: Broadcast) -> list[Reply]:
 
 
 async def press(turn: Turn, payload: str) -> list[Reply]:
-    """The buttons of the /broadcast conversation: ``bc:ID:skip|aud:KEY|send|cancel``."""
+    """The buttons of notices: ``bc:ID:remind`` on a webinar's notice (anyone who got it); the
+    /broadcast conversation's ``bc:ID:skip|webinar|min:N|aud:KEY|audience|time|now|send|cancel``."""
     parts = payload.split(":")
+    if len(parts) == 3 and parts[2] == "remind" and parts[1].isdigit():
+        return await reminders.press(turn, int(parts[1]))
     draft = await open_draft(turn)
     if draft is None or len(parts) < 3 or parts[1] != str(draft.id):
         if not may_broadcast(turn.person):
             raise AccessDenied("broadcast.refused")
         raise NotFound("broadcast.stale_button")
-    choice = parts[2]
+    choice, step = parts[2], draft.step
     if choice == "cancel":
         return await _cancel(turn, draft)
-    if choice == "skip" and draft.step is BroadcastStep.FRENCH:
+    if choice == "skip" and step in (BroadcastStep.FRENCH, BroadcastStep.WEBINAR_LINK):
         return await answer(turn, draft, "skip")
-    if choice == "aud" and len(parts) == 4 and parts[3] in PRESETS and draft.step is BroadcastStep.AUDIENCE:
-        await _set_audience(turn, draft, PRESETS[parts[3]])
+    if choice == "webinar" and step is BroadcastStep.TEXT:
+        return await answer(turn, draft, "webinar")
+    if choice == "min" and len(parts) == 4 and parts[3].isdigit() and step is BroadcastStep.WEBINAR_DURATION:
+        return await answer(turn, draft, parts[3])
+    if choice == "aud" and len(parts) == 4 and parts[3] in PRESETS and step is BroadcastStep.AUDIENCE:
+        _set_audience(draft, PRESETS[parts[3]], turn.language)
         return await _prompt(turn, draft)
-    if choice == "send" and draft.step is BroadcastStep.PREVIEW:
+    if choice in {"audience", "time"} and step is BroadcastStep.PREVIEW:
+        draft.step = BroadcastStep.AUDIENCE if choice == "audience" else BroadcastStep.TIME
+        return await _prompt(turn, draft)
+    if choice == "now" and step is BroadcastStep.TIME:
+        return await answer(turn, draft, "now")
+    if choice == "send" and step is BroadcastStep.PREVIEW:
         return await _send(turn, draft)
     return [text_reply(t("checkin.stale_button", turn.language)), *await _prompt(turn, draft)]
 

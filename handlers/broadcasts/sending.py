@@ -14,18 +14,21 @@ outbox's (rate limits, 429, 403, at most once per row).
 
 from __future__ import annotations
 
+import enum
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from rapidfuzz.distance import OSA
 
 from handlers.dates import short_date
-from handlers.i18n import t
+from handlers.i18n import colon, t
 from handlers.messages import Attachment, Reply, ReplyBuilder, bold, link, reply_to_json
 from handlers.nudges.deadlines import LadderSettings, sending_slot
 from handlers.secretariat.imports import check_timezone
@@ -53,7 +56,15 @@ class NoticeRejected(Exception):
 
 
 class AudienceRejected(ValueError):
-    """An audience that names an unknown key or value."""
+    """An audience that names an unknown key or value: ``message`` is its sentence in the catalogue
+    (the chat words it in the composer's language); ``str()`` is the English, for the shell."""
+
+    def __init__(self, message: str, **values: str) -> None:
+        self.message, self.values = message, values
+        super().__init__(t(message, "en", **values))
+
+    def in_language(self, language: str) -> str:
+        return t(self.message, language, **self.values)
 
 
 class WebinarIn(BaseModel):
@@ -152,17 +163,22 @@ def parse_audience(text: str) -> dict[str, list[str]]:
         key, sep, values = part.partition("=")
         key = key.strip().lower()
         if not sep or key not in AUDIENCE_KEYS:
-            raise AudienceRejected(f"{part.strip()!r}: use key=value with a key among {', '.join(AUDIENCE_KEYS)}")
+            near = [known for known in AUDIENCE_KEYS if sep and OSA.distance(key, known) <= 2]
+            if near:  # "contry=Chad"
+                raise AudienceRejected("audience.key_suggest", part=part.strip()[:60], typed=key[:20],
+                                       suggestion=near[0])
+            raise AudienceRejected("audience.key_value", part=part.strip()[:60], keys=", ".join(AUDIENCE_KEYS))
         for value in values.split("|"):
             value = value.strip()
             if not value:
-                raise AudienceRejected(f"{part.strip()!r}: empty value")
+                raise AudienceRejected("audience.empty", part=part.strip()[:60])
             if key == "role" and value.lower() not in {role.value for role in Role}:
-                raise AudienceRejected(f"unknown role {value!r}; roles: {', '.join(role.value for role in Role)}")
+                raise AudienceRejected("audience.role", value=value[:40],
+                                       choices=", ".join(role.value for role in Role))
             if key == "language" and value.lower() not in {"en", "fr"}:
-                raise AudienceRejected(f"unknown language {value!r}; languages: en, fr")
+                raise AudienceRejected("audience.language", value=value[:40])
             if key == "topic" and value.lower() not in TOPICS:
-                raise AudienceRejected(f"unknown topic {value!r}; topics: {', '.join(TOPICS)}")
+                raise AudienceRejected("audience.topic", value=value[:40], choices=", ".join(TOPICS))
             normal = value if key in {"country", "operation"} else value.lower()
             audience.setdefault(key, [])
             if normal not in audience[key]:
@@ -170,9 +186,9 @@ def parse_audience(text: str) -> dict[str, list[str]]:
     return audience
 
 
-def describe_audience(audience: dict[str, Any]) -> str:
+def describe_audience(audience: dict[str, Any], language: str = "en") -> str:
     if not audience:
-        return "everyone"
+        return t("broadcast.everyone", language)
     return ", ".join(f"{key}={'|'.join(values)}" for key, values in audience.items())
 
 
@@ -222,8 +238,9 @@ def local_start(webinar: dict[str, Any], zone: str) -> str:
     return f"{start:%H:%M} {start.tzname()} ({zone})"
 
 
-def render(broadcast_id: int, notice: Notice, language: str, zone: str) -> Reply:
-    """The notice as one person sees it: their language, the start in their zone, the .ics."""
+def render(broadcast_id: int, notice: Notice, language: str, zone: str, *, now: datetime, uid: str) -> Reply:
+    """The notice as one person sees it: their language, the start in their zone, the .ics (made
+    ``now``, under the broadcast's ``uid``: see :func:`calendar_uid`) and a "Remind me" button."""
     text = notice.text_fr if language == "fr" and notice.text_fr else notice.text_en
     builder = ReplyBuilder()
     for paragraph_line in text.splitlines():
@@ -232,36 +249,46 @@ def render(broadcast_id: int, notice: Notice, language: str, zone: str) -> Reply
     webinar = notice.webinar
     if webinar is not None:
         start = datetime.fromisoformat(webinar["start"]).astimezone(ZoneInfo(zone))
-        builder.blank().add(bold(f"{t('notice.webinar', language)}: {webinar['title']}"))
+        builder.blank().add(bold(f"{t('notice.webinar', language)}{colon(language)} {webinar['title']}"))
         when = f"{short_date(start.date(), language)}, {local_start(webinar, zone)}"
-        builder.add(f"{t('notice.when', language)}: {when}, "
+        builder.add(f"{t('notice.when', language)}{colon(language)} {when}, "
                     + t("notice.minutes", language, minutes=webinar.get("duration_minutes", 60)))
         if webinar.get("speakers"):
-            builder.add(f"{t('notice.speakers', language)}: {', '.join(webinar['speakers'])}")
+            builder.add(f"{t('notice.speakers', language)}{colon(language)} {', '.join(webinar['speakers'])}")
         if webinar.get("topics"):
-            builder.add(f"{t('notice.topics', language)}: "
+            builder.add(f"{t('notice.topics', language)}{colon(language)} "
                         + ", ".join(topic_name(topic, language) for topic in webinar["topics"]))
         if webinar.get("link"):
             builder.add(link(t("notice.join", language), webinar["link"]))
         builder.add(t("notice.calendar", language))
-        attachment = Attachment(f"webinar-{broadcast_id}.ics", calendar_file(broadcast_id, webinar),
-                                "text/calendar")
+        attachment = Attachment(f"webinar-{broadcast_id}.ics", calendar_file(uid, webinar, now), "text/calendar")
+        # Pressed by the person who got it: their reminder goes an hour before the start.
+        builder.button(t("notice.remind_me", language), f"bc:{broadcast_id}:remind")
     builder.blank().add(t("notice.footer", language))
     reply = builder.build()
     return Reply(reply.lines, reply.buttons, attachment)
 
 
-def calendar_file(broadcast_id: int, webinar: dict[str, Any]) -> bytes:
-    """An iCalendar event in UTC, so every calendar shows it at the right local time; the UID is
-    stable, so adding it twice updates one event rather than making two."""
-    start = datetime.fromisoformat(webinar["start"]).astimezone(ZoneInfo("UTC"))
+def calendar_uid(broadcast_id: int, created_at: datetime) -> str:
+    """The broadcast's event UID: the same for every copy of its .ics, so adding it twice updates one
+    event rather than making two. The creation time is in it because ids start again at 1 in another
+    database (a test deployment, a reset): their broadcast 1 must not replace ours in a calendar."""
+    made = created_at.astimezone(UTC).isoformat(timespec="seconds")
+    return f"broadcast-{broadcast_id}-{hashlib.sha256(f'{broadcast_id}:{made}'.encode()).hexdigest()[:12]}@hcbot"
+
+
+def calendar_file(uid: str, webinar: dict[str, Any], now: datetime) -> bytes:
+    """An iCalendar event in UTC, so every calendar shows it at the right local time. DTSTAMP is
+    when this copy was made (RFC 5545), not the start: a calendar compares it to know which copy of
+    the event is newer."""
+    start = datetime.fromisoformat(webinar["start"]).astimezone(UTC)
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//hcbot//P2P notices//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     event = icalendar.Event()
-    event.add("uid", f"broadcast-{broadcast_id}@hcbot")
-    event.add("dtstamp", start)
+    event.add("uid", uid)
+    event.add("dtstamp", now.astimezone(UTC))
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=int(webinar.get("duration_minutes", 60))))
     event.add("summary", webinar["title"])
@@ -291,7 +318,8 @@ async def release(session: Session, broadcast: Broadcast, now: datetime,
     for recipient in audience.recipients:
         variant = (recipient.language, recipient.timezone if notice.webinar else "UTC")
         if variant not in payloads:
-            payloads[variant] = reply_to_json(render(broadcast.id, notice, *variant))
+            payloads[variant] = reply_to_json(render(broadcast.id, notice, *variant, now=now,
+                                                     uid=calendar_uid(broadcast.id, broadcast.created_at)))
         rows.append({"dedupe_key": f"broadcast:{broadcast.id}:{recipient.person_id}", "kind": "broadcast",
                      "person_id": recipient.person_id, "payload": payloads[variant],
                      "due_at": sending_slot(now, recipient.timezone, recipient.working_days, hours)
@@ -326,17 +354,43 @@ async def schedule(session: Session, notice: Notice, audience: dict[str, Any], s
     return broadcast
 
 
-async def cancel(session: Session, broadcast: Broadcast, now: datetime) -> int:
+class Cancelled(enum.Enum):
+    """What cancelling a broadcast did."""
+
+    ALREADY = "already"  # it was cancelled before
+    BEFORE_RELEASE = "before_release"  # a draft or a scheduled one: nothing went out
+    WITHDRAWN = "withdrawn"  # released: what had not gone out yet is withdrawn
+    NOTHING_LEFT = "nothing_left"  # released and every message already gone: it stays released
+
+
+@dataclass(frozen=True, slots=True)
+class Cancellation:
+    outcome: Cancelled
+    withdrawn: int = 0
+    gone: int = 0
+    """Messages already sent, failed or being sent: beyond recall."""
+
+
+async def cancel(session: Session, broadcast: Broadcast, now: datetime) -> Cancellation:
     """Stops a broadcast: not yet released, nothing goes out; released, what has not been sent yet
-    is withdrawn (and counted). Returns how many messages were withdrawn."""
-    withdrawn = 0
-    if broadcast.status is BroadcastStatus.RELEASED:
-        withdrawn = await stored.withdraw_pending(session, broadcast.id)
-        broadcast.skipped = {**broadcast.skipped, "cancelled": broadcast.skipped.get("cancelled", 0) + withdrawn}
+    is withdrawn (and counted). One whose every message has gone is left as it is, released: calling
+    it cancelled would tell the report's reader that people did not get what they got."""
+    if broadcast.status is BroadcastStatus.CANCELLED:
+        return Cancellation(Cancelled.ALREADY)
+    if broadcast.status is not BroadcastStatus.RELEASED:
+        broadcast.status = BroadcastStatus.CANCELLED
+        broadcast.cancelled_at = now
+        broadcast.step = None
+        return Cancellation(Cancelled.BEFORE_RELEASE)
+    withdrawn = await stored.withdraw_pending(session, broadcast.id)
+    gone = len(await stored.message_outcomes(session, broadcast.id))
+    if not withdrawn:
+        return Cancellation(Cancelled.NOTHING_LEFT, 0, gone)
+    broadcast.skipped = {**broadcast.skipped, "cancelled": broadcast.skipped.get("cancelled", 0) + withdrawn}
     broadcast.status = BroadcastStatus.CANCELLED
     broadcast.cancelled_at = now
     broadcast.step = None
-    return withdrawn
+    return Cancellation(Cancelled.WITHDRAWN, withdrawn, gone)
 
 
 @dataclass(slots=True)

@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from handlers.broadcasts import sending
+from handlers.broadcasts import reminders, sending
 from handlers.checkins import dialogue
 from handlers.dates import short_date
 from handlers.i18n import english_count, t, tn
@@ -62,6 +62,7 @@ class ReconcileReport:
     reminders: int = 0
     expired: int = 0
     broadcast_messages: int = 0
+    webinar_reminders: int = 0
     held_back: int = 0
     spaced: int = 0
 
@@ -70,6 +71,7 @@ class ReconcileReport:
                 f"{english_count(self.checkins, 'check-in')}, {english_count(self.reminders, 'reminder')}, "
                 f"{english_count(self.expired, 'expired check-in')} queued or closed, "
                 f"{english_count(self.broadcast_messages, 'broadcast message')} released, "
+                f"{english_count(self.webinar_reminders, 'webinar reminder')} queued, "
                 f"{english_count(self.held_back, 'nudge')} held back, "
                 f"{english_count(self.spaced, 'message')} spaced")
 
@@ -325,6 +327,7 @@ async def reconcile(session: Session, now: datetime, settings: ScheduleSettings 
     for candidate in reminders_due(await _waiting(session, now, settings), now, settings):
         report.reminders += await _remind(session, candidate, now)
     report.broadcast_messages = await sending.release_due(session, now, settings.ladder)
+    report.webinar_reminders = await reminders.queue_due(session, now)
     # Last, once everything this pass queues is in: no two messages to a person in the same hour.
     waiting, last_sent = await outbox.waiting_for_spacing(session, spacing.KINDS, now + SPACING_LOOKAHEAD)
     moves = spacing.space(waiting, last_sent, settings.ladder)
