@@ -73,3 +73,30 @@ async def test_a_broadcast_with_rate_limits_and_blocked_chats_reaches_everyone_e
     assert (result.sent, result.failed, result.pending) == (PEOPLE - 2, 2, 0)
     assert result.failures == {"Forbidden: bot was blocked by the user": 1, "slack: account_inactive": 1}
     assert sorted(inactive) == ["9001", "D9002"]
+
+
+async def test_a_webinar_notice_with_its_calendar_file_and_remind_button_fits_both_platforms(
+        database: Database, telegram_api: TelegramApiStub, slack_api: SlackApiStub) -> None:
+    """The webinar's notice is a text, an .ics file and a "Remind me" button: the stubs refuse what
+    the platforms refuse (callback data over 64 bytes, bad blocks), so each one arriving whole is the
+    proof that the real APIs take it."""
+    notice = sending.parse_notice("---\nwebinar:\n  title: PSEA networks\n  start: 2026-12-03 14:00\n"
+                                  "  timezone: Europe/Zurich\n  link: https://example.org/psea\n---\nJoin us.\n")
+    async with database.transaction() as session:
+        for broadcast in (await session.execute(select(Broadcast))).scalars():
+            await sending.cancel(session, broadcast, NOW)  # the fixture's plain notice: not this test's
+        webinar = await sending.schedule(session, notice, {}, NOW, NOW, None, local_hours=False)
+    async with Bot(TOKEN, base_url=telegram_api.base_url) as bot:
+        slack = SlackMessenger(web_client(BOT_TOKEN, slack_api.api_url, retries=False))
+        report = await Deliverer(database, [TelegramMessenger(bot), slack], now=lambda: NOW).deliver()
+    assert (report.sent, report.failed) == (PEOPLE, 0)
+    remind = f"bc:{webinar.id}:remind"
+    telegram_buttons = [button["callback_data"] for call in telegram_api.calls
+                        for row in (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
+                        for button in row]
+    assert telegram_buttons == [remind] * (PEOPLE // 2)
+    assert len(telegram_api.calls_to("sendDocument")) == PEOPLE // 2
+    slack_values = [element.get("value") for call in slack_api.posts() for block in call.args.get("blocks") or []
+                    if block.get("type") == "actions" for element in block["elements"]]
+    assert slack_values == [remind] * (PEOPLE // 2)
+    assert len(slack_api.calls_to("files.completeUploadExternal", ok_only=True)) == PEOPLE // 2
