@@ -53,6 +53,8 @@ SUBCOMMANDS = {
     "cancel": {"cancel", "annuler"},
     "webinar": WEBINAR_WORDS,
 }
+WEBINAR_STEPS = (BroadcastStep.WEBINAR_TITLE, BroadcastStep.WEBINAR_START, BroadcastStep.WEBINAR_DURATION,
+                 BroadcastStep.WEBINAR_LINK)
 _AT = re.compile(r"(?:at|à|a|le|on)\s+", re.IGNORECASE)
 
 
@@ -267,10 +269,6 @@ async def answer(turn: Turn, draft: Broadcast, text: str) -> list[Reply]:
     return await _prompt(turn, draft)
 
 
-WEBINAR_STEPS = (BroadcastStep.WEBINAR_TITLE, BroadcastStep.WEBINAR_START, BroadcastStep.WEBINAR_DURATION,
-                 BroadcastStep.WEBINAR_LINK)
-
-
 def _webinar_answer(turn: Turn, draft: Broadcast, wanted: str, lowered: str) -> Reply | None:
     """Records one answer of the webinar's questions and moves to the next; after the last, the
     webinar is checked as a whole and said back (the reply returned)."""
@@ -298,7 +296,7 @@ def _webinar_answer(turn: Turn, draft: Broadcast, wanted: str, lowered: str) -> 
         draft.step = BroadcastStep.TEXT
         start = datetime.fromisoformat(done["start"])
         return text_reply(t("webinar.noted", turn.language, title=done["title"], minutes=done["duration_minutes"],
-                            when=f"{desk.when(start, turn)}"))
+                            when=desk.when(start, turn)))
     return None
 
 
