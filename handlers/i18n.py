@@ -32,6 +32,7 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
                        "devrait être un enregistrement : des champs et leurs valeurs (nom: valeur)"),
     "import.records": ("should be a list of records, each starting with '- '",
                        "devrait être une liste d'enregistrements, chacun commençant par '- '"),
+    "import.empty": ("the file is empty (or only comments)", "le fichier est vide (ou ne contient que des commentaires)"),
     "import.top": ("expected 'operations:' and/or 'people:' at the start of a line",
                    "'operations:' ou 'people:' attendu en début de ligne"),
     "import.invalid": ("{value} is not accepted here", "{value} n'est pas accepté ici"),

@@ -276,6 +276,10 @@ def test_a_spreadsheet_or_a_binary_file_is_named_as_such(tmp_path: Path) -> None
         parse_file(nul)
     with pytest.raises(ImportRejected, match=r"nowhere\.yaml: no such file"):
         parse_file(tmp_path / "nowhere.yaml")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# nothing yet\n", encoding="utf-8")
+    with pytest.raises(ImportRejected, match=r"empty\.yaml: the file is empty \(or only comments\)"):
+        parse_file(empty)
 
 
 # ------------------------------------------------------------------------------- the validator's words

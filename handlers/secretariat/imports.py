@@ -388,6 +388,9 @@ def read_document(document: YamlDocument, display: str, language: str = "en") ->
     data = ImportFile(display, language, document)
     reader = _Reader(data)
     top = document.data
+    if top is None:
+        data.problems.append(Problem(display, None, None, t("import.empty", language)))
+        return data
     if not isinstance(top, dict):
         data.problems.append(Problem(display, 1, None, t("import.top", language)))
         return data
