@@ -31,6 +31,7 @@ from aiolimiter import AsyncLimiter
 
 from handlers.accounts import deactivate_chat
 from handlers.messages import Reply, reply_from_json
+from handlers.nudges.spacing import ONE_VOICE
 from storage import outbox, rates
 from storage.database import Database
 
@@ -300,7 +301,7 @@ class Deliverer:
 
     async def _claim(self, size: int) -> list[_Job]:
         async with self.database.transaction() as session:
-            claimed = await outbox.claim(session, self.now(), size)
+            claimed = await outbox.claim(session, self.now(), size, one_voice=ONE_VOICE)
             if not claimed:
                 return []
             people, chats = await outbox.recipients(

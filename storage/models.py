@@ -391,7 +391,10 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+    # The claim's order, to the id, so that it stops at a chunk's size; by person, what the claim's
+    # one-voice hold and the spacing pass ask of each proactive row (storage/outbox.py).
+    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at", "id"),
+                      Index("ix_outbox_person_kind_status", "person_id", "kind", "status", "due_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)

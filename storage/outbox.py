@@ -7,11 +7,12 @@ row (SQLite runs one replica, and its writes are serialised anyway).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Broadcast, ChatIdentity, Operation, OutboxMessage, OutboxStatus, Person
@@ -75,15 +76,69 @@ async def _claim_where(session: AsyncSession, due: Select[Any]) -> list[Claimed]
             for row in rows]
 
 
-async def claim(session: AsyncSession, now: datetime, limit: int = 100) -> list[Claimed]:
-    """Pending rows whose time has come, marked as sending by this caller, oldest first.
+@dataclass(frozen=True, slots=True)
+class OneVoice:
+    """The spacing rule as the claim applies it between two reconcile passes: per person, a
+    proactive message of one of ``order``'s kinds goes out at least ``gap`` after the previous one,
+    and of two due at once, the one first in ``order`` (then the older) goes first."""
+
+    order: Mapping[str, int]
+    gap: timedelta
+
+
+def _spaced(message: Any) -> ColumnElement[bool]:
+    """Whether ``message`` (the outbox table or an alias of it) is spaced: a proactive kind's row
+    for a person, unless it belongs to a broadcast sent "right away", which keeps its time."""
+    in_local_hours = exists().where(Broadcast.id == message.broadcast_id, Broadcast.local_hours.is_(True))
+    return and_(message.person_id.is_not(None), or_(message.broadcast_id.is_(None), in_local_hours))
+
+
+# The outbox again, inside the claim's look-ups. Core aliases made once: an ORM alias costs
+# milliseconds to build, and the claim is built every few seconds.
+_RECENT = OutboxMessage.__table__.alias("recent")
+_OTHER = OutboxMessage.__table__.alias("other")
+
+
+def _held_for_one_voice(now: datetime, rule: OneVoice) -> ColumnElement[bool]:
+    """A spaced row that must wait: its person had a spaced message lately (sent, or claimed and
+    perhaps in doubt), or another of theirs due now goes before it. The next reconcile pass moves
+    it to its proper time; until then the claim leaves it pending. Both look-ups go through
+    ``ix_outbox_person_kind_status``: a person's own few proactive rows, never a scan."""
+    kinds = list(rule.order)
+    recent, other = _RECENT.c, _OTHER.c
+
+    def rank(message: Any) -> ColumnElement[int]:
+        return case(dict(rule.order), value=message.kind, else_=len(rule.order))
+
+    spoke_lately = exists().where(
+        # "Another row": besides saying so, it keeps PostgreSQL from turning the look-up into a hash
+        # of every row sent lately (a scan of the whole outbox each claim), which it picks when it
+        # expects many rows to test, not the chunk's few it stops at.
+        recent.person_id == OutboxMessage.person_id, recent.id != OutboxMessage.id, recent.kind.in_(kinds),
+        recent.status.in_([OutboxStatus.SENT, OutboxStatus.SENDING]),
+        # The moment spacing counts from (waiting_for_spacing): when it was sent, or, while it is
+        # being sent (or in doubt), when it was due.
+        func.coalesce(recent.sent_at, recent.due_at) > now - rule.gap)
+    goes_first = exists().where(
+        other.person_id == OutboxMessage.person_id, other.kind.in_(kinds), other.status == OutboxStatus.PENDING,
+        other.due_at <= now, _spaced(other),
+        tuple_(rank(other), other.due_at, other.id) < tuple_(rank(OutboxMessage), OutboxMessage.due_at,
+                                                             OutboxMessage.id))
+    return and_(OutboxMessage.kind.in_(kinds), _spaced(OutboxMessage), or_(spoke_lately, goes_first))
+
+
+async def claim(session: AsyncSession, now: datetime, limit: int = 100, *,
+                one_voice: OneVoice | None = None) -> list[Claimed]:
+    """Pending rows whose time has come, marked as sending by this caller, oldest first; with
+    ``one_voice``, none that would make a person's second proactive message within its gap.
 
     One UPDATE ... RETURNING over a locked subquery: on PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets
     replicas claim side by side without ever sharing a row; SQLite has one writer at a time anyway.
     """
-    return await _claim_where(session, select(OutboxMessage.id)
-                              .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now)
-                              .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit))
+    due = select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now)
+    if one_voice is not None:
+        due = due.where(~_held_for_one_voice(now, one_voice))
+    return await _claim_where(session, due.order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit))
 
 
 async def claim_ids(session: AsyncSession, ids: list[int]) -> list[Claimed]:
@@ -203,6 +258,19 @@ async def queued_nudges(session: AsyncSession, plan_ids: set[int]) -> dict[int, 
     return found
 
 
+async def escalation_statuses(session: AsyncSession, plan_id: int) -> dict[str, list[OutboxStatus]]:
+    """Per ladder step told to the secretariat (``escalate-14``, ``stopped-6``), the status of each
+    member's message: the rows ``escalate:PLAN:STEP:PERSON``, a prefix of the unique dedupe keys."""
+    found: dict[str, list[OutboxStatus]] = {}
+    rows = await session.execute(select(OutboxMessage.dedupe_key, OutboxMessage.status)
+                                 .where(OutboxMessage.dedupe_key.like(f"escalate:{plan_id}:%"))
+                                 .order_by(OutboxMessage.id))
+    for dedupe_key, status in rows:
+        step_key = dedupe_key.split(":")[2]
+        found.setdefault(step_key, []).append(status)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class WaitingMessage:
     """A proactive message not yet sent, with the hours of the person it is for."""
@@ -220,17 +288,17 @@ async def waiting_for_spacing(session: AsyncSession, kinds: list[str], due_befor
     """Every pending message of ``kinds`` for the people who have one due before ``due_before``
     (a broadcast sent "right away", outside local hours, is left out: it keeps its time), and, per
     such person, when the latest message of ``kinds`` went out to them (sent, or claimed)."""
-    spaced = or_(OutboxMessage.broadcast_id.is_(None), Broadcast.local_hours.is_(True))
-    soon = (select(OutboxMessage.person_id).outerjoin(Broadcast, OutboxMessage.broadcast_id == Broadcast.id)
+    # The same rows the claim holds back (_held_for_one_voice): what one spaces, the other keeps.
+    spaced = _spaced(OutboxMessage)
+    soon = (select(OutboxMessage.person_id)
             .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind.in_(kinds),
-                   OutboxMessage.due_at < due_before, OutboxMessage.person_id.is_not(None), spaced)
+                   OutboxMessage.due_at < due_before, spaced)
             .distinct())
     rows = await session.execute(
         select(OutboxMessage.id, OutboxMessage.person_id, OutboxMessage.kind, OutboxMessage.due_at,
                func.coalesce(Person.timezone, Operation.timezone), Operation.working_days)
         .join(Person, OutboxMessage.person_id == Person.id)
         .outerjoin(Operation, Person.operation_id == Operation.id)
-        .outerjoin(Broadcast, OutboxMessage.broadcast_id == Broadcast.id)
         .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind.in_(kinds), spaced,
                OutboxMessage.person_id.in_(soon.scalar_subquery()))
         .order_by(OutboxMessage.due_at, OutboxMessage.id))

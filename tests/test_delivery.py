@@ -177,8 +177,10 @@ async def test_one_chat_gets_its_messages_in_order_across_chunks(database: Datab
     async with database.transaction() as session:
         person = await repo.person_by_email(session, HC)
         assert person is not None
+        # Of a kind that is not spaced (one voice holds a person's second nudge for an hour): this
+        # is about the order of one chat's messages across chunks, not about what the person is sent.
         for number in range(2, 8):
-            await outbox.enqueue(session, dedupe_key=f"test:{number}", kind="nudge", person_id=person.id,
+            await outbox.enqueue(session, dedupe_key=f"test:{number}", kind="escalation", person_id=person.id,
                                  payload=reply_to_json(text_reply(f"hello {number}")),
                                  due_at=NOW + timedelta(seconds=number), now=NOW)
     messenger = Scripted()

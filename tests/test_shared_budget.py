@@ -45,8 +45,10 @@ async def queue(database: Database, count: int) -> None:
         person = await repo.person_by_email(session, HC)
         assert person is not None
         await repo.link_identity(session, person, "telegram", "1001", "1001")
+        # A kind that is not spaced, so that one person's many rows measure the platform's rate
+        # (one voice would hold a person's second nudge for an hour).
         for number in range(count):
-            await outbox.enqueue(session, dedupe_key=f"test:{number}", kind="nudge", person_id=person.id,
+            await outbox.enqueue(session, dedupe_key=f"test:{number}", kind="escalation", person_id=person.id,
                                  payload=reply_to_json(text_reply(f"message {number}")), due_at=NOW, now=NOW)
 
 

@@ -168,8 +168,16 @@ def _latest_cycle(plan: OpenPlan, now: datetime, settings: ScheduleSettings) -> 
     return cycle
 
 
+NUDGE_LOOKAHEAD = timedelta(minutes=10)
+"""How far ahead of its time a deadline nudge is written (due at its own time all the same). The
+deliverer claims due rows every few seconds and a pass runs every minute: a notice waiting for
+09:00 would otherwise go out at 09:00:05, before the pass that writes the 09:00 nudge; written ahead,
+the nudge is there when the pass spaces them, and goes first."""
+
+
 def due(facts: Facts, now: datetime, settings: ScheduleSettings) -> list[Candidate]:
-    """Every nudge, escalation and check-in prompt due at ``now``, queued before or not."""
+    """Every nudge, escalation and check-in prompt due at ``now``, queued before or not; nudges
+    up to :data:`NUDGE_LOOKAHEAD` ahead."""
     hcs: dict[int, list[PersonSummary]] = {}
     for person in facts.people:
         if person.role is Role.HC and person.operation_id is not None:
@@ -177,10 +185,13 @@ def due(facts: Facts, now: datetime, settings: ScheduleSettings) -> list[Candida
     secretariat = [person for person in facts.people if person.role is Role.SECRETARIAT]
     open_plans = [plan for plan in facts.plans if not _paused(plan.operation_paused_until, now)]
     candidates: list[Candidate] = []
+    # Pauses are read at ``now``: a nudge is written ahead only for someone not paused now. Its due
+    # time is its step's own (a step within the look-ahead), or now's working-hours slot (a catch-up).
+    ahead = now + NUDGE_LOOKAHEAD
     for plan in open_plans:
-        own, steps = plan_steps(plan, settings, now)
+        own, steps = plan_steps(plan, settings, ahead)
         due_on = update_due_on(plan.adopted_on, plan.update_due_on, own)
-        step = latest_due(steps, plan.timezone, plan.working_days, own, now)
+        step = latest_due(steps, plan.timezone, plan.working_days, own, ahead)
         leaders = [person for person in hcs.get(plan.operation_id, []) if not _paused(person.paused_until, now)]
         if step is not None and leaders:
             due_at = sending_slot(max(now, send_at(step, plan.timezone, plan.working_days, own)), plan.timezone,
@@ -252,30 +263,43 @@ CATCH_UP_QUIET_DAYS = 2
 this many working days of it is skipped for good: the HC just heard how many days are left."""
 
 
+OLDER_THAN_SENT = "older than a nudge already sent"
+TOO_SOON_AFTER_CATCH_UP = "too soon after a catch-up"
+
+
 def held_back(candidate: Candidate, queued: list[QueuedNudge], settings: ScheduleSettings) -> str | None:
-    """Why a nudge that is due is not sent, or None. ``queued``: the plan's nudges queued before.
+    """Why a nudge that is due is not sent, or None. ``queued``: the plan's nudges queued before."""
+    plan, step = candidate.plan, candidate.step
+    if plan is None or step is None:
+        return None
+    return skip_reason(plan, plan.timezone, plan.working_days, step, candidate.due_at, queued, settings)
+
+
+def skip_reason(plan: PlanLike, timezone: str, working_days: frozenset[int], step: Step, due_at: datetime,
+                queued: list[QueuedNudge], settings: ScheduleSettings) -> str | None:
+    """Why the nudge for ``step``, due at ``due_at``, is skipped given the plan's nudges ``queued``
+    before it, or None. (The schedule view asks the same of the steps it shows.)
 
     Monotonic: a step whose time is not after a nudge already queued for the plan is older than what
     the HC was told (a ``tick --now`` into the future sent "112 days late"; "111 days late" must not
     follow). Quiet after a catch-up: see :data:`CATCH_UP_QUIET_DAYS`."""
-    plan, step = candidate.plan, candidate.step
-    if not queued or plan is None or step is None:
+    if not queued:
         return None
     latest = max(queued, key=lambda nudge: nudge.due_at)
-    own, steps = plan_steps(plan, settings, max(candidate.due_at, latest.due_at))
-    moment = send_at(step, plan.timezone, plan.working_days, own)
+    own, steps = plan_steps(plan, settings, max(due_at, latest.due_at))
+    moment = send_at(step, timezone, working_days, own)
     if moment <= latest.due_at:
-        return "older than a nudge already sent"
+        return OLDER_THAN_SENT
     previous = next((known for known in steps if known.key == latest.step_key), None)
     if previous is None:
         return None
-    zone = ZoneInfo(plan.timezone)
+    zone = ZoneInfo(timezone)
     sent_on = latest.due_at.astimezone(zone).date()
-    caught_up = sent_on > send_at(previous, plan.timezone, plan.working_days, own).astimezone(zone).date()
+    caught_up = sent_on > send_at(previous, timezone, working_days, own).astimezone(zone).date()
     # The step's own day, not today's: a step skipped stays skipped, never sent later as a catch-up.
     if caught_up and working_days_between(sent_on, moment.astimezone(zone).date(),
-                                          plan.working_days) <= CATCH_UP_QUIET_DAYS:
-        return "too soon after a catch-up"
+                                          working_days) <= CATCH_UP_QUIET_DAYS:
+        return TOO_SOON_AFTER_CATCH_UP
     return None
 
 

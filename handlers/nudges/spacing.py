@@ -8,7 +8,8 @@ within the same hour the fixed order decides: the nudge first, then the check-in
 message moved stays inside the person's working hours (its next working-hours moment otherwise).
 
 Pure: given the waiting rows and when each person's last message went out, it returns the new due
-times. Running it again on its own output changes nothing. Live replies and the secretariat's
+times. The deliverer applies the same rule when it claims (``ONE_VOICE``), for what falls due
+between two passes. Running it again on its own output changes nothing. Live replies and the secretariat's
 escalations are not spaced (a reply answers what the person just wrote; escalations are a team's
 inbox), nor is a broadcast sent "right away", which keeps the time it was given.
 """
@@ -18,12 +19,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from handlers.nudges.deadlines import LadderSettings, sending_slot
-from storage.outbox import WaitingMessage
+from storage.outbox import OneVoice, WaitingMessage
 
 GAP = timedelta(hours=1)
 ORDER = {"nudge": 0, "checkin": 1, "reminder": 1, "broadcast": 2}
 """The fixed order among messages that would land in the same hour."""
 KINDS = list(ORDER)
+ONE_VOICE = OneVoice(ORDER, GAP)
+"""The same rule for the deliverer, which claims due rows every few seconds: a message that fell
+due between two passes (a notice released from a chat) is not sent within ``GAP`` of the person's
+last one, nor before another of theirs that goes first; the next pass gives it its time."""
 
 
 def space(waiting: list[WaitingMessage], last_sent: dict[int, datetime],
