@@ -135,7 +135,8 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="the draft progress update on a plan to the ERC")
     report.add_argument("plan", help="the plan's code")
     report.add_argument("--format", choices=["md", "docx"], default="md")
-    report.add_argument("--language", choices=["en", "fr"], default="en")
+    report.add_argument("--language", choices=["en", "fr"],
+                        help="the draft's language (default: the language of the plan's HC)")
     report.add_argument("--output", "-o", type=Path, help="file to write (default: standard output for md, "
                                                            "PLAN-update-DATE.docx for docx)")
     return parser
@@ -500,15 +501,17 @@ async def _report(settings: Settings, arguments: argparse.Namespace, clock: Cloc
             return EXIT_INVALID
         hc = await operation_hc(session, plan.mission.operation_id)
         draft = build_report(plan, clock.now(), hc.name if hc else None)
+    # The HC edits and signs the draft: in their language unless asked otherwise.
+    language = arguments.language or (hc.language if hc and hc.language in ("en", "fr") else "en")
     if arguments.format == "md":
-        text = report_markdown(draft, arguments.language)
+        text = report_markdown(draft, language)
         if not arguments.output:
             sys.stdout.write(text)
             return 0
         content = text.encode("utf-8")
         output: Path = arguments.output
     else:
-        content = report_docx(draft, arguments.language)
+        content = report_docx(draft, language)
         output = arguments.output or Path(os.environ.get("HCBOT_REPORT_DIR") or ".") / report_filename(draft, "docx")
     try:
         output.write_bytes(content)

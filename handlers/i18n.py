@@ -539,6 +539,8 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "report.opening": ("This update reports progress on the action plan the HCT adopted on {adopted}, after the {kind} mission of {dates}.",
                        "Cette mise à jour rend compte de l'avancement du plan d'action adopté par l'équipe humanitaire de pays le {adopted}, à la suite de la mission {kind} du {dates}."),
     "report.list_and": ("{first} and {last}", "{first} et {last}"),
+    "report.none_done": ("none is done yet", "aucune n'est encore achevée"),
+    "report.no_actions": ("The plan has no actions yet.", "Le plan ne compte encore aucune action."),
     "report.since_submitted": ("Since the last update to the ERC on {date}", "Depuis la dernière mise à jour au CSU, le {date}"),
     "report.since_adopted": ("Since the plan was adopted on {date}", "Depuis l'adoption du plan, le {date}"),
     "report.nothing_new": ("{since}, no action has changed status.", "{since}, aucune action n'a changé de statut."),

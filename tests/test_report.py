@@ -9,14 +9,22 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from docx import Document
 from docx.section import Section
 
-from handlers.checkins.report import build_report, report_docx, report_markdown, uses_letter
+from handlers.checkins.report import (
+    ActionReport,
+    ReportDraft,
+    build_report,
+    opening,
+    report_docx,
+    report_markdown,
+    uses_letter,
+)
 from storage import repositories as repo
 from storage.models import ActionUpdate, Status
 from storage.plans import operation_hc
@@ -123,7 +131,7 @@ def test_the_draft_opens_with_the_data_and_lists_each_action_once(chat: Chat) ->
     summary = section(markdown, "Summary")
     assert ("This update reports progress on the action plan the HCT adopted on 15 May 2026, after the P2P mission "
             "of 4 to 15 May 2026.") in summary
-    assert "Of its 4 actions, 1 is done, 1 is on track, 0 are delayed, 1 is blocked and 1 has no update yet." in summary
+    assert "Of its 4 actions, 1 is done, 1 is on track, 1 is blocked and 1 has no update yet." in summary
     assert ("Since the plan was adopted on 15 May 2026, 3 actions changed status: action 1 (no status yet → on track), "
             "action 2 (no status yet → blocked) and action 3 (no status yet → done).") in summary
     assert "| 2 | Recruit a full-time PSEA coordinator for the inter-agency network | Jules Sample | " \
@@ -213,8 +221,7 @@ def test_the_word_document_is_entirely_french_for_a_french_speaking_hc(chat: Cha
     assert "Opération : Opération Tchad (Tchad)" in text
     assert "Mission : P2P du 8 au 19 juin 2026" in text
     assert "Plan adopté : 19 juin 2026" in text
-    assert ("Sur ses 2 actions, 0 est achevée, 0 est en bonne voie, 0 est en retard, 0 est bloquée et 2 n'ont pas "
-            "encore de point.") in text
+    assert "Sur ses 2 actions, aucune n'est encore achevée et 2 n'ont pas encore de point." in text
     assert "[À compléter par le CH : l'appui nécessaire, de qui, pour quand]" in text
     assert "Aïcha Modèle\nCoordonnateur·rice humanitaire, Opération Tchad" in text
     for english in ("Summary", "Owner", "Due", "Status", "Next steps", "Humanitarian", "June", "No status"):
@@ -342,3 +349,67 @@ def test_the_console_saves_the_document_and_says_where(tmp_path: Path) -> None:
     assert Path(saved).parent == tmp_path.resolve()  # the working folder
     assert "# Progress update" not in shown.stdout  # the Markdown is not printed inline
     assert Document(saved).core_properties.author == "Amina Example"
+
+
+def test_report_from_the_shell_speaks_the_hcs_language_unless_asked(tmp_path: Path) -> None:
+    env = {**os.environ, "HCBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}"}
+
+    def hcbot(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=60, check=False)
+
+    french = tmp_path / "tchad.yaml"
+    french.write_text(FRENCH_OPERATION.format(code="tchad", name="Opération Tchad", country="Chad", language="fr",
+                                              email="hc@tchad.invalid"), encoding="utf-8")
+    assert hcbot("admin", "import", str(french)).returncode == 0
+    assert hcbot("admin", "import", str(EXAMPLES / "operations.yaml")).returncode == 0
+    # Aïcha Modèle, the HC of the Chad operation, speaks French: her draft is in French...
+    assert hcbot("report", "tchad-2026").stdout.startswith("# Point d'avancement du plan d'action")
+    output = tmp_path / "point.docx"
+    assert hcbot("report", "tchad-2026", "--format", "docx", "--output", str(output)).returncode == 0
+    assert Document(str(output)).core_properties.language == "fr-FR"
+    # ... unless another language is asked for; Amina, Sahelia's HC, speaks English.
+    assert hcbot("report", "tchad-2026", "--language", "en").stdout.startswith("# Progress update on the action plan")
+    assert hcbot("report", "sahelia-2026").stdout.startswith("# Progress update on the action plan")
+    assert hcbot("report", "sahelia-2026", "--language", "fr").stdout.startswith("# Point d'avancement")
+
+
+def counted(statuses: list[Status | None]) -> ReportDraft:
+    """A draft whose actions have these latest statuses (None: no update yet)."""
+    at = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    actions = tuple(ActionReport(number=number, title=f"Action {number}", owner="ICCG", due_on=None, status=status,
+                                 status_at=at if status else None, status_before=None, history=(), overdue=False)
+                    for number, status in enumerate(statuses, 1))
+    counts = {status.value: 0 for status in Status} | {"no_status": 0}
+    for status in statuses:
+        counts[status.value if status else "no_status"] += 1
+    return ReportDraft(plan_code="p", plan_title="Plan", operation="Operation", country="Chad", mission_kind="p2p",
+                       mission_starts_on=date(2026, 6, 8), mission_ends_on=date(2026, 6, 19),
+                       adopted_on=date(2026, 6, 19), update_due_on=None,
+                       baseline=datetime(2026, 6, 19, tzinfo=UTC), generated_at=at, actions=actions, counts=counts)
+
+
+@pytest.mark.parametrize(("statuses", "english", "french"), [
+    ([Status.DONE, Status.ON_TRACK, Status.ON_TRACK, Status.BLOCKED],
+     "Of its 4 actions, 1 is done, 2 are on track and 1 is blocked.",
+     "Sur ses 4 actions, 1 est achevée, 2 sont en bonne voie et 1 est bloquée."),
+    ([None, None, None],
+     "Of its 3 actions, none is done yet and 3 have no update yet.",
+     "Sur ses 3 actions, aucune n'est encore achevée et 3 n'ont pas encore de point."),
+    ([Status.DELAYED],
+     "Of its 1 action, none is done yet and 1 is delayed.",
+     "Sur 1 action, aucune n'est encore achevée et 1 est en retard."),
+    ([Status.DELAYED, Status.DELAYED, Status.BLOCKED, Status.NOT_STARTED, None],
+     "Of its 5 actions, none is done yet, 2 are delayed, 1 is blocked, 1 has not started and 1 has no update yet.",
+     "Sur ses 5 actions, aucune n'est encore achevée, 2 sont en retard, 1 est bloquée, 1 n'a pas commencé et "
+     "1 n'a pas encore de point."),
+    ([Status.DONE, Status.DONE],
+     "Of its 2 actions, 2 are done.",
+     "Sur ses 2 actions, 2 sont achevées."),
+    ([], "The plan has no actions yet.", "Le plan ne compte encore aucune action."),
+])
+def test_the_opening_counts_read_naturally_with_none_one_or_several(statuses: list[Status | None], english: str,
+                                                                      french: str) -> None:
+    draft = counted(statuses)
+    assert opening(draft, "en")[1] == english
+    assert plain(opening(draft, "fr")[1]) == french

@@ -273,11 +273,15 @@ def opening(draft: ReportDraft, language: str) -> list[str]:
     kind = draft.mission_kind.upper()
     first = t("report.opening", language, adopted=_when(draft, draft.adopted_on, language), kind=kind,
               dates=mission_dates(draft.mission_starts_on, draft.mission_ends_on, language))
-    parts = [tn(f"report.count_{status.value}", draft.counts[status.value], language)
-             for status in (Status.DONE, Status.ON_TRACK, Status.DELAYED, Status.BLOCKED)]
+    # How many are done always comes first ("none is done yet" rather than "0 are done"); any
+    # other status is named only when some action has it.
+    done = draft.counts[Status.DONE.value]
+    parts = [tn("report.count_done", done, language) if done else t("report.none_done", language)]
     parts += [tn(f"report.count_{key}", draft.counts[key], language)
-              for key in ("not_started", "no_status") if draft.counts[key]]
-    counts = tn("report.counts", len(draft.actions), language, parts=_and(parts, language))
+              for key in (Status.ON_TRACK.value, Status.DELAYED.value, Status.BLOCKED.value, "not_started",
+                          "no_status") if draft.counts[key]]
+    counts = (tn("report.counts", len(draft.actions), language, parts=_and(parts, language)) if draft.actions
+              else t("report.no_actions", language))
     if draft.submitted_before is not None:
         since = t("report.since_submitted", language, date=_when(draft, draft.submitted_before, language))
     else:
