@@ -29,7 +29,7 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "import.at_most": ("should be {limit} or less", "devrait valoir {limit} ou moins"),
     "import.list": ("should be a list, such as [a, b]", "devrait être une liste, par exemple [a, b]"),
     "import.mapping": ("should be a record: fields with their values (name: value)",
-                       "devrait être un enregistrement : des champs et leurs valeurs (nom: valeur)"),
+                       "devrait être un enregistrement : des champs suivis chacun de sa valeur, un par ligne"),
     "import.records": ("should be a list of records, each starting with '- '",
                        "devrait être une liste d'enregistrements, chacun commençant par '- '"),
     "import.empty": ("the file is empty (or only comments)", "le fichier est vide (ou ne contient que des commentaires)"),
