@@ -99,8 +99,9 @@ def test_mid_conversation_text_is_an_answer_whatever_it_says(index: SearchIndex,
         assert not any(t("error", language) in reply for reply in texts for language in ("en", "fr"))
         return texts, [getattr(record, "route", "") for record in records]
 
-    # In a check-in, text that reads as a question ("abc?") is answered as one, and the check-in waits.
-    opening = {HC: ("/checkin", "command:checkin", {"checkin-answer", "checkin-question"}),
+    # In a check-in, text that reads as a question ("abc?") is answered as one, and a greeting or
+    # thanks ("HI") gets its short line; either way the check-in waits.
+    opening = {HC: ("/checkin", "command:checkin", {"checkin-answer", "checkin-question", "checkin-small-talk"}),
                SECRETARIAT: ("/broadcast", "command:broadcast", {"broadcast-draft"})}
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
