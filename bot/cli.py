@@ -526,9 +526,8 @@ async def _report(settings: Settings, arguments: argparse.Namespace, clock: Cloc
 
 
 async def _broadcast(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
-    from handlers.broadcasts import sending
+    from handlers.broadcasts import desk, sending
     from storage import broadcasts
-    from storage.models import BroadcastStatus
 
     async with _database(settings) as database:
         if arguments.broadcast_command == "send":
