@@ -24,7 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, ValidationInfo, field_validator
 from pydantic_core import ErrorDetails
 
-from knowledge.documents import DocumentError, Problem, load_yaml, split_front_matter, validation_problems
+from knowledge.documents import Problem, read_front_matter, validation_problems
 from knowledge.library_files import LibraryError
 from knowledge.passages import shorten
 from knowledge.products import LearningProduct
@@ -126,21 +126,10 @@ def answer_document(product: LearningProduct, ticket_id: int) -> str:
 def read_answer(path: Path, display: str, countries: Iterable[str], latest_year: int
                 ) -> tuple[LearningProduct | None, list[Problem]]:
     """Parses one Q&A file; returns the entry, or None and what is wrong with it."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        return None, [Problem(display, None, None, f"not UTF-8 text ({error.reason} at byte {error.start})")]
-    try:
-        split = split_front_matter(text, display)
-        if split is None:
-            return None, [Problem(display, 1, None,
-                                  "the file must start with a '---' line opening the YAML front matter")]
-        document = load_yaml(split.yaml, display, first_line=split.yaml_line)
-    except DocumentError as error:
-        return None, [error.problem]
-    data = document.data
-    if not isinstance(data, dict):
-        return None, [Problem(display, split.yaml_line, None, "the front matter must be a mapping of fields")]
+    read = read_front_matter(path, display)
+    if isinstance(read, Problem):
+        return None, [read]
+    split, document, data = read
 
     def explain(item: ErrorDetails) -> str | None:
         if item["type"] == "extra_forbidden":

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
@@ -375,3 +376,23 @@ def validation_problems(
         where = line if line is not None else document.line_of(location) if document is not None else None
         problems.append(Problem(display, where, name(location) or None, message))
     return problems
+
+
+def read_front_matter(path: Path, display: str) -> tuple[FrontMatter, YamlDocument, dict[str, Any]] | Problem:
+    """One Markdown file with YAML front matter, read as far as its fields: the split, the parsed YAML
+    and its mapping, or the first problem that stops the reading (not UTF-8, no front matter, YAML
+    refused, not a mapping). Library products and the secretariat's Q&A files share it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        return Problem(display, None, None, f"not UTF-8 text ({error.reason} at byte {error.start})")
+    try:
+        split = split_front_matter(text, display)
+        if split is None:
+            return Problem(display, 1, None, "the file must start with a '---' line opening the YAML front matter")
+        document = load_yaml(split.yaml, display, first_line=split.yaml_line)
+    except DocumentError as error:
+        return error.problem
+    if not isinstance(document.data, dict):
+        return Problem(display, split.yaml_line, None, "the front matter must be a mapping of fields")
+    return split, document, document.data

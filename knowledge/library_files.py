@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from knowledge.documents import DocumentError, Problem, load_yaml, split_front_matter, validation_problems
+from knowledge.documents import Problem, read_front_matter, validation_problems
 from knowledge.products import LearningProduct
 from knowledge.taxonomy import PRODUCT_TYPES, check_topics
 from knowledge.thesaurus import Thesaurus
@@ -86,21 +86,10 @@ def read_product(
     path: Path, display: str, countries: Iterable[str], latest_year: int
 ) -> tuple[LearningProduct | None, list[Problem]]:
     """Parses one file; returns the product, or None and what is wrong with it."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        return None, [Problem(display, None, None, f"not UTF-8 text ({error.reason} at byte {error.start})")]
-    try:
-        split = split_front_matter(text, display)
-        if split is None:
-            return None, [Problem(display, 1, None,
-                                  "the file must start with a '---' line opening the YAML front matter")]
-        document = load_yaml(split.yaml, display, first_line=split.yaml_line)
-    except DocumentError as error:
-        return None, [error.problem]
-    data = document.data
-    if not isinstance(data, dict):
-        return None, [Problem(display, split.yaml_line, None, "the front matter must be a mapping of fields")]
+    read = read_front_matter(path, display)
+    if isinstance(read, Problem):
+        return None, [read]
+    split, document, data = read
 
     def explain(item: ErrorDetails) -> str | None:
         if item["type"] == "extra_forbidden":
