@@ -967,6 +967,22 @@ _PLURALS: Final[dict[str, tuple[Forms, Forms]]] = {
                          "other": "{count} personnes ont demandé quelque chose comme : « {example} »"}),
 }
 
+
+def _merge_parts() -> None:
+    # Each feature's sentences live in handlers/catalogue/<part>.py; a key given twice anywhere is a
+    # programming error, caught at import rather than by one text silently replacing another.
+    from handlers.catalogue import desk, library, peers, scale
+
+    for part in (peers, desk, library, scale):
+        for key in part.MESSAGES.keys() | part.PLURALS.keys():
+            if key in _MESSAGES or key in _PLURALS:
+                raise KeyError(f"{key} is defined twice in the message catalogue ({part.__name__})")
+        _MESSAGES.update(part.MESSAGES)
+        _PLURALS.update(part.PLURALS)
+
+
+_merge_parts()
+
 # French sets a no-break space before the high marks and inside guillemets; narrow before ; ? !.
 # Texts are written with plain spaces (which survive an edit) and typeset when they are read.
 NBSP = "\u00a0"
