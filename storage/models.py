@@ -104,6 +104,14 @@ def _enum(kind: type[enum.Enum], name: str) -> Enum:
                 values_callable=lambda members: [member.value for member in members])
 
 
+class Sharing(enum.StrEnum):
+    """How much of an operation's plan other people may see (its HC or the secretariat sets it)."""
+
+    NONE = "none"  # nobody outside the operation (the default: sharing is opted into)
+    PEERS = "peers"  # other operations' HCs and HCT members: action titles, topics, status, month
+    ALL = "all"  # the same, for every registered person
+
+
 class Operation(Base):
     __tablename__ = "operations"
 
@@ -116,6 +124,8 @@ class Operation(Base):
     working_days: Mapped[list[int]] = mapped_column(JSON, default=lambda: [1, 2, 3, 4, 5])
     # The secretariat can hold an operation's check-ins and nudges (an emergency, a transition).
     paused_until: Mapped[datetime | None]
+    sharing: Mapped[Sharing] = mapped_column(_enum(Sharing, "sharing"), default=Sharing.NONE,
+                                             server_default=Sharing.NONE.value)
 
     people: Mapped[list[Person]] = relationship(back_populates="operation")
     missions: Mapped[list[Mission]] = relationship(back_populates="operation")
@@ -572,3 +582,19 @@ class SubmissionQuestion(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), unique=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("action_plans.id"))
     asked_at: Mapped[datetime]
+
+
+class DeskLink(Base):
+    """A single-use sign-in link to the web desk, sent by ``/desk`` to a member of the secretariat.
+    Only a hash of its token is kept, so a copy of the database opens nothing."""
+
+    __tablename__ = "desk_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship()
