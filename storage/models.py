@@ -239,6 +239,9 @@ class ActionUpdate(Base):
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_sessions.id"))
     # The update this one corrects: it stays in the history, marked, and the report uses this one.
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("action_updates.id"))
+    # Its author said yes to "share this note with peers?": without that, a note never leaves the
+    # operation, whatever the operation's sharing level.
+    shareable: Mapped[bool] = mapped_column(Boolean, default=False)
 
     action: Mapped[Action] = relationship(back_populates="updates")
     person: Mapped[Person | None] = relationship()
@@ -598,3 +601,30 @@ class DeskLink(Base):
     used_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship()
+
+
+class IntroductionState(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Introduction(Base):
+    """One "Put me in touch" request: who asked whom, about which action and topic, and what came of
+    it. Contacts are exchanged only on Accept; the row is also what the secretariat counts."""
+
+    __tablename__ = "introductions"
+    __table_args__ = (Index("ix_introductions_pair_topic", "requester_id", "recipient_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"))
+    topic: Mapped[str] = mapped_column(String(80))
+    state: Mapped[IntroductionState] = mapped_column(_enum(IntroductionState, "introduction_state"))
+    created_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+
+    requester: Mapped[Person] = relationship(foreign_keys=[requester_id])
+    recipient: Mapped[Person] = relationship(foreign_keys=[recipient_id])
+    action: Mapped[Action] = relationship()
