@@ -6,10 +6,13 @@ people who edit these files are not developers and should fix everything in one 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -29,6 +32,7 @@ from knowledge.taxonomy import PRODUCT_TYPES, check_topics
 from knowledge.thesaurus import Thesaurus
 
 BUNDLED_LIBRARY = Path(__file__).parent / "library"
+_TYPE_NAMES = ", ".join(PRODUCT_TYPES)
 
 _SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _SENTENCE_END = re.compile(r"[.!?…](?:\s|$)")
@@ -47,14 +51,32 @@ class _FrontMatter(BaseModel):
 
     id: Annotated[str, Field(pattern=_SLUG, max_length=80)]
     title: Annotated[str, Field(min_length=3, max_length=200)]
-    type: Literal["practical-note", "case-study", "webinar", "interview", "report"]
+    type: str
     topics: Annotated[list[str], Field(min_length=1, max_length=5)]
     countries: list[str]
-    year: Annotated[int, Field(ge=2000)]
+    # Both optional: a real product whose page gives no year is left undated rather than guessed.
+    year: Annotated[int | None, Field(ge=2000)] = None
+    date: dt.date | None = None
     language: Literal["en", "fr"]
     url: HttpUrl | None = None
     summary: Annotated[str, Field(min_length=10, max_length=800)]
     illustrative: StrictBool
+    source: Annotated[str | None, Field(min_length=3, max_length=300)] = None
+    speakers: list[Annotated[str, Field(min_length=2, max_length=120)]] = []
+    recording: HttpUrl | None = None
+    review_by: dt.date | None = None
+    # An upcoming webinar, announced from its record (`hcbot broadcast send --product ID`).
+    time: Annotated[str | None, Field(pattern=r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$")] = None
+    timezone: str | None = None
+    duration_minutes: Annotated[int | None, Field(ge=10, le=600)] = None
+    join_link: HttpUrl | None = None
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, kind: str) -> str:
+        if kind not in PRODUCT_TYPES:
+            raise ValueError(f"unknown type {kind!r}; known types: {_TYPE_NAMES}")
+        return kind
 
     @field_validator("topics")
     @classmethod
@@ -63,23 +85,36 @@ class _FrontMatter(BaseModel):
 
     @field_validator("year")
     @classmethod
-    def _not_future(cls, year: int, info: ValidationInfo) -> int:
+    def _not_future(cls, year: int | None, info: ValidationInfo) -> int | None:
         # A product can be announced for next year, not further: "2061" is a typo for "2016".
         latest = (info.context or {})["latest_year"]
-        if year > latest:
+        if year is not None and year > latest:
             raise ValueError(f"{year} is in the future")
         return year
 
+    @field_validator("date")
+    @classmethod
+    def _not_far_future(cls, day: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        latest = (info.context or {})["latest_year"]
+        if day is not None and day.year > latest:
+            raise ValueError(f"{day.isoformat()} is in the future")
+        return day
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, name: str | None) -> str | None:
+        if name is None:
+            return None
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {name!r}: write it like Europe/Geneva, Africa/Dakar or UTC") from None
+        return name
+
     @field_validator("summary")
     @classmethod
-    def _short_summary(cls, summary: str) -> str:
-        sentences = len(_SENTENCE_END.findall(summary.strip() + " "))
-        if sentences > 3:
-            raise ValueError(f"should be one to three sentences, found {sentences}")
+    def _one_paragraph(cls, summary: str) -> str:
         return " ".join(summary.split())
-
-
-_TYPE_NAMES = ", ".join(PRODUCT_TYPES)
 
 
 def read_product(
@@ -94,8 +129,6 @@ def read_product(
     def explain(item: ErrorDetails) -> str | None:
         if item["type"] == "extra_forbidden":
             return "unknown field (allowed: " + ", ".join(_FrontMatter.model_fields) + ")"
-        if tuple(item["loc"]) == ("type",) and item["type"] != "missing":
-            return f"unknown type {data.get('type')!r}; known types: {_TYPE_NAMES}"
         return None
 
     try:
@@ -111,11 +144,17 @@ def read_product(
                 Problem(display, document.lines.get(("countries", index)), f"countries.{index}",
                         f"unknown country {country!r}: use the English name from the thesaurus, or add it there")
             )
+    if front_matter.year is not None and front_matter.date is not None and front_matter.year != front_matter.date.year:
+        problems.append(Problem(display, document.lines.get(("year",)), "year",
+                                f"{front_matter.year} is not the year of the date {front_matter.date.isoformat()}"))
+    if not front_matter.illustrative and front_matter.source is None:
+        problems.append(Problem(display, document.lines.get(("illustrative",)), "source",
+                                "missing: a real product (illustrative: false) names where its facts come from"))
+    if front_matter.time is not None and front_matter.date is None:
+        problems.append(Problem(display, document.lines.get(("time",)), "time", "a time needs the date it is on"))
     if front_matter.id != path.stem:
         problems.append(Problem(display, document.lines.get(("id",)), "id",
                                 f"{front_matter.id!r} must match the file name {path.stem!r}"))
-    if len(split.body.split()) < 20:
-        problems.append(Problem(display, split.body_line, "body", "the body is empty or too short to be useful"))
     if problems:
         return None, problems
     product = LearningProduct(
@@ -124,15 +163,51 @@ def read_product(
         type=front_matter.type,
         topics=tuple(front_matter.topics),
         countries=tuple(front_matter.countries),
-        year=front_matter.year,
+        year=front_matter.year or (front_matter.date.year if front_matter.date else 0),
         language=front_matter.language,
         summary=front_matter.summary,
         illustrative=front_matter.illustrative,
         body=split.body.strip(),
         url=str(front_matter.url) if front_matter.url else None,
         source=display,
+        day=front_matter.date,
+        reference=front_matter.source,
+        speakers=tuple(front_matter.speakers),
+        recording=str(front_matter.recording) if front_matter.recording else None,
+        review_by=front_matter.review_by,
+        starts_at=_start(front_matter),
+        timezone=front_matter.timezone,
+        duration_minutes=front_matter.duration_minutes,
+        join_link=str(front_matter.join_link) if front_matter.join_link else None,
     )
     return product, []
+
+
+def _start(front_matter: _FrontMatter) -> datetime | None:
+    if front_matter.date is None or front_matter.time is None:
+        return None
+    hour, minute = (int(part) for part in front_matter.time.split(":"))
+    zone = ZoneInfo(front_matter.timezone or "UTC")
+    return datetime(front_matter.date.year, front_matter.date.month, front_matter.date.day, hour, minute,
+                    tzinfo=zone).astimezone(UTC)
+
+
+def product_warnings(product: LearningProduct) -> list[Problem]:
+    """What does not stop a product from loading but reads badly or will break for someone: a link
+    that is not https (browsers warn, some chats refuse it), a summary too long for a result list,
+    no body (a reader who opens it gets the summary again)."""
+    warnings: list[Problem] = []
+    for name, link in (("url", product.url), ("recording", product.recording), ("join_link", product.join_link)):
+        if link is not None and not link.lower().startswith("https://"):
+            warnings.append(Problem(product.source, None, name, f"{link} is not an https link"))
+    sentences = len(_SENTENCE_END.findall(product.summary.strip() + " "))
+    if sentences > 3:
+        warnings.append(Problem(product.source, None, "summary",
+                                f"{sentences} sentences: a result list shows one to three"))
+    if len(product.body.split()) < 20:
+        warnings.append(Problem(product.source, None, "body",
+                                "no body (or under 20 words): a reader who opens it sees only the summary"))
+    return warnings
 
 
 def validate_library(

@@ -38,6 +38,10 @@ PRODUCT_TYPES: Final[dict[str, tuple[str, str]]] = {
     "webinar": ("Webinar", "Webinaire"),
     "interview": ("Interview", "Entretien"),
     "report": ("Report", "Rapport"),
+    "dialogue": ("HC dialogue", "Dialogue entre CH"),
+    "guidance": ("Guidance", "Orientations"),
+    "video": ("Video", "Vidéo"),
+    "page": ("Learning page", "Page d'apprentissage"),
 }
 
 ANSWER_TYPE: Final = "answer"
