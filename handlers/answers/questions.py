@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import date
 
 from handlers.answers import followups
 from handlers.answers.bridge import AnswerState, answer_state, best_passages, shorten, small_talk
@@ -17,6 +18,7 @@ from handlers.context import HandlerContext, Turn
 from handlers.dates import short_date
 from handlers.errors import BadInput, NotFound
 from handlers.i18n import t
+from handlers.library_shown import product_kind
 from handlers.messages import Reply, ReplyBuilder, Span, bold, italic, link, text_reply
 from handlers.secretariat.tickets import passing
 from knowledge import (
@@ -45,16 +47,14 @@ ANSWER_BUDGET = 1050
 PASSAGE_LIMITS = (170, 130, 95)
 
 
-def product_meta(product: LearningProduct, language: str) -> str:
-    """"Case study · Chad · 2016": what a reader needs to judge a product before opening it. An
+def product_meta(product: LearningProduct, language: str, today: date | None = None) -> str:
+    """"Webinar, 4 Oct 2016 · Iraq": what a reader needs to judge a product before opening it. An
     answer of the secretariat says so, with its day: "An answer from the P2P secretariat, 3 Dec 2026"."""
     answered = product.answered_on
     parts = [t("product.answer", language, date=short_date(answered, language)) if answered is not None
-             else type_name(product.type, language)]
+             else product_kind(product, language, today)]
     if product.countries:
         parts.append(", ".join(country_name(country, language) for country in product.countries))
-    if answered is None:
-        parts.append(str(product.year))
     if product.language != language:
         parts.append(t(f"product.in_{product.language}", language))
     if product.illustrative:
@@ -63,12 +63,12 @@ def product_meta(product: LearningProduct, language: str) -> str:
 
 
 def _render_hits(builder: ReplyBuilder, products: list[LearningProduct], start: int, language: str,
-                 passages: dict[str, str]) -> None:
+                 passages: dict[str, str], today: date) -> None:
     for number, product in enumerate(products, start=start + 1):
         builder.add(f"{number}. ", bold(product.title))
-        meta: list[str | Span] = ["   ", italic(product_meta(product, language)), " · "]
-        if product.url:
-            meta.append(link(t("read.link", language), product.url))
+        meta: list[str | Span] = ["   ", italic(product_meta(product, language, today)), " · "]
+        if product.link(today):
+            meta.append(link(t("read.link", language), product.link(today) or ""))
         else:
             meta.append(t("answer.read_number", language, number=number))
         builder.add(*meta)
@@ -100,7 +100,7 @@ def _page_reply(context: HandlerContext, page: AnswerPage, intro: list[str | Spa
         builder = ReplyBuilder()
         if intro:
             builder.add(*intro)
-        _render_hits(builder, products, page.shown, language, chosen)
+        _render_hits(builder, products, page.shown, language, chosen, context.now().date())
         shown = page.shown + len(products)
         if shown < len(page.product_ids) and state == "confident":
             builder.add(t("answer.more_hint", language))
@@ -346,12 +346,13 @@ async def read(turn: Turn, args: str) -> list[Reply]:
     if product is None:
         raise NotFound("read.unknown", name=wanted[:80])
     builder = ReplyBuilder().add(bold(product.title))
-    builder.add(italic(product_meta(product, language)))
+    builder.add(italic(product_meta(product, language, turn.now.date())))
     builder.add(italic(", ".join(topic_name(topic, language) for topic in product.topics)))
     builder.blank().add(product.summary)
     _markdown_lines(product.body, builder)
-    if product.url:
-        builder.blank().add(link(product.url, product.url))
+    shown = product.link(turn.now.date())
+    if shown:
+        builder.blank().add(link(shown, shown))
     return [builder.build()]
 
 
