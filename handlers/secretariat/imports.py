@@ -39,7 +39,7 @@ from knowledge.taxonomy import TOPICS
 from storage import imports as stored
 from storage.database import Session
 from storage.imports import Outcome
-from storage.models import Action, ActionPlan, Mission, MissionKind, Operation, Person, Role
+from storage.models import Action, ActionPlan, Mission, MissionKind, Operation, Person, Role, Sharing
 
 DEFAULT_MAX_BYTES = 20_000_000
 """HCBOT_IMPORT_MAX_BYTES: 20 MB is some 300,000 people in a CSV, far more than the P2P network."""
@@ -140,6 +140,8 @@ class OperationIn(_Strict):
     country: Annotated[str, Field(min_length=2, max_length=100)]
     timezone: str
     working_days: list[Weekday] = Field(default_factory=_weekdays, min_length=1)
+    sharing: Sharing | None = None
+    """What other operations may see of its plan (none, peers, all); left out, it stays as it is."""
 
     timezone_known = field_validator("timezone")(_zone)
 
@@ -539,14 +541,8 @@ def read_csv(text: str, display: str, language: str = "en") -> ImportFile:
     where the decimal mark is a comma: French, Spanish...) or tabs."""
     data = ImportFile(display, language)
     reader = _Reader(data)
-    first_line, _, rest = text.partition("\n")
-    delimiter: str | None = None
-    offset = 0
-    # Excel's own hint, written when asked to: "sep=;" on the first line.
-    if first_line.strip().lower().startswith("sep=") and len(first_line.strip()) == 5:
-        delimiter = first_line.strip()[4]
-        first_line, _, rest = rest.partition("\n")
-        text, offset = first_line + "\n" + rest, 1
+    text, delimiter, offset = excel_hint(text)
+    first_line = text.partition("\n")[0]
     kind, delimiter = _kind_of(first_line, delimiter)
     if kind is None or delimiter is None:
         found = first_line.strip()[:80]
@@ -598,14 +594,38 @@ def read_csv(text: str, display: str, language: str = "en") -> ImportFile:
     return data
 
 
+def excel_hint(text: str) -> tuple[str, str | None, int]:
+    """The text without Excel's own hint line ("sep=;", written when asked to), the delimiter it
+    names (None without one) and how many lines it took (0 or 1), to count lines as the file has them."""
+    first_line, _, rest = text.partition("\n")
+    if first_line.strip().lower().startswith("sep=") and len(first_line.strip()) == 5:
+        return rest, first_line.strip()[4], 1
+    return text, None, 0
+
+
+def delimiter_for(header: str, required: set[str], delimiter: str | None = None) -> str | None:
+    """The delimiter (``delimiter`` if given, else a comma, a semicolon or a tab) that splits the
+    header line into names that include ``required``; None if none does."""
+    for candidate in (delimiter,) if delimiter else _DELIMITERS:
+        names = {cell.strip().lower() for cell in next(csv.reader([header], delimiter=candidate), [])}
+        if required <= names:
+            return candidate
+    return None
+
+
+def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, language: str = "en") -> str:
+    """A file from outside as text: at most ``max_bytes``, UTF-8 (with or without Excel's byte order
+    mark) or Excel's UTF-16 "Unicode text"; :class:`ImportRejected` with one sentence otherwise."""
+    return _decode(path, max_bytes, language)
+
+
 def _kind_of(header: str, delimiter: str | None) -> tuple[str | None, str | None]:
     """Which file this header line starts (people or actions) and the delimiter that makes it one:
     the one that splits it into the columns a file needs, so a title with commas in a
     semicolon-separated file does not confuse it (as csv.Sniffer's counting can be)."""
     for candidate in (delimiter,) if delimiter else _DELIMITERS:
-        names = {cell.strip().lower() for cell in next(csv.reader([header], delimiter=candidate), [])}
         for kind, required in _REQUIRED.items():
-            if required <= names:
+            if delimiter_for(header, required, candidate) is not None:
                 return kind, candidate
     return None, None
 
@@ -755,11 +775,17 @@ async def write(session: Session, data: ImportFile) -> ImportReport:
         raise data.rejected()
     report = ImportReport(language=data.language)
 
-    operation_ids, outcomes = await stored.upsert_many(session, Operation, ("code",), [
-        {"code": entry.value.code, "name": entry.value.name, "country": entry.value.country,
-         "timezone": entry.value.timezone, "working_days": sorted({_DAYS[day] for day in entry.value.working_days})}
-        for entry in data.operations])
-    report.count("operations", outcomes)
+    operation_ids: dict[tuple[Any, ...], int] = {}
+    # An operation without ``sharing:`` keeps the level its HC set in the chat: two calls, as the
+    # rows of one call have the same columns.
+    for given in (True, False):
+        found, outcomes = await stored.upsert_many(session, Operation, ("code",), [
+            {"code": entry.value.code, "name": entry.value.name, "country": entry.value.country,
+             "timezone": entry.value.timezone, "working_days": sorted({_DAYS[day] for day in entry.value.working_days}),
+             **({"sharing": entry.value.sharing} if given else {})}
+            for entry in data.operations if (entry.value.sharing is not None) is given])
+        operation_ids |= found
+        report.count("operations", outcomes)
     named = {person.value.operation for person in data.people if person.value.operation}
     operation_by_code = {code[0]: id_ for code, id_ in operation_ids.items()}
     operation_by_code |= await stored.ids_by(session, Operation.code, named - set(operation_by_code))
