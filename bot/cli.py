@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import peers_cli
 from bot.clock import Clock, SystemClock
 from bot.settings import Settings
 from knowledge import (
@@ -67,7 +68,22 @@ def _parser() -> argparse.ArgumentParser:
     validate = kb_commands.add_parser("validate", help="check every product file; exit 2 on any problem")
     validate.add_argument("directory", nargs="?", type=Path, help="folder to check (default: the configured library)")
     listing = kb_commands.add_parser("list", help="list the learning products")
-    listing.add_argument("--json", action="store_true", help="a JSON array with every field and the text")
+    listed = listing.add_mutually_exclusive_group()
+    listed.add_argument("--json", action="store_true", help="a JSON array with every field and the text")
+    listed.add_argument("--stats", action="store_true", help="how many products are real and illustrative, per topic")
+    listed.add_argument("--stale", action="store_true", help="the products past their review_by date")
+    new_product = kb_commands.add_parser("new", help="write a new product file, pre-filled with the fields to complete")
+    new_product.add_argument("--type", required=True, choices=list(PRODUCT_TYPES), help="the product's type")
+    new_product.add_argument("--title", help="its title (also gives the id when --id is not given)")
+    new_product.add_argument("--id", help="its id and file name (default: from the title)")
+    new_product.add_argument("--directory", type=Path, help="where to write it (default: the configured library)")
+    kb_import = kb_commands.add_parser("import", help="products from a spreadsheet saved as CSV (one row a product), "
+                                                      "written as Markdown files; all or nothing")
+    kb_import.add_argument("file", type=Path, help="the .csv file (Excel: save as CSV UTF-8)")
+    kb_import.add_argument("--directory", type=Path,
+                           help="the library folder to write into (default: the configured one)")
+    peers_cli.add_draft_parser(kb_commands)
+    peers_cli.add_peers_parser(commands)
 
     db = commands.add_parser("db", help="the database")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
@@ -132,6 +148,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("id", type=int, help="the broadcast's number")
     broadcast_commands.add_parser("list", help="the broadcasts, newest first")
 
+    from bot import desk_commands
+
+    desk_commands.add_commands(commands)
     report = commands.add_parser("report", help="the draft progress update on a plan to the ERC")
     report.add_argument("plan", help="the plan's code")
     report.add_argument("--format", choices=["md", "docx"], default="md")
@@ -246,6 +265,14 @@ def _kb(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
     except ThesaurusError as error:
         print(f"hcbot: {error}", file=sys.stderr)
         return EXIT_INVALID
+    from bot import kb_commands
+
+    if arguments.kb_command == "new":
+        return kb_commands.kb_new(settings, arguments, clock)
+    if arguments.kb_command == "import":
+        return kb_commands.kb_import(settings, arguments, clock, thesaurus)
+    if arguments.kb_command == "list" and (arguments.stats or arguments.stale):
+        return kb_commands.kb_listing(settings, arguments, clock)
     if arguments.kb_command == "validate":
         directory = arguments.directory or settings.knowledge_dir or BUNDLED_LIBRARY
         products, problems = validate_library(directory, thesaurus, this_year=clock.now().year)
@@ -257,7 +284,9 @@ def _kb(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
         if problems:
             _print_problems(problems)
             return EXIT_INVALID
-        print(f"{directory}: {len(products)} learning products, no problems")
+        warned = kb_commands.print_warnings(products)
+        print(f"{directory}: {len(products)} learning products, no problems"
+              + (f", {_count(warned, 'warning')}" if warned else ""))
         if answers:
             print(f"{settings.answers_dir()}: {_count(len(answers), 'answer')} of the secretariat, no problems")
         return 0
@@ -268,7 +297,7 @@ def _kb(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
         for product in index.products:
             marked = (f"  (an answer from the P2P secretariat, {product.answered_on:%Y-%m-%d})"
                       if product.answered_on is not None else "")
-            print(f"{product.id:<50} {product.type:<15} {product.language} {product.year} "
+            print(f"{product.id:<50} {product.type:<15} {product.language} {product.day or product.year or '-'} "
                   f"{', '.join(product.topics)}{marked}")
     return 0
 
@@ -313,6 +342,15 @@ async def _chat(settings: Settings, arguments: argparse.Namespace, clock: Clock)
     finally:
         await app.close()
     return 0
+
+
+async def _peers(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
+    """`hcbot peers` and `hcbot kb draft` (bot/peers_cli.py): they read the database and the index."""
+    index = _index_or_exit(settings, clock)
+    async with _database(settings) as database:
+        if arguments.command == "kb":
+            return await peers_cli.run_draft(settings, arguments, clock, index, database)
+        return await peers_cli.run_peers(settings, arguments, clock, index, database)
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -729,7 +767,24 @@ async def _run(settings: Settings, clock: Clock) -> int:
                 await running.stop()
             await app.close()
             return EXIT_INVALID
+    desk = None
+    if settings.web_port:
+        from bot.desk_commands import start_desk
+
+        try:
+            desk = await start_desk(app)
+        except OSError as error:
+            print(f"hcbot: cannot serve the web desk: {error.strerror or error}", file=sys.stderr)
+            for running in started:
+                await running.stop()
+            await app.close()
+            return EXIT_INVALID
     await app.scheduler.start()
+    from bot.library_reload import LibraryReloader
+
+    # Library edits (and SIGHUP) reach the running bot; an edit that does not validate is logged and ignored.
+    reloader = LibraryReloader(app.router.context, settings, clock, on_swap=lambda index: setattr(app, "index", index))
+    reloader.start()
     reader = None
     if console_attached:
         piped = not sys.stdin.isatty()
@@ -745,8 +800,11 @@ async def _run(settings: Settings, clock: Clock) -> int:
         await reader  # it stops at the next line it would read, after the answer in flight
     for task in retrying:
         task.cancel()
+    await reloader.stop()
     # The scheduler first: its delivery chunk in flight still needs the platforms' connections.
     await app.scheduler.stop()
+    if desk is not None:
+        await desk.stop()
     for platform in reversed(started):
         await platform.stop()
     await app.close()
@@ -793,14 +851,21 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     _configure_logging(settings)
     if arguments.command == "ask":
         return _ask(settings, arguments, clock)
-    if arguments.command == "kb":
+    if arguments.command == "kb" and arguments.kb_command != "draft":
         return _kb(settings, arguments, clock)
+    from bot import desk_commands
+
     runners = {"chat": lambda: _chat(settings, arguments, clock), "db": lambda: _db(settings),
                "admin": lambda: _admin(settings, arguments, clock),
                "report": lambda: _report(settings, arguments, clock),
                "tick": lambda: _tick(settings, arguments, clock),
                "schedule": lambda: _schedule(settings, arguments, clock),
-               "run": lambda: _run(settings, clock), "broadcast": lambda: _broadcast(settings, arguments, clock)}
+               "run": lambda: _run(settings, clock), "broadcast": lambda: _broadcast(settings, arguments, clock),
+               "peers": lambda: _peers(settings, arguments, clock), "kb": lambda: _peers(settings, arguments, clock),
+               "trends": lambda: desk_commands.trends(settings, arguments, clock,
+                                                      lambda: _index_or_exit(settings, clock)),
+               "web": lambda: desk_commands.web(settings, arguments, clock, lambda: _index_or_exit(settings, clock),
+                                                _stop_on_signals)}
     with contextlib.suppress(KeyboardInterrupt):
         return asyncio.run(runners[arguments.command]())
     return 130

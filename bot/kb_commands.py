@@ -1,0 +1,137 @@
+"""The secretariat's `hcbot kb` commands for keeping the library: `new`, `import`, `list --stats`,
+`list --stale`, and the warnings `validate` adds. Output is for a terminal: results on stdout,
+problems on stderr, exit 2 on any problem (as `hcbot admin import`)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.clock import Clock
+from bot.settings import Settings
+from knowledge import BUNDLED_LIBRARY, LearningProduct, Thesaurus, build_index, topic_name
+from knowledge.library_files import LibraryError, product_warnings
+from knowledge.library_tools import new_product_text, stale, topic_counts
+
+EXIT_INVALID = 2
+
+
+def _count(count: int, noun: str) -> str:
+    from handlers.i18n import english_count
+
+    return english_count(count, noun)
+
+
+def library_folder(settings: Settings, given: Path | None = None) -> Path:
+    return given or settings.knowledge_dir or BUNDLED_LIBRARY
+
+
+def print_warnings(products: Sequence[LearningProduct]) -> int:
+    """The warnings of valid products on stderr (they do not stop the bot); how many there were."""
+    found = [warning for product in products for warning in product_warnings(product)]
+    for warning in found:
+        print(f"warning: {warning}", file=sys.stderr)
+    return len(found)
+
+
+def _slug(text: str) -> str:
+    """"Duty of care: a webinar" -> "duty-of-care-a-webinar": an id from a title, accents dropped."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return "-".join(re.findall(r"[a-z0-9]+", plain))[:60].strip("-")
+
+
+def kb_new(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
+    folder = library_folder(settings, arguments.directory)
+    identifier = arguments.id or _slug(arguments.title or "") or f"new-{arguments.type}"
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", identifier):
+        print(f"hcbot: --id {identifier!r}: use lower-case letters, digits and dashes, e.g. duty-of-care-webinar",
+              file=sys.stderr)
+        return EXIT_INVALID
+    path = folder / f"{identifier}.md"
+    if arguments.id is None:
+        # No id asked for: the first free one, so that two new webinars in a row do not collide.
+        number = 2
+        while path.exists():
+            path = folder / f"{identifier}-{number}.md"
+            number += 1
+        identifier = path.stem
+    elif path.exists():
+        print(f"hcbot: {path} already exists; choose another --id or edit that file", file=sys.stderr)
+        return EXIT_INVALID
+    text = new_product_text(arguments.type, identifier, arguments.title or "", clock.now().date())
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as file:
+            file.write(text)
+    except OSError as error:
+        print(f"hcbot: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {path}: fill in the empty fields, then `hcbot kb validate {folder}`")
+    return 0
+
+
+def kb_import(settings: Settings, arguments: argparse.Namespace, clock: Clock, thesaurus: Thesaurus) -> int:
+    from handlers.secretariat.product_import import read_products, write_products
+
+    folder = library_folder(settings, arguments.directory)
+    rows = read_products(arguments.file, folder, thesaurus, clock.now().year)
+    for warning in rows.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if rows.problems:
+        print(f"hcbot: {arguments.file} has {_count(len(rows.problems), 'problem')}; nothing was written. "
+              "Fix them and import again:", file=sys.stderr)
+        for problem in rows.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        written = write_products(rows)
+    except OSError as error:
+        print(f"hcbot: cannot write into {folder}: {error.strerror or error}; nothing was written", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {_count(len(written), 'product')} into {folder}:")
+    for path in written:
+        print(f"  {path.name}")
+    return 0
+
+
+def kb_listing(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
+    try:
+        index = build_index(clock.now().year, settings.knowledge_dir, settings.thesaurus_file, settings.answers_dir())
+    except LibraryError as error:
+        print(f"hcbot: the learning library has {_count(len(error.problems), 'problem')}:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    if arguments.stale:
+        return _print_stale(index.products, clock)
+    counts = topic_counts(index.products)
+    curated = [product for product in index.products if product.type != "answer"]
+    real = sum(not product.illustrative for product in curated)
+    print(f"{_count(len(curated), 'product')}: {real} real, {len(curated) - real} illustrative")
+    print(f"{'topic':<48} {'real':>5} {'illus.':>6} {'total':>6}")
+    for count in counts:
+        flag = "  (under 3)" if count.total < 3 else ""
+        print(f"{topic_name(count.topic):<48} {count.real:>5} {count.illustrative:>6} {count.total:>6}{flag}")
+    for language, name in (("en", "English"), ("fr", "French")):
+        chosen = [product for product in curated if product.language == language]
+        print(f"in {name}: {len(chosen)} ({sum(not product.illustrative for product in chosen)} real)")
+    return 0
+
+
+def _print_stale(products: Sequence[LearningProduct], clock: Clock) -> int:
+    today = clock.now().date()
+    due = stale(products, today)
+    if not due:
+        print("no product is past its review_by date")
+        return 0
+    print(f"{_count(len(due), 'product')} past review_by:")
+    for product in due:
+        assert product.review_by is not None
+        late = (today - product.review_by).days
+        print(f"  {product.id:<50} review_by {product.review_by.isoformat()} ({_count(late, 'day')} ago)  "
+              f"{product.source}")
+    return 0
