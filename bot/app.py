@@ -63,7 +63,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, index: Se
     if migrate:
         await database.upgrade()
     context = HandlerContext(index=index, database=database, now=clock.now, hours=settings.schedule().ladder,
-                             desk=desk)
+                             desk=desk, web_url=settings.desk_url())
     # An index built here holds the folder's answers, as does one the command line built; one given
     # without them (a test's) gets them from the first reconcile pass, which sees the folder change.
     if desk.answers_dir is not None and (built or any(product.type == ANSWER_TYPE for product in index.products)):

@@ -114,6 +114,20 @@ class Settings(BaseSettings):
     """The folder of the secretariat's answers added to the library (Q&A files, loaded with it at
     start). Default: `answers` beside the SQLite database, or in the working folder."""
 
+    # The secretariat's web desk (hcbot web; hcbot run serves it too when the port is set).
+    web_port: int | None = None
+    web_host: str = "127.0.0.1"
+    web_url: str | None = None
+    """The desk's public address behind the reverse proxy (https://desk.example.org), for /desk's
+    sign-in links; default http://HCBOT_WEB_HOST:HCBOT_WEB_PORT."""
+    desk_secret: SecretStr | None = None
+    """Signs the desk's session cookies; unset, a random one each start (sessions end at a restart)."""
+
+    def desk_url(self) -> str | None:
+        if self.web_url:
+            return self.web_url
+        return f"http://{self.web_host}:{self.web_port}" if self.web_port else None
+
     @field_validator("secretariat_timezone")
     @classmethod
     def _known_zone(cls, zone: str) -> str:

@@ -63,6 +63,8 @@ class HandlerContext:
     # What the Q&A folder held when the index last read it: a change means another replica (or a
     # person) added an answer, and the index reloads them.
     answers_seen: tuple[tuple[str, int, int], ...] = ()
+    # The web desk's address for /desk's sign-in links (None: no desk configured).
+    web_url: str | None = None
 
 
 @dataclass(slots=True)

@@ -25,6 +25,7 @@ from handlers.errors import HcbotError
 from handlers.i18n import french_typography, t
 from handlers.messages import Incoming, Reply, ReplyBuilder, bold, reply_to_json, text_reply
 from handlers.secretariat import overview as plans_overview
+from handlers.secretariat import web_desk
 from handlers.secretariat.tickets import answering, overview
 from storage import events, outbox
 from storage import repositories as repo
@@ -159,6 +160,9 @@ def default_commands() -> list[Command]:
         Command("answer", answering.answer, "repondre",
                 "Secrétariat : répondre à une question transmise : /repondre 7 et votre réponse.",
                 ("répondre", "reponse", "réponse"), audience=Audience.SECRETARIAT),
+        Command("desk", web_desk.desk, "bureau",
+                "Secrétariat : un lien de connexion au bureau web (plans, questions, annonces, tendances), "
+                "valable 10 minutes.", audience=Audience.SECRETARIAT),
         Command("close", answering.close, "clore",
                 "Secrétariat : clore une question transmise sans y répondre : /clore 7.", ("fermer",),
                 audience=Audience.SECRETARIAT),
