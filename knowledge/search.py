@@ -126,8 +126,9 @@ def _situation_words(text: str) -> frozenset[str]:
 # a person is a fact when it is about somewhere, oneself, a product or now: "who is the HC in Chad"
 # is, but "how many clusters is too many" names a topic's idea and nothing particular, so it asks
 # for practice. A date or a time ("when is the next PSEA training") is always a look-up.
-_COUNT_OPENERS = (("who",), ("whos",), ("qui",), ("how", "many"), ("combien",))
+_COUNT_OPENERS = (("who",), ("whos",), ("qui",), ("how", "many"), ("how", "much"), ("combien",))
 _FACT_OPENERS = (*_COUNT_OPENERS, ("what", "time"), ("when", "is"), ("when", "are"),
+                 ("quel", "est", "le", "montant"), ("what", "is", "the", "amount"),
                  ("when", "will"), ("a", "quelle", "heure"), ("quand", "est"), ("quand", "aura"))
 _STATUS_OPENERS = (("what", "is"), ("what", "s"), ("what", "are"), ("whats",), ("is", "the"), ("are", "the"),
                    ("quel", "est"), ("quelle", "est"), ("quels", "sont"), ("est", "ce"))
@@ -177,9 +178,18 @@ _SOCIAL_PHRASES = frozenset((("office", "party"), ("year", "party"), ("farewell"
                              ("pot", "depart"), ("fete", "bureau")))
 
 
+# Money of one's own: "which stocks should I buy" is not about prepositioned stocks, though "we must
+# buy stocks before the cyclone season" is; so stocks count only when the person asks for themself.
+_INVESTMENTS = frozenset("shares crypto bitcoin etf etfs".split())
+_TRADING = frozenset("buy sell invest investing acheter vendre investir".split())
+
+
 def _personal(text: str) -> bool:
     """Whether the question is about the person's own things (see ``_OWN_THINGS``)."""
     tokens = words(text)
+    if _TRADING.intersection(tokens) and (_INVESTMENTS.intersection(tokens) or (
+            "stocks" in tokens and ("i" in tokens or "je" in tokens))):
+        return True
     return bool(_IT_WORDS.intersection(tokens)) or bool(_SOCIAL_PHRASES.intersection(pairwise(tokens))) or any(
         token in _POSSESSIVE and _OWN_THINGS.intersection(tokens[index + 1:index + 4])
         for index, token in enumerate(tokens))
