@@ -111,7 +111,8 @@ class LivePath:
 
     async def home(self, platform: str, user_id: str) -> Reply:
         """The person's plan at a glance, for a platform's home screen (Slack's App Home)."""
-        return await home(self.database, platform, user_id, self.now(), self.router.context.hours)
+        return await home(self.database, platform, user_id, self.now(), self.router.context.hours,
+                          self.router.context.index)
 
     async def answer(self, incoming: Incoming) -> list[Reply]:
         """Handles one message and sends its replies; returns the replies that went out (a

@@ -24,6 +24,7 @@ from handlers.context import HandlerContext, Turn
 from handlers.errors import HcbotError
 from handlers.i18n import french_typography, t
 from handlers.messages import Incoming, Reply, ReplyBuilder, bold, reply_to_json, text_reply
+from handlers.peers import chat as peers_chat
 from handlers.secretariat import overview as plans_overview
 from handlers.secretariat import web_desk
 from handlers.secretariat.tickets import answering, overview
@@ -137,6 +138,11 @@ def default_commands() -> list[Command]:
         Command("submitted", submissions.submitted, "envoye",
                 "Marquer la mise à jour comme envoyée au CSU (confirmation demandée) : ses rappels s'arrêtent ; "
                 "/envoye annuler dans les 7 jours.", audience=Audience.REPORTERS),
+        Command("share", peers_chat.share, "partage",
+                "Ce que les autres opérations voient de votre plan : /partage aucun, pairs ou tous.",
+                ("partager",), audience=Audience.REPORTERS),
+        Command("peers", peers_chat.peers, "pairs",
+                "Les autres opérations qui ont une action sur un sujet : /pairs peas.", audience=Audience.REGISTERED),
         Command("plans", plans_overview.plans, "tableau",
                 "Tous les plans d'un coup d'œil, les plus urgents d'abord : /tableau retard, /tableau OPÉRATION "
                 "(un CH voit les siens).", audience=Audience.REPORTERS),
@@ -422,6 +428,8 @@ class Router:
             return await submissions.press(turn, argument)
         if action == "plans":
             return await plans_overview.plans(turn, argument)
+        if action == "peers":
+            return await peers_chat.press(turn, payload)
         if action == "ci" and turn.person is not None:
             return await dialogue.press(turn.session, turn.person, payload, turn.message.platform, turn.now,
                                         turn.language)

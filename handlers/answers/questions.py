@@ -20,6 +20,7 @@ from handlers.errors import BadInput, NotFound
 from handlers.i18n import t
 from handlers.library_shown import product_kind
 from handlers.messages import Reply, ReplyBuilder, Span, bold, italic, link, text_reply
+from handlers.peers.answer_part import PeersPart, peers_part
 from handlers.secretariat.tickets import passing
 from knowledge import (
     TOPICS,
@@ -86,7 +87,8 @@ def _length(reply: Reply) -> int:
 
 
 def _page_reply(context: HandlerContext, page: AnswerPage, intro: list[str | Span] | None, *,
-                state: AnswerState = "confident", passages: dict[str, dict[str, str]] | None = None) -> Reply:
+                state: AnswerState = "confident", passages: dict[str, dict[str, str]] | None = None,
+                peers: PeersPart | None = None) -> Reply:
     """The next page of results; the first page of an answer also asks whether it was useful.
     ``passages`` holds, per length limit, the passage shown under each product."""
     first_page = page.shown == 0
@@ -101,6 +103,8 @@ def _page_reply(context: HandlerContext, page: AnswerPage, intro: list[str | Spa
         if intro:
             builder.add(*intro)
         _render_hits(builder, products, page.shown, language, chosen, context.now().date())
+        if peers is not None:
+            peers.add_to(builder, language)
         shown = page.shown + len(products)
         if shown < len(page.product_ids) and state == "confident":
             builder.add(t("answer.more_hint", language))
@@ -215,11 +219,13 @@ async def _answer(turn: Turn, result: SearchResult, *, logged: str, question: st
         turn.session, platform=turn.message.platform, external_user_id=turn.message.user_id, question=question,
         language=language, product_ids=[hit.product.id for hit in result.hits] if state != "none" else [],
         log_id=entry.id, filters=filters.as_json(), now=turn.now)
+    # Other operations' actions on the topic, as far as their sharing lets this person see them.
+    peers = await peers_part(turn, result)
     if state == "none":
-        return [_decline(result, language, entry.id)]
+        return [_decline(result, language, entry.id), *([peers.reply(language)] if peers is not None else [])]
     shown = UNSURE_SHOWN if state == "unsure" else context.page_size
     return [_page_reply(context, page, intro or _intro(result, language, state), state=state,
-                        passages=_passages(context, result, shown))]
+                        passages=_passages(context, result, shown), peers=peers)]
 
 
 async def ask(turn: Turn, question: str) -> list[Reply]:

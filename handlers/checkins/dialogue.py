@@ -21,6 +21,7 @@ from handlers.dates import short_date
 from handlers.errors import AccessDenied, BadInput, NotFound
 from handlers.i18n import t, tn
 from handlers.messages import Reply, ReplyBuilder, bold, italic, text_reply
+from handlers.peers.notes import share_question
 from knowledge.text import fold
 from storage import checkins
 from storage import repositories as repo
@@ -257,7 +258,7 @@ async def update_now(session: Session, person: Person, plan: ActionPlan, number:
     builder = ReplyBuilder().add(said_back(action, update, language))
     builder.add(t("checkin.single_next", language, number=action.number))
     builder.button(t("checkin.change", language, number=action.number), f"ci:{checkin.id}:1:{CHANGE}")
-    return [builder.build()]
+    return [builder.build(), *await share_question(session, person, update, language)]
 
 
 def _first_plan_with_work(plans: list[ActionPlan], person: Person) -> ActionPlan | None:
@@ -432,7 +433,9 @@ async def _record(session: Session, person: Person, checkin: CheckinSession, act
         checkin.step = CheckinStep.ASK_NOTE
         return [text_reply(t("checkin.note_too_long", language, limit=NOTE_LIMIT, length=len(note)))]
     echo = await _save(session, person, checkin, action, status, note, platform, now, language)
-    return await _advance(session, checkin, now, language, echo, action.number)
+    replies = await _advance(session, checkin, now, language, echo, action.number)
+    # Asked last, so its buttons are the ones at hand (the console presses the last reply's).
+    return [*replies, *await share_question(session, person, answered_here(action, checkin), language)]
 
 
 def _move_on(checkin: CheckinSession, now: datetime) -> None:

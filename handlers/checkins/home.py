@@ -18,7 +18,9 @@ from handlers.dates import short_date
 from handlers.i18n import t
 from handlers.messages import Reply, ReplyBuilder, bold, italic
 from handlers.nudges.deadlines import LadderSettings
+from handlers.peers import chat as peers_chat
 from handlers.secretariat import overview
+from knowledge import SearchIndex
 from storage import repositories as repo
 from storage.database import Database
 from storage.models import ActionPlan, Person
@@ -55,8 +57,9 @@ def _stranger() -> Reply:
 
 
 async def home(database: Database, platform: str, user_id: str, now: datetime,
-               ladder: LadderSettings | None = None) -> Reply:
-    """What the home shows to this chat account at ``now`` (``ladder``: the deadlines' settings)."""
+               ladder: LadderSettings | None = None, index: SearchIndex | None = None) -> Reply:
+    """What the home shows to this chat account at ``now`` (``ladder``: the deadlines' settings;
+    ``index``: reads the topics of actions imported without any, for the other operations' lines)."""
     async with database.transaction() as session:
         person = await repo.person_by_identity(session, platform, user_id)
         if person is None:
@@ -68,6 +71,7 @@ async def home(database: Database, platform: str, user_id: str, now: datetime,
         if repo.may_see_all_plans(person):
             rows = await overview.read_rows(session, now, ladder or LadderSettings())
             overview.home_overview(builder, rows, language)
+            await peers_chat.secretariat_home_line(session, builder, language)
             builder.blank()
             builder.add(t("home.ask", language))
             return builder.build()
@@ -82,5 +86,7 @@ async def home(database: Database, platform: str, user_id: str, now: datetime,
             _add_plan(builder, person, plan, now.date(), language, name_buttons=len(shown) > 1)
         if len(plans) > len(shown):
             builder.add(t("home.more_plans", language, count=len(plans) - len(shown)))
+        if index is not None:
+            await peers_chat.home_lines(session, index, person, builder, language)
         builder.add(t("home.ask", language))
         return builder.build()

@@ -1,0 +1,167 @@
+"""Queries of peer-to-peer support: the actions other operations share, the notes their authors
+marked shareable, and introductions ("Put me in touch") with their limits and counts.
+
+What a person may see is decided in ``handlers.peers.visibility``; these functions only read and
+write what they are asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import (
+    Action,
+    ActionPlan,
+    ActionUpdate,
+    ChatIdentity,
+    Introduction,
+    IntroductionState,
+    Mission,
+    Operation,
+    Person,
+    Role,
+    Sharing,
+)
+
+
+def _action_loading() -> list[object]:
+    return [
+        selectinload(Action.plan).selectinload(ActionPlan.mission).selectinload(Mission.operation),
+        selectinload(Action.updates),
+        selectinload(Action.owner),
+    ]
+
+
+async def actions_of_operations(session: AsyncSession, *, levels: Collection[Sharing] | None,
+                                excluded_operation_id: int | None) -> list[Action]:
+    """Every action of the operations at one of ``levels`` (None: at any level), but one operation's;
+    each with its plan, operation, updates and owner loaded."""
+    query = (select(Action).join(ActionPlan, Action.plan_id == ActionPlan.id)
+             .join(Mission, ActionPlan.mission_id == Mission.id)
+             .join(Operation, Mission.operation_id == Operation.id)
+             .options(*_action_loading()).order_by(Operation.code, ActionPlan.code, Action.number))  # type: ignore[arg-type]
+    if levels is not None:
+        query = query.where(Operation.sharing.in_(list(levels)))
+    if excluded_operation_id is not None:
+        query = query.where(Operation.id != excluded_operation_id)
+    return list((await session.execute(query)).scalars().unique())
+
+
+async def action_by_id(session: AsyncSession, action_id: int) -> Action | None:
+    found = await session.execute(select(Action).where(Action.id == action_id).options(*_action_loading()))  # type: ignore[arg-type]
+    return found.scalars().first()
+
+
+async def action_by_number(session: AsyncSession, plan_code: str, number: int) -> Action | None:
+    found = await session.execute(
+        select(Action).join(ActionPlan, Action.plan_id == ActionPlan.id)
+        .where(ActionPlan.code == plan_code, Action.number == number).options(*_action_loading()))  # type: ignore[arg-type]
+    return found.scalars().first()
+
+
+async def update_by_id(session: AsyncSession, update_id: int) -> ActionUpdate | None:
+    found = await session.execute(
+        select(ActionUpdate).where(ActionUpdate.id == update_id)
+        .options(selectinload(ActionUpdate.action).selectinload(Action.plan).selectinload(ActionPlan.mission)
+                 .selectinload(Mission.operation), selectinload(ActionUpdate.person)))
+    return found.scalars().first()
+
+
+async def mark_shareable(session: AsyncSession, update_id: int, shareable: bool) -> None:
+    await session.execute(update(ActionUpdate).where(ActionUpdate.id == update_id).values(shareable=shareable))
+
+
+async def operations(session: AsyncSession) -> list[Operation]:
+    return list((await session.execute(select(Operation).order_by(Operation.code))).scalars())
+
+
+async def set_sharing(session: AsyncSession, levels: dict[int, Sharing]) -> None:
+    """Each operation (by id) at its new sharing level."""
+    for operation_id, level in levels.items():
+        await session.execute(update(Operation).where(Operation.id == operation_id).values(sharing=level))
+
+
+async def operation_hc(session: AsyncSession, operation_id: int) -> Person | None:
+    """The operation's HC (the first registered, should there be two), with their chats."""
+    found = await session.execute(
+        select(Person).where(Person.operation_id == operation_id, Person.role == Role.HC)
+        .options(selectinload(Person.identities), selectinload(Person.operation)).order_by(Person.id).limit(1))
+    return found.scalars().first()
+
+
+async def person_with_chats(session: AsyncSession, person_id: int) -> Person | None:
+    found = await session.execute(select(Person).where(Person.id == person_id)
+                                  .options(selectinload(Person.identities), selectinload(Person.operation)))
+    return found.scalars().first()
+
+
+async def active_identities(session: AsyncSession, person_id: int) -> list[ChatIdentity]:
+    found = await session.execute(select(ChatIdentity).where(ChatIdentity.person_id == person_id,
+                                                             ChatIdentity.active.is_(True)).order_by(ChatIdentity.id))
+    return list(found.scalars())
+
+
+async def recent_introduction(session: AsyncSession, requester_id: int, recipient_id: int, topic: str,
+                              since: datetime) -> Introduction | None:
+    """The latest request from ``requester_id`` to ``recipient_id`` on ``topic`` made after ``since``."""
+    found = await session.execute(
+        select(Introduction).where(Introduction.requester_id == requester_id,
+                                   Introduction.recipient_id == recipient_id, Introduction.topic == topic,
+                                   Introduction.created_at > since)
+        .order_by(Introduction.created_at.desc()).limit(1))
+    return found.scalars().first()
+
+
+async def add_introduction(session: AsyncSession, *, requester_id: int, recipient_id: int, action_id: int,
+                           topic: str, now: datetime) -> Introduction:
+    introduction = Introduction(requester_id=requester_id, recipient_id=recipient_id, action_id=action_id,
+                                topic=topic, state=IntroductionState.PENDING, created_at=now)
+    session.add(introduction)
+    await session.flush()
+    return introduction
+
+
+async def introduction_by_id(session: AsyncSession, introduction_id: int) -> Introduction | None:
+    found = await session.execute(
+        select(Introduction).where(Introduction.id == introduction_id)
+        .options(selectinload(Introduction.requester).selectinload(Person.identities),
+                 selectinload(Introduction.requester).selectinload(Person.operation),
+                 selectinload(Introduction.recipient).selectinload(Person.identities),
+                 selectinload(Introduction.recipient).selectinload(Person.operation),
+                 selectinload(Introduction.action).selectinload(Action.plan).selectinload(ActionPlan.mission)
+                 .selectinload(Mission.operation)))
+    return found.scalars().first()
+
+
+async def answer_introduction(session: AsyncSession, introduction_id: int, state: IntroductionState,
+                              now: datetime) -> bool:
+    """Moves a waiting request to ``state``; False when it was answered already (a second press, a
+    press on another replica): only the first answer is acted on."""
+    changed = await session.execute(
+        update(Introduction).where(Introduction.id == introduction_id,
+                                   Introduction.state == IntroductionState.PENDING)
+        .values(state=state, answered_at=now))
+    return bool(getattr(changed, "rowcount", 0))
+
+
+async def introduction_counts(session: AsyncSession, since: datetime | None = None) -> dict[IntroductionState, int]:
+    """How many introductions were asked for (since ``since``), by state."""
+    query = select(Introduction.state, func.count()).group_by(Introduction.state)
+    if since is not None:
+        query = query.where(Introduction.created_at >= since)
+    counts = {state: 0 for state in IntroductionState}
+    for state, count in (await session.execute(query)).all():
+        counts[IntroductionState(state)] = int(count)
+    return counts
+
+
+async def introduction_topics(session: AsyncSession, limit: int = 5) -> list[tuple[str, int]]:
+    """The topics introductions were asked about most, with how many each."""
+    found = await session.execute(select(Introduction.topic, func.count().label("asked"))
+                                  .group_by(Introduction.topic).order_by(func.count().desc(), Introduction.topic)
+                                  .limit(limit))
+    return [(str(topic), int(count)) for topic, count in found.all()]
