@@ -133,8 +133,10 @@ def _parser() -> argparse.ArgumentParser:
     broadcast = commands.add_parser("broadcast", help="the secretariat's notices to HCs and HCT members")
     broadcast_commands = broadcast.add_subparsers(dest="broadcast_command", required=True, metavar="BROADCAST_COMMAND")
     send = broadcast_commands.add_parser("send", help="send (or schedule) a notice from a Markdown file")
-    send.add_argument("--file", type=Path, required=True, help="the notice: optional webinar front matter, the "
-                                                                "English text, then ---fr--- and the French text")
+    what = send.add_mutually_exclusive_group(required=True)
+    what.add_argument("--file", type=Path, help="the notice: optional webinar front matter, the "
+                                                "English text, then ---fr--- and the French text")
+    what.add_argument("--product", metavar="ID", help="announce an upcoming webinar of the library from its record")
     send.add_argument("--audience", default="all", help='"all", or key=value pairs: role, operation, country, '
                                                          'language, topic (e.g. "role=hc,country=Chad")')
     send.add_argument("--at", help="when to send, ISO 8601 with a zone (default: now)")
@@ -593,13 +595,22 @@ async def _broadcast_send(settings: Settings, database: Database, arguments: arg
                           clock: Clock) -> int:
     from handlers.broadcasts import sending
 
+    if arguments.product is not None:
+        from bot.kb_commands import product_notice_or_exit
+
+        announced = product_notice_or_exit(settings, arguments.product, clock)
+        if announced is None:
+            return EXIT_INVALID
+        notice, text = announced, ""
+    else:
+        try:
+            text = arguments.file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"hcbot: cannot read {arguments.file}: {error}", file=sys.stderr)
+            return EXIT_INVALID
     try:
-        text = arguments.file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        print(f"hcbot: cannot read {arguments.file}: {error}", file=sys.stderr)
-        return EXIT_INVALID
-    try:
-        notice = sending.parse_notice(text, str(arguments.file))
+        if arguments.file is not None:
+            notice = sending.parse_notice(text, str(arguments.file))
         audience = sending.parse_audience(arguments.audience)
     except sending.NoticeRejected as error:
         _print_problems(error.problems, what=str(arguments.file))

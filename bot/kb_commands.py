@@ -10,12 +10,16 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.settings import Settings
 from knowledge import BUNDLED_LIBRARY, LearningProduct, Thesaurus, build_index, topic_name
 from knowledge.library_files import LibraryError, product_warnings
 from knowledge.library_tools import new_product_text, stale, topic_counts
+
+if TYPE_CHECKING:
+    from handlers.broadcasts.sending import Notice
 
 EXIT_INVALID = 2
 
@@ -112,10 +116,10 @@ def kb_listing(settings: Settings, arguments: argparse.Namespace, clock: Clock) 
     curated = [product for product in index.products if product.type != "answer"]
     real = sum(not product.illustrative for product in curated)
     print(f"{_count(len(curated), 'product')}: {real} real, {len(curated) - real} illustrative")
-    print(f"{'topic':<48} {'real':>5} {'illus.':>6} {'total':>6}")
+    print(f"{'topic':<54} {'real':>5} {'illus.':>6} {'total':>6}")
     for count in counts:
         flag = "  (under 3)" if count.total < 3 else ""
-        print(f"{topic_name(count.topic):<48} {count.real:>5} {count.illustrative:>6} {count.total:>6}{flag}")
+        print(f"{topic_name(count.topic):<54} {count.real:>5} {count.illustrative:>6} {count.total:>6}{flag}")
     for language, name in (("en", "English"), ("fr", "French")):
         chosen = [product for product in curated if product.language == language]
         print(f"in {name}: {len(chosen)} ({sum(not product.illustrative for product in chosen)} real)")
@@ -135,3 +139,29 @@ def _print_stale(products: Sequence[LearningProduct], clock: Clock) -> int:
         print(f"  {product.id:<50} review_by {product.review_by.isoformat()} ({_count(late, 'day')} ago)  "
               f"{product.source}")
     return 0
+
+
+def product_notice_or_exit(settings: Settings, product_id: str, clock: Clock) -> Notice | None:
+    """The notice announcing library product ``product_id``; None (and why, on stderr) when there is
+    no such product or it is not an upcoming webinar with a start time."""
+    from handlers.broadcasts.sending import NoticeRejected
+    from handlers.library_notice import product_notice
+
+    try:
+        index = build_index(clock.now().year, settings.knowledge_dir, settings.thesaurus_file, settings.answers_dir())
+    except LibraryError as error:
+        print(f"hcbot: the learning library has {_count(len(error.problems), 'problem')}:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+    product = index.get(product_id.strip().lower())
+    if product is None:
+        print(f"hcbot: --product {product_id!r}: no such product in the library (`hcbot kb list` lists them)",
+              file=sys.stderr)
+        return None
+    try:
+        return product_notice(product, clock.now())
+    except NoticeRejected as error:
+        for problem in error.problems:
+            print(f"hcbot: --product {product.id}: {problem}", file=sys.stderr)
+        return None

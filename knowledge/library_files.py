@@ -100,6 +100,14 @@ class _FrontMatter(BaseModel):
             raise ValueError(f"{day.isoformat()} is in the future")
         return day
 
+    @field_validator("time", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> object:
+        # YAML 1.1 reads an unquoted 14:00 as the base-60 number 840.
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+            return f"{value // 60:02d}:{value % 60:02d}"
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _zone(cls, name: str | None) -> str | None:
@@ -108,7 +116,7 @@ class _FrontMatter(BaseModel):
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {name!r}: write it like Europe/Geneva, Africa/Dakar or UTC") from None
+            raise ValueError(f"unknown timezone {name!r}: write it like Europe/Zurich, Africa/Dakar or UTC") from None
         return name
 
     @field_validator("summary")
@@ -129,6 +137,11 @@ def read_product(
     def explain(item: ErrorDetails) -> str | None:
         if item["type"] == "extra_forbidden":
             return "unknown field (allowed: " + ", ".join(_FrontMatter.model_fields) + ")"
+        if item["type"] == "too_short" and tuple(item["loc"]) == ("topics",):
+            return "missing: give one to five topics, e.g. [protection, leadership]"
+        if item["type"] == "string_too_short":
+            minimum = (item.get("ctx") or {}).get("min_length", 1)
+            return "missing: fill it in" if not item.get("input") else f"too short: at least {minimum} characters"
         return None
 
     try:

@@ -45,7 +45,7 @@ def new_product_text(kind: str, identifier: str, title: str, today: date) -> str
         lines += [
             "recording:           # optional, once it is held: the recording's https link",
             "time:                # an upcoming webinar: its start, HH:MM (for `hcbot broadcast send --product`)",
-            "timezone: UTC        # the start's timezone, e.g. Europe/Geneva",
+            "timezone: UTC        # the start's timezone, e.g. Europe/Zurich",
             "duration_minutes: 60",
             "join_link:           # optional: where people join it",
         ]

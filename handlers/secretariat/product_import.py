@@ -171,6 +171,7 @@ def _row(values: dict[str, str], line: int, rows: ProductRows, scratch: Path, th
     before = len(rows.problems)
     front = {name: _cell(name, text, line, rows, language) for name, text in values.items()}
     front = {name: value for name, value in front.items() if value is not None}
+    front.setdefault("countries", [])  # an empty cell: a product about no one country
     identifier = str(front.get("id", ""))
     if identifier in seen:
         rows.problems.append(Problem(rows.display, line, "id", t("kb.import_id_twice", language, row=seen[identifier])))
