@@ -167,9 +167,10 @@ _OWN_THINGS = frozenset(
 )
 _POSSESSIVE = frozenset("my mine mon ma mes".split())
 # Words of IT work, which no coordination question uses: "scale up a Kubernetes deployment" is not a
-# scale-up. ("Database", "Excel" or "code" are left out: a 4W database, a code of conduct.)
+# scale-up. ("Database", "Excel" or "code" are left out: a 4W database, a code of conduct; so is
+# "Outlook": an El Niño outlook. "My Outlook" is still one's own, see _OWN_THINGS.)
 _IT_WORDS = frozenset(
-    "kubernetes docker vpn python javascript sql linux macos android iphone outlook printer wifi browser "
+    "kubernetes docker vpn python javascript sql linux macos android iphone printer wifi browser "
     "password passwords laptop replicas".split()
 )
 # Office social life, said in two words ("a party to the conflict" is no party).

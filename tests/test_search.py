@@ -434,6 +434,11 @@ def test_everyday_words_for_the_topics(index: SearchIndex) -> None:
         "people keep telling us they call and nobody ever picks up": "aap",
         "villages are being shelled and people are fleeing, what can the country team do": "protection",
         "the last flood caught us flat-footed, how do we not repeat that": "preparedness",
+        "women get attacked when they go out to fetch firewood, how have others tackled it": "gbv",
+        "the appeal is every agency's shopping list stapled together, how do we choose what matters most": "planning",
+        # An El Niño outlook is a forecast, not the e-mail program.
+        "The El Niño outlook says a drought is likely next year. How can the HCT get ahead of it this "
+        "time, with pre-agreed money and plans that kick in before the peak?": "preparedness",
     }
     for message, topic in cases.items():
         result = index.search(message)
