@@ -436,6 +436,8 @@ def test_everyday_words_for_the_topics(index: SearchIndex) -> None:
         "the last flood caught us flat-footed, how do we not repeat that": "preparedness",
         "women get attacked when they go out to fetch firewood, how have others tackled it": "gbv",
         "the appeal is every agency's shopping list stapled together, how do we choose what matters most": "planning",
+        "la RAP dans les autres EHP ?": "aap",  # redevabilité envers les populations affectées
+        "what to do in the first 90 days when a crisis suddenly gets much bigger": "scale-up",
         # An El Niño outlook is a forecast, not the e-mail program.
         "The El Niño outlook says a drought is likely next year. How can the HCT get ahead of it this "
         "time, with pre-agreed money and plans that kick in before the peak?": "preparedness",
