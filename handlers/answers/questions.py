@@ -20,7 +20,7 @@ from handlers.errors import BadInput, NotFound
 from handlers.i18n import t
 from handlers.library_shown import product_kind
 from handlers.messages import Reply, ReplyBuilder, Span, bold, italic, link, text_reply
-from handlers.peers.answer_part import PeersPart, peers_part
+from handlers.peers.answer_part import PeersPart, fitting, peers_part
 from handlers.secretariat.tickets import passing
 from knowledge import (
     TOPICS,
@@ -97,14 +97,14 @@ def _page_reply(context: HandlerContext, page: AnswerPage, intro: list[str | Spa
     ids = page.product_ids[page.shown : page.shown + size]
     products = [product for product in (context.index.get(pid) for pid in ids) if product is not None]
     reply = Reply(())
-    for limit in (*PASSAGE_LIMITS, 0):
+    for limit, part in fitting(peers, PASSAGE_LIMITS if passages else (0,)):
         chosen = (passages or {}).get(str(limit), {}) if limit else {}
         builder = ReplyBuilder()
         if intro:
             builder.add(*intro)
         _render_hits(builder, products, page.shown, language, chosen, context.now().date())
-        if peers is not None:
-            peers.add_to(builder, language)
+        if part is not None:
+            part.add_to(builder, language)
         shown = page.shown + len(products)
         if shown < len(page.product_ids) and state == "confident":
             builder.add(t("answer.more_hint", language))
@@ -118,7 +118,7 @@ def _page_reply(context: HandlerContext, page: AnswerPage, intro: list[str | Spa
             if state == "unsure":
                 builder.button(t("button.pass", language), f"pass:{page.log_id}")
         reply = builder.build()
-        if _length(reply) <= ANSWER_BUDGET or not passages:
+        if _length(reply) <= ANSWER_BUDGET or (not passages and peers is None):
             break
     page.shown += len(products)
     return reply
