@@ -37,6 +37,7 @@ from handlers.trends.charts import chart_image
 from handlers.trends.render import brief_docx, brief_html, table_csv, table_html
 from storage import broadcasts as broadcast_store
 from storage import tickets as ticket_store
+from storage.models import Person
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -49,6 +50,8 @@ PAGE_CSP: Final = ("default-src 'none'; style-src 'self'; img-src 'self'; form-a
 SVG_CSP: Final = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 OPEN_PATHS: Final = ("/signin/", "/static/", "/signout")
 DESK_KEY: Final[web.AppKey[Desk]] = web.AppKey("desk")
+PERSON: Final[web.RequestKey[Person]] = web.RequestKey("person", Person)
+LANGUAGE: Final[web.RequestKey[str]] = web.RequestKey("language", str)
 
 
 @dataclass(slots=True)
@@ -68,8 +71,8 @@ def _language(request: web.Request, person: Any) -> str:
 
 def _render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
     desk = request.app[DESK_KEY]
-    person = request.get("person")
-    language = request.get("language") or _language(request, person)
+    person = request.get(PERSON)
+    language = request.get(LANGUAGE) or _language(request, person)
 
     def say(key: str, **more: object) -> str:
         return t(key, language, **more)
@@ -93,7 +96,14 @@ async def _headers(request: web.Request, handler: Callable[[web.Request], Awaita
     try:
         response = await handler(request)
     except web.HTTPException as error:
-        response = error
+        # A redirect or aiohttp's own 404 is raised, not returned: it gets the same headers.
+        _secure(request, error)
+        raise
+    _secure(request, response)
+    return response
+
+
+def _secure(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -101,7 +111,6 @@ async def _headers(request: web.Request, handler: Callable[[web.Request], Awaita
     response.headers["Referrer-Policy"] = "no-referrer"
     if not request.path.startswith("/static/"):
         response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @web.middleware
@@ -120,8 +129,8 @@ async def _signed_in(request: web.Request, handler: Callable[[web.Request], Awai
                 session.expunge(person)
     if person is None:
         return _refusal(request, "desk.sign_in_first")
-    request["person"] = person
-    request["language"] = _language(request, person)
+    request[PERSON] = person
+    request[LANGUAGE] = _language(request, person)
     return await handler(request)
 
 
@@ -130,7 +139,7 @@ async def signin(request: web.Request) -> web.StreamResponse:
     now = desk.app.clock.now()
     async with desk.app.database.transaction() as session:
         opened = await open_link(session, request.match_info["token"], now)
-    request["language"] = request.cookies.get(LANGUAGE_COOKIE) or opened.language
+    request[LANGUAGE] = request.cookies.get(LANGUAGE_COOKIE) or opened.language
     if opened.outcome is not Opened.OK or opened.person_id is None:
         status = 403 if opened.outcome is Opened.FORBIDDEN else 410 if opened.outcome in (
             Opened.USED, Opened.EXPIRED) else 404
@@ -139,13 +148,13 @@ async def signin(request: web.Request) -> web.StreamResponse:
     response.set_cookie(COOKIE, session_value(desk.secret, opened.person_id, now),
                         max_age=int(LIFETIME.total_seconds()), httponly=True, samesite="Strict",
                         secure=desk.secure_cookie, path="/")
-    return response
+    raise response
 
 
 async def signout(_request: web.Request) -> web.StreamResponse:
     response = web.HTTPSeeOther("/signed-out")
     response.del_cookie(COOKIE, path="/")
-    return response
+    raise response
 
 
 async def signed_out(request: web.Request) -> web.StreamResponse:
@@ -158,7 +167,7 @@ async def language(request: web.Request) -> web.StreamResponse:
     response = web.HTTPSeeOther(back if back.startswith("/") and not back.startswith("//") else "/plans")
     response.set_cookie(LANGUAGE_COOKIE, chosen if chosen in ("en", "fr") else "en", max_age=365 * 86400,
                         httponly=True, samesite="Strict", path="/")
-    return response
+    raise response
 
 
 def _csv(text: str, name: str) -> web.Response:
@@ -193,7 +202,7 @@ async def plans_page(request: web.Request) -> web.StreamResponse:
                     "plans.csv")
     sort = request.query.get("sort", "")
     descending = request.query.get("order") == "desc"
-    language = request["language"]
+    language = request[LANGUAGE]
     columns = [("operation_name", t("desk.col_operation", language)), ("hc", t("desk.col_hc", language)),
                ("plan", t("desk.col_plan", language)), ("due_on", t("desk.col_due", language)),
                ("days_left", t("desk.col_days_left", language)), ("submitted_at", t("desk.col_sent", language)),
@@ -231,7 +240,7 @@ async def plan_page(request: web.Request) -> web.StreamResponse:
                 if row.glance.code == code]
     if schedule is None or not rows:
         return _refusal(request, "desk.no_such_plan", 404)
-    language = request["language"]
+    language = request[LANGUAGE]
     steps = [{"when": step.local_time, "label": step_label(step.key, language), "group": state_group(step.state),
               "to_secretariat": step.to_secretariat, "past": step.local_time <= now} for step in schedule.steps]
     return _render(request, "plan.html", row=rows[0], record=overview.plan_record(rows[0]), schedule=schedule,
@@ -257,7 +266,7 @@ async def questions_page(request: web.Request) -> web.StreamResponse:
     groups = tickets.repeated_questions(desk.app.index, recent)
     if request.path == "/questions.csv":
         return _csv(tickets.csv_text(everything), "questions.csv")
-    language = request["language"]
+    language = request[LANGUAGE]
     if request.path == "/questions/groups.csv":
         header = [t("trends.col_people", language), t("trends.col_topic", language), t("trends.col_example", language),
                   t("desk.col_question_ids", language)]
@@ -325,7 +334,7 @@ async def broadcasts_page(request: web.Request) -> web.StreamResponse:
         return _csv(_plain_csv(list(BROADCAST_FIELDS), [
             [row["when"].isoformat(timespec="seconds") if name == "when" else row[name] for name in BROADCAST_FIELDS]
             for row in rows]), "broadcasts.csv")
-    language = request["language"]
+    language = request[LANGUAGE]
     return _render(request, "broadcasts.html", rows=rows, day=lambda moment: short_date(moment, language))
 
 
@@ -334,7 +343,7 @@ async def broadcast_page(request: web.Request) -> web.StreamResponse:
     rows = [row for row in await _broadcast_rows(request) if str(row["id"]) == wanted]
     if not rows:
         return _refusal(request, "desk.no_such_broadcast", 404)
-    language = request["language"]
+    language = request[LANGUAGE]
     return _render(request, "broadcast.html", row=rows[0], day=lambda moment: short_date(moment, language))
 
 
@@ -343,7 +352,7 @@ async def broadcast_page(request: web.Request) -> web.StreamResponse:
 
 async def _brief(request: web.Request) -> Brief | web.Response:
     desk = request.app[DESK_KEY]
-    language = request["language"]
+    language = request[LANGUAGE]
     typed = request.query.get("since", "").strip()
     since = None
     if typed:

@@ -59,6 +59,8 @@ class Chart:
     x_label: str
     y_label: str
     series: tuple[int, ...]
+    without_total: bool = False
+    """The table's last row is a total: drawn beside the topics, it would squash them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +152,7 @@ def actions_table(histories: Sequence[ActionHistory], language: str) -> TrendTab
                t("trends.col_total", language))
     return TrendTable("actions", t("trends.actions_title", language), columns, tuple(rows),
                       Chart("barh", t("trends.axis_actions", language), t("trends.col_topic", language),
-                            tuple(range(1, 1 + len(STATUS_COLUMNS)))),
+                            tuple(range(1, 1 + len(STATUS_COLUMNS))), without_total=True),
                       note=t("trends.actions_note", language))
 
 

@@ -27,7 +27,7 @@ def _figure(table: TrendTable) -> object:
 
     chart = table.chart
     assert chart is not None
-    rows = [row for row in table.rows][:MOST_ROWS]
+    rows = list(table.rows[:-1] if chart.without_total else table.rows)[:MOST_ROWS]
     labels = [str(row[0]) for row in rows]
     names = [table.columns[position] for position in chart.series]
     height = 3.2 if chart.kind != "barh" else max(2.6, 0.42 * len(rows) + 1.6)

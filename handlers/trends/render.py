@@ -96,7 +96,7 @@ def brief_docx(brief: Brief) -> bytes:
 
 STANDALONE_STYLE: Final = """
 body { font-family: system-ui, sans-serif; margin: 1rem auto; max-width: 72rem; padding: 0 1rem; color: #111; }
-.pair { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 1rem; align-items: start; }
+.pair { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1rem; align-items: start; }
 .pair svg { width: 100%; height: auto; }
 table { border-collapse: collapse; font-size: 0.9rem; }
 th, td { border: 1px solid #999; padding: 0.2rem 0.4rem; }
