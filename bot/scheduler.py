@@ -18,7 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from handlers.accounts import forget_events
 from handlers.delivery import Deliverer
-from handlers.nudges.reconcile import ReconcileReport, ScheduleSettings, reconcile
+from handlers.nudges.reconcile import ReconcileReport, ScheduleSettings, reconcile_in_batches
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -72,8 +72,9 @@ class Scheduler:
     async def reconcile_once(self) -> ReconcileReport:
         if self.refresh is not None:
             self.refresh()
-        async with self.database.transaction() as session:
-            report = await reconcile(session, self.clock.now(), self.settings)
+        # Batch by batch, each committed on its own: a big first pass never holds the database
+        # while live messages wait, and yields the event loop between its slices of work.
+        report = await reconcile_in_batches(self.database, self.clock.now(), self.settings)
         logger.info("reconcile: %s", report)
         return report
 

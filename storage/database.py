@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -76,6 +77,7 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._writers: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     @property
     def dialect(self) -> str:
@@ -83,9 +85,25 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed together at the end, or not at all."""
-        async with self.sessions() as session, session.begin():
+        """A session whose work is committed together at the end, or not at all.
+
+        On SQLite every transaction takes the one write lock as it begins, and a waiting one only
+        retries at the busy handler's intervals (up to 100 ms apart): a reconcile pass committing
+        batch after batch would win every race and starve a live message. So this process's
+        transactions queue for the lock in order, first come first served, and only other
+        processes wait on the busy timeout."""
+        if self.engine.dialect.name != "sqlite":
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._writer_queue(), self.sessions() as session, session.begin():
             yield session
+
+    def _writer_queue(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._writers is None or self._writers[0] is not loop:
+            self._writers = (loop, asyncio.Lock())  # a lock serves one event loop (tests run several)
+        return self._writers[1]
 
     async def upgrade(self) -> list[str]:
         """Brings the schema to the latest migration; returns the revisions applied."""

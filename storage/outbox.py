@@ -7,12 +7,12 @@ row (SQLite runs one replica, and its writes are serialised anyway).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, case, exists, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Broadcast, ChatIdentity, Operation, OutboxMessage, OutboxStatus, Person
@@ -44,6 +44,39 @@ async def enqueue_reply(session: AsyncSession, *, dedupe_key: str, person_id: in
 
 async def set_payload(session: AsyncSession, dedupe_key: str, payload: dict[str, Any]) -> None:
     await session.execute(update(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key).values(payload=payload))
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A proactive message to queue, for :func:`enqueue_many`."""
+
+    dedupe_key: str
+    kind: str
+    person_id: int
+    payload: dict[str, Any]
+    due_at: datetime
+
+
+async def enqueue_many(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> set[str]:
+    """:func:`enqueue` for many messages in one statement; returns the keys that were new (the
+    others were queued before, by an earlier pass or another replica)."""
+    inserted = await insert_or_ignore(session, OutboxMessage, [
+        {"dedupe_key": message.dedupe_key, "kind": message.kind, "person_id": message.person_id,
+         "payload": message.payload, "due_at": message.due_at, "created_at": now,
+         "status": OutboxStatus.PENDING, "attempts": 0} for message in messages],
+        conflict=["dedupe_key"], returning=[OutboxMessage.dedupe_key])
+    return {row.dedupe_key for row in inserted}
+
+
+_TABLE = cast(Table, OutboxMessage.__table__)
+
+
+async def set_payloads(session: AsyncSession, payloads: Mapping[str, dict[str, Any]]) -> None:
+    """:func:`set_payload` for many keys: one executemany."""
+    if payloads:
+        await session.execute(update(_TABLE).where(_TABLE.c.dedupe_key == bindparam("key"))
+                              .values(payload=bindparam("new_payload")),
+                              [{"key": key, "new_payload": payload} for key, payload in payloads.items()])
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,8 +352,9 @@ async def waiting_for_spacing(session: AsyncSession, kinds: list[str], due_befor
 
 
 async def move_due(session: AsyncSession, moves: list[tuple[int, datetime]]) -> None:
-    """New due times for pending messages (a few a pass); a row claimed meanwhile keeps its own."""
-    for message_id, due_at in moves:
-        await session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id,
-                                                          OutboxMessage.status == OutboxStatus.PENDING)
-                              .values(due_at=due_at))
+    """New due times for pending messages, in one executemany; a row claimed meanwhile keeps its own."""
+    if moves:
+        await session.execute(update(_TABLE).where(_TABLE.c.id == bindparam("message_id"),
+                                                   _TABLE.c.status == OutboxStatus.PENDING)
+                              .values(due_at=bindparam("new_due")),
+                              [{"message_id": message_id, "new_due": due_at} for message_id, due_at in moves])

@@ -126,7 +126,13 @@ async def prompt(session: Session, checkin: CheckinSession, language: str,
     """The question for where the check-in stands now; ``change``: the number of the action just
     saved, said back in ``intro``, for its Change button."""
     actions = await repo.actions_by_ids(session, checkin.action_ids)
-    action = actions[checkin.action_ids[checkin.position]]
+    return question(checkin, actions[checkin.action_ids[checkin.position]], language, intro, change)
+
+
+def question(checkin: CheckinSession, action: Action, language: str, intro: str | None = None,
+             change: int | None = None) -> Reply:
+    """:func:`prompt` for its action already loaded (with its plan, owner and updates): the
+    reconcile pass builds thousands of first questions from a few set-wise queries."""
     builder = ReplyBuilder()
     if intro:
         builder.add(intro)
@@ -182,12 +188,15 @@ async def start(session: Session, person: Person, plan_code: str | None, now: da
         return [*closed, ReplyBuilder().add(t("checkin.nothing", language)).build()]
     actions = repo.actions_answered_by(person, plan)
     checkin = await checkins.start(session, person.id, plan.id, [action.id for action in actions], now)
+    return [*closed, await prompt(session, checkin, language, start_intro(person, plan.title, len(actions), language))]
+
+
+def start_intro(person: Person, plan_title: str, actions: int, language: str) -> str:
+    """The first line of a new check-in: whom it greets, on which plan, how many actions."""
     name = first_name(person)
     if name is None:
-        intro = tn("checkin.start_unnamed", len(actions), language, plan=plan.title)
-    else:
-        intro = tn("checkin.start", len(actions), language, name=name, plan=plan.title)
-    return [*closed, await prompt(session, checkin, language, intro)]
+        return tn("checkin.start_unnamed", actions, language, plan=plan_title)
+    return tn("checkin.start", actions, language, name=name, plan=plan_title)
 
 
 async def _resume(session: Session, checkin: CheckinSession, now: datetime, language: str) -> Reply:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -63,6 +64,13 @@ class Step:
         return self.key.startswith(("overdue", "escalate", "stopped"))
 
 
+# The pure functions a reconcile pass calls for every open plan each minute are memoised: their
+# answers change only with the plan, the settings or the day (``until``), so the passes of a day
+# over 10,000 plans mostly look them up. Arguments are dates, frozen settings and frozensets.
+_MEMO = 65_536
+
+
+@lru_cache(maxsize=_MEMO)
 def update_due_on(adopted_on: date, explicit: date | None, settings: LadderSettings) -> date:
     """The plan's own due date, or the end of the window after adoption."""
     return explicit or adopted_on + relativedelta(months=settings.window_closes_months)
@@ -71,6 +79,11 @@ def update_due_on(adopted_on: date, explicit: date | None, settings: LadderSetti
 def ladder(adopted_on: date, due_on: date, settings: LadderSettings, until: date) -> list[Step]:
     """Every step from adoption to ``until``: weekly overdue nudges go on until the update is sent or
     ``overdue_max`` of them were, and then the secretariat is told that the HC's nudges stopped."""
+    return list(_ladder(adopted_on, due_on, settings, until))
+
+
+@lru_cache(maxsize=_MEMO)
+def _ladder(adopted_on: date, due_on: date, settings: LadderSettings, until: date) -> tuple[Step, ...]:
     window_opens = adopted_on + relativedelta(months=settings.window_opens_months)
     # A plan whose own due date comes before the usual window has no "window opens" nudge.
     steps = [Step("window-open", window_opens)] if window_opens < due_on else []
@@ -88,9 +101,10 @@ def ladder(adopted_on: date, due_on: date, settings: LadderSettings, until: date
     if settings.overdue_max and last <= until:
         steps.append(Step(f"stopped-{settings.overdue_max}", last, to_secretariat=True))
     # A step the window opening overtakes (a plan adopted late in its window) is not sent.
-    return sorted((step for step in steps if step.day >= adopted_on), key=lambda step: (step.day, step.key))
+    return tuple(sorted((step for step in steps if step.day >= adopted_on), key=lambda step: (step.day, step.key)))
 
 
+@lru_cache(maxsize=_MEMO)
 def working_day(day: date, working_days: frozenset[int], *, earlier: bool) -> date:
     """``day`` if the operation works then, else the nearest working day before (or after) it."""
     if not working_days:
@@ -101,6 +115,7 @@ def working_day(day: date, working_days: frozenset[int], *, earlier: bool) -> da
     return day
 
 
+@lru_cache(maxsize=_MEMO)
 def send_at(step: Step, timezone: str, working_days: frozenset[int], settings: LadderSettings) -> datetime:
     """The UTC instant of a step: 09:00 local on the right working day."""
     day = working_day(step.day, working_days, earlier=not step.after_deadline)
@@ -108,6 +123,7 @@ def send_at(step: Step, timezone: str, working_days: frozenset[int], settings: L
     return local.astimezone(UTC)
 
 
+@lru_cache(maxsize=4096)
 def sending_slot(moment: datetime, timezone: str, working_days: frozenset[int], settings: LadderSettings) -> datetime:
     """``moment`` if it is working hours in the operation, else its next working morning (UTC)."""
     zone = ZoneInfo(timezone)

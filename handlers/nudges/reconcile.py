@@ -14,9 +14,14 @@ memory.
 
 from __future__ import annotations
 
+import asyncio
 import enum
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from time import monotonic
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -40,9 +45,9 @@ from handlers.nudges.deadlines import (
 from storage import accounts, checkins, outbox, plans
 from storage import repositories as repo
 from storage.accounts import PersonSummary
-from storage.database import Session
-from storage.models import CheckinSession, Person, Role, Status
-from storage.outbox import QueuedNudge
+from storage.database import Database, Session
+from storage.models import CheckinSession, CheckinStep, Person, Role, Status
+from storage.outbox import QueuedNudge, WaitingMessage
 from storage.plans import LatestStatus, OpenPlan
 
 
@@ -156,9 +161,17 @@ async def read_facts(session: Session) -> Facts:
 
 
 def _cycle_instant(plan: OpenPlan, cycle: int, settings: ScheduleSettings) -> datetime:
-    day = plan.adopted_on + timedelta(weeks=plan.checkin_every_weeks * cycle)
-    day = working_day(day, plan.working_days, earlier=False)
-    return datetime.combine(day, time(settings.ladder.send_hour), tzinfo=ZoneInfo(plan.timezone))
+    return _cycle_moment(plan.adopted_on, plan.checkin_every_weeks, cycle, plan.working_days, plan.timezone,
+                         settings.ladder.send_hour)
+
+
+@lru_cache(maxsize=65_536)
+def _cycle_moment(adopted_on: date, every_weeks: int, cycle: int, working_days: frozenset[int], timezone: str,
+                  send_hour: int) -> datetime:
+    """When check-in cycle ``cycle`` opens (memoised like the ladder: see deadlines._MEMO)."""
+    day = adopted_on + timedelta(weeks=every_weeks * cycle)
+    day = working_day(day, working_days, earlier=False)
+    return datetime.combine(day, time(send_hour), tzinfo=ZoneInfo(timezone))
 
 
 def _latest_cycle(plan: OpenPlan, now: datetime, settings: ScheduleSettings) -> int:
@@ -175,15 +188,34 @@ deliverer claims due rows every few seconds and a pass runs every minute: a noti
 the nudge is there when the pass spaces them, and goes first."""
 
 
-def due(facts: Facts, now: datetime, settings: ScheduleSettings) -> list[Candidate]:
+@dataclass(frozen=True, slots=True)
+class Everyone:
+    """The people of :class:`Facts` as :func:`due` looks them up, indexed once a pass."""
+
+    hcs: dict[int, list[PersonSummary]]
+    """Per operation, its HCs."""
+    secretariat: list[PersonSummary]
+    by_id: dict[int, PersonSummary]
+
+    @classmethod
+    def of(cls, facts: Facts) -> Everyone:
+        hcs: dict[int, list[PersonSummary]] = {}
+        for person in facts.people:
+            if person.role is Role.HC and person.operation_id is not None:
+                hcs.setdefault(person.operation_id, []).append(person)
+        return cls(hcs, [person for person in facts.people if person.role is Role.SECRETARIAT],
+                   {person.id: person for person in facts.people})
+
+
+def due(facts: Facts, now: datetime, settings: ScheduleSettings, *, plans_now: list[OpenPlan] | None = None,
+        everyone: Everyone | None = None) -> list[Candidate]:
     """Every nudge, escalation and check-in prompt due at ``now``, queued before or not; nudges
-    up to :data:`NUDGE_LOOKAHEAD` ahead."""
-    hcs: dict[int, list[PersonSummary]] = {}
-    for person in facts.people:
-        if person.role is Role.HC and person.operation_id is not None:
-            hcs.setdefault(person.operation_id, []).append(person)
-    secretariat = [person for person in facts.people if person.role is Role.SECRETARIAT]
-    open_plans = [plan for plan in facts.plans if not _paused(plan.operation_paused_until, now)]
+    up to :data:`NUDGE_LOOKAHEAD` ahead. ``plans_now``: only these of the facts' plans (a pass
+    goes a few plans at a time), with ``everyone`` indexed once for all of them."""
+    everyone = everyone or Everyone.of(facts)
+    hcs, secretariat = everyone.hcs, everyone.secretariat
+    open_plans = [plan for plan in (facts.plans if plans_now is None else plans_now)
+                  if not _paused(plan.operation_paused_until, now)]
     candidates: list[Candidate] = []
     # Pauses are read at ``now``: a nudge is written ahead only for someone not paused now. Its due
     # time is its step's own (a step within the look-ahead), or now's working-hours slot (a catch-up).
@@ -202,14 +234,14 @@ def due(facts: Facts, now: datetime, settings: ScheduleSettings) -> list[Candida
             if send_at(escalation, plan.timezone, plan.working_days, own) <= now:
                 candidates += [Candidate(f"escalate:{plan.id}:{escalation.key}:{person.id}", Kind.ESCALATION,
                                          person, plan, now, escalation, due_on) for person in secretariat]
-    return candidates + _checkins_due(facts, open_plans, hcs, now, settings)
+    return candidates + _checkins_due(facts, open_plans, everyone, now, settings)
 
 
-def _checkins_due(facts: Facts, open_plans: list[OpenPlan], hcs: dict[int, list[PersonSummary]], now: datetime,
+def _checkins_due(facts: Facts, open_plans: list[OpenPlan], everyone: Everyone, now: datetime,
                   settings: ScheduleSettings) -> list[Candidate]:
     """Every N weeks after adoption, a check-in for the HC and each registered action owner; only the
     latest cycle counts after downtime."""
-    by_id = {person.id: person for person in facts.people}
+    hcs, by_id = everyone.hcs, everyone.by_id
     found = []
     for plan in open_plans:
         cycle = _latest_cycle(plan, now, settings)
@@ -342,20 +374,89 @@ def stopped_reply(plan: OpenPlan, due_on: date, nudges: int, language: str = "en
     return reply_to_json(builder.build())
 
 
+class _Batches(Protocol):
+    """Where a pass writes: every batch in the caller's one transaction, or each in its own."""
+
+    def batch(self) -> AbstractAsyncContextManager[Session]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _CallerTransaction:
+    session: Session
+
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[Session]:
+        yield self.session
+
+
+@dataclass(frozen=True, slots=True)
+class _OwnTransactions:
+    database: Database
+
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[Session]:
+        async with self.database.transaction() as session:
+            yield session
+
+
+BATCH = 200
+"""Candidates written per statement (and, with :func:`reconcile_in_batches`, per transaction)."""
+
+SLICE = timedelta(milliseconds=10)
+"""The longest stretch of the pass's own Python work before it lets the event loop run: a live
+message is read within about this long even while 10,000 plans are reconciled."""
+
+
+class Pacer:
+    """Yields to the event loop whenever :data:`SLICE` has gone by since it last did."""
+
+    def __init__(self, budget: timedelta = SLICE) -> None:
+        self.budget = budget.total_seconds()
+        self.since = monotonic()
+
+    async def breathe(self) -> None:
+        if monotonic() - self.since >= self.budget:
+            await asyncio.sleep(0)
+            self.since = monotonic()
+
+
 async def reconcile(session: Session, now: datetime, settings: ScheduleSettings | None = None) -> ReconcileReport:
-    """One pass: queue what is due, close abandoned check-ins, remind the idle ones, release broadcasts."""
-    settings = settings or ScheduleSettings()
+    """One pass in the caller's transaction: queue what is due, close abandoned check-ins, remind
+    the idle ones, release broadcasts. Written set-wise, :data:`BATCH` candidates a statement."""
+    return await _pass(_CallerTransaction(session), now, settings or ScheduleSettings(), BATCH)
+
+
+async def reconcile_in_batches(database: Database, now: datetime, settings: ScheduleSettings | None = None, *,
+                               batch: int | None = None) -> ReconcileReport:
+    """The same pass as :func:`reconcile`, each batch committed on its own: a first pass over
+    10,000 plans never holds the database (SQLite's one writer) while live messages wait. Safe to
+    stop anywhere: a batch is written whole or not at all, and the next pass finds by their dedupe
+    keys what the committed batches queued. ``batch``: candidates a transaction (:data:`BATCH`)."""
+    return await _pass(_OwnTransactions(database), now, settings or ScheduleSettings(), batch or BATCH)
+
+
+async def _pass(batches: _Batches, now: datetime, settings: ScheduleSettings, size: int) -> ReconcileReport:
     report = ReconcileReport()
-    await _queue_new(session, due(await read_facts(session), now, settings), now, settings, report)
-    report.expired += await checkins.expire_started_before(session, now - settings.checkin_expires_after)
-    for candidate in reminders_due(await _waiting(session, now, settings), now, settings):
-        report.reminders += await _remind(session, candidate, now)
-    report.broadcast_messages = await sending.release_due(session, now, settings.ladder)
-    report.webinar_reminders = await reminders.queue_due(session, now)
+    pacer = Pacer()
+    async with batches.batch() as session:
+        facts = await read_facts(session)
+    await pacer.breathe()
+    candidates = await _due_paced(facts, now, settings, pacer)
+    await _queue_new(batches, candidates, now, settings, report, pacer, size)
+    async with batches.batch() as session:
+        report.expired += await checkins.expire_started_before(session, now - settings.checkin_expires_after)
+        for candidate in reminders_due(await _waiting(session, now, settings), now, settings):
+            report.reminders += await _remind(session, candidate, now)
+            await pacer.breathe()
+    async with batches.batch() as session:
+        report.broadcast_messages = await sending.release_due(session, now, settings.ladder)
+    async with batches.batch() as session:
+        report.webinar_reminders = await reminders.queue_due(session, now)
     # Last, once everything this pass queues is in: no two messages to a person in the same hour.
-    waiting, last_sent = await outbox.waiting_for_spacing(session, spacing.KINDS, now + SPACING_LOOKAHEAD)
-    moves = spacing.space(waiting, last_sent, settings.ladder)
-    await outbox.move_due(session, moves)
+    async with batches.batch() as session:
+        waiting, last_sent = await outbox.waiting_for_spacing(session, spacing.KINDS, now + SPACING_LOOKAHEAD)
+        moves = await _space_paced(waiting, last_sent, settings, pacer)
+        await outbox.move_due(session, moves)
     report.spaced = len(moves)
     return report
 
@@ -364,40 +465,162 @@ SPACING_LOOKAHEAD = timedelta(hours=2)
 """The people whose messages are spaced in a pass: those with one due within this time (a pass runs
 every minute; a message due later is spaced by a later pass, with whatever joined it by then)."""
 
+_PLANS_A_SLICE = 25
 
-async def _queue_new(session: Session, candidates: list[Candidate], now: datetime, settings: ScheduleSettings,
-                     report: ReconcileReport) -> None:
-    existing = await outbox.existing_keys(session, [candidate.key for candidate in candidates])
-    missing = [candidate for candidate in candidates if candidate.key not in existing]
-    nudging = {c.plan.id for c in missing if c.kind is Kind.NUDGE and c.plan is not None}
-    queued = await outbox.queued_nudges(session, nudging) if nudging else {}
-    kept = [c for c in missing if c.kind is not Kind.NUDGE or c.plan is None
-            or held_back(c, queued[c.plan.id], settings) is None]
+
+async def _due_paced(facts: Facts, now: datetime, settings: ScheduleSettings, pacer: Pacer) -> list[Candidate]:
+    """:func:`due`, a few plans at a time, yielding between them; in the same order (every nudge
+    and escalation, then every check-in)."""
+    ladder_candidates: list[Candidate] = []
+    checkin_candidates: list[Candidate] = []
+    everyone = Everyone.of(facts)
+    for first in range(0, len(facts.plans), _PLANS_A_SLICE):
+        for candidate in due(facts, now, settings, plans_now=facts.plans[first:first + _PLANS_A_SLICE],
+                             everyone=everyone):
+            (checkin_candidates if candidate.kind is Kind.CHECKIN else ladder_candidates).append(candidate)
+        await pacer.breathe()
+    return ladder_candidates + checkin_candidates
+
+
+async def _space_paced(waiting: list[WaitingMessage], last_sent: dict[int, datetime], settings: ScheduleSettings,
+                       pacer: Pacer) -> list[tuple[int, datetime]]:
+    """:func:`spacing.space`, a few hundred people at a time (it spaces each person on their own)."""
+    by_person: dict[int, list[WaitingMessage]] = {}
+    for message in waiting:
+        by_person.setdefault(message.person_id, []).append(message)
+    people = list(by_person)
+    moves: list[tuple[int, datetime]] = []
+    for first in range(0, len(people), 500):
+        chunk = [message for person_id in people[first:first + 500] for message in by_person[person_id]]
+        moves += spacing.space(chunk, last_sent, settings.ladder)
+        await pacer.breathe()
+    return moves
+
+
+async def _queue_new(batches: _Batches, candidates: list[Candidate], now: datetime, settings: ScheduleSettings,
+                     report: ReconcileReport, pacer: Pacer, size: int) -> None:
+    async with batches.batch() as session:
+        existing = await outbox.existing_keys(session, [candidate.key for candidate in candidates])
+        missing = [candidate for candidate in candidates if candidate.key not in existing]
+        nudging = {c.plan.id for c in missing if c.kind is Kind.NUDGE and c.plan is not None}
+        queued = await outbox.queued_nudges(session, nudging) if nudging else {}
+    kept = []
+    for number, candidate in enumerate(missing):
+        if (candidate.kind is not Kind.NUDGE or candidate.plan is None
+                or held_back(candidate, queued[candidate.plan.id], settings) is None):
+            kept.append(candidate)
+        if number % 100 == 99:
+            await pacer.breathe()
     report.held_back += len(missing) - len(kept)
-    missing = kept
-    nudged = {c.plan.id for c in missing if c.kind is Kind.NUDGE and c.plan is not None}
+    # Nudges and escalations first, then check-ins, each kind in the order found, as before batching.
+    ladder_rows = [candidate for candidate in kept if candidate.kind is not Kind.CHECKIN]
+    opened: set[int] = set()
+    for first in range(0, len(ladder_rows), size):
+        async with batches.batch() as session:
+            await _write_ladder(session, ladder_rows[first:first + size], now, settings, report, pacer)
+        await pacer.breathe()
+    prompts = [candidate for candidate in kept if candidate.kind is Kind.CHECKIN]
+    for first in range(0, len(prompts), size):
+        async with batches.batch() as session:
+            report.checkins += await _open_checkins(session, prompts[first:first + size], now, opened, pacer)
+        await pacer.breathe()
+
+
+async def _write_ladder(session: Session, batch: list[Candidate], now: datetime, settings: ScheduleSettings,
+                        report: ReconcileReport, pacer: Pacer) -> None:
+    """A batch of nudges and escalations, in one insert."""
+    nudged = {c.plan.id for c in batch if c.kind is Kind.NUDGE and c.plan is not None}
     progress = progress_counts(await plans.latest_statuses(session, nudged), nudged, now, settings)
-    for candidate in missing:
+    rows: list[outbox.NewMessage] = []
+    for candidate in batch:
         plan, person = candidate.plan, candidate.person
-        assert plan is not None  # nudges, escalations and check-ins are each about a plan
+        assert plan is not None  # nudges and escalations are each about a plan
+        assert candidate.due_on is not None
         if candidate.kind is Kind.NUDGE:
-            assert candidate.due_on is not None
             # Days left as of the morning it goes out, in the operation's own calendar.
             sent_on = candidate.due_at.astimezone(ZoneInfo(plan.timezone))
             payload = nudge_reply(plan, candidate.due_on, sent_on, *progress[plan.id], person.language)
-            report.nudges += await outbox.enqueue(session, dedupe_key=candidate.key, kind=Kind.NUDGE.value,
-                                                  person_id=person.id, payload=payload, due_at=candidate.due_at,
-                                                  now=now)
-        elif candidate.kind is Kind.ESCALATION:
-            assert candidate.due_on is not None
-            report.escalations += await outbox.enqueue(
-                session, dedupe_key=candidate.key, kind=Kind.ESCALATION.value, person_id=person.id,
-                payload=(stopped_reply(plan, candidate.due_on, settings.ladder.overdue_max, person.language)
-                         if candidate.step is not None and candidate.step.key.startswith("stopped")
-                         else escalation_reply(plan, candidate.due_on, now, person.language)),
-                due_at=now, now=now)
-        elif candidate.kind is Kind.CHECKIN:
-            report.checkins += await _open_checkin(session, candidate, plan, now)
+            rows.append(outbox.NewMessage(candidate.key, Kind.NUDGE.value, person.id, payload, candidate.due_at))
+        else:
+            payload = (stopped_reply(plan, candidate.due_on, settings.ladder.overdue_max, person.language)
+                       if candidate.step is not None and candidate.step.key.startswith("stopped")
+                       else escalation_reply(plan, candidate.due_on, now, person.language))
+            rows.append(outbox.NewMessage(candidate.key, Kind.ESCALATION.value, person.id, payload, now))
+        await pacer.breathe()
+    new = await outbox.enqueue_many(session, rows, now)
+    for candidate in batch:
+        if candidate.key in new:
+            if candidate.kind is Kind.NUDGE:
+                report.nudges += 1
+            else:
+                report.escalations += 1
+
+
+def answered_by(person: PersonSummary, actions: list[checkins.ActionState]) -> list[int]:
+    """``repositories.actions_answered_by`` on plain rows: the open actions a person answers for
+    (the HC and the secretariat the whole plan, an owner their own), done ones left out."""
+    everything = person.role in (Role.HC, Role.SECRETARIAT, Role.ADMIN)
+    return [action.id for action in actions
+            if action.status is not Status.DONE and (everything or action.owner_id == person.id)]
+
+
+async def _open_checkins(session: Session, batch: list[Candidate], now: datetime, opened: set[int],
+                         pacer: Pacer) -> int:
+    """A batch of check-ins opened set-wise: their keys claimed in one insert, their sessions in
+    another, their first questions written in one executemany. What the one-by-one path does
+    differently (someone already in a check-in, or asked twice in this pass, or invited to a plan
+    outside their own operation) still goes that way, one at a time."""
+    busy = await checkins.in_checkin_among(session, [candidate.person.id for candidate in batch])
+    seen: set[int] = set()
+    fast: list[Candidate] = []
+    slow: list[Candidate] = []
+    for candidate in batch:
+        person, plan = candidate.person, candidate.plan
+        assert plan is not None
+        ordinary = (person.id not in busy and person.id not in opened and person.id not in seen
+                    and (person.role in (Role.SECRETARIAT, Role.ADMIN) or person.operation_id == plan.operation_id))
+        (fast if ordinary else slow).append(candidate)
+        seen.add(person.id)
+    count = await _open_fast(session, fast, now, pacer) if fast else 0
+    opened.update(candidate.person.id for candidate in fast)
+    for candidate in slow:
+        assert candidate.plan is not None
+        count += await _open_checkin(session, candidate, candidate.plan, now)
+        opened.add(candidate.person.id)
+        await pacer.breathe()
+    return count
+
+
+async def _open_fast(session: Session, batch: list[Candidate], now: datetime, pacer: Pacer) -> int:
+    actions = await checkins.actions_of_plans(session, {c.plan.id for c in batch if c.plan is not None})
+    chosen = {candidate.key: answered_by(candidate.person, actions[candidate.plan.id])
+              for candidate in batch if candidate.plan is not None}
+    # Nobody with nothing to answer is asked (as the one-by-one path): no key is claimed for them.
+    asked = [candidate for candidate in batch if chosen[candidate.key]]
+    # The keys first: a second reconcile racing this one claims none of them, and opens no second
+    # check-in for the same person.
+    claimed = await outbox.enqueue_many(session, [
+        outbox.NewMessage(candidate.key, Kind.CHECKIN.value, candidate.person.id, {}, candidate.due_at)
+        for candidate in asked], now)
+    asked = [candidate for candidate in asked if candidate.key in claimed]
+    if not asked:
+        return 0
+    ids = await checkins.start_many(session, [(c.person.id, c.plan.id, chosen[c.key]) for c in asked
+                                              if c.plan is not None], now)
+    people = await checkins.people_by_ids(session, {candidate.person.id for candidate in asked})
+    first_actions = await repo.actions_by_ids(session, [chosen[candidate.key][0] for candidate in asked])
+    payloads: dict[str, dict[str, object]] = {}
+    for candidate in asked:
+        person, action_ids = candidate.person, chosen[candidate.key]
+        assert candidate.plan is not None
+        checkin = CheckinSession(id=ids[person.id], person_id=person.id, plan_id=candidate.plan.id,
+                                 step=CheckinStep.ASK_STATUS, action_ids=action_ids, position=0, pending_status=None)
+        payloads[candidate.key] = reply_to_json(dialogue.question(
+            checkin, first_actions[action_ids[0]], person.language,
+            dialogue.start_intro(people[person.id], candidate.plan.title, len(action_ids), person.language)))
+        await pacer.breathe()
+    await outbox.set_payloads(session, payloads)
+    return len(asked)
 
 
 async def _open_checkin(session: Session, candidate: Candidate, plan_row: OpenPlan, now: datetime) -> int:
