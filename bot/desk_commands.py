@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from bot.clock import Clock
     from bot.settings import Settings
     from bot.web.server import WebDesk
+    from handlers.trends.brief import Brief
     from knowledge import SearchIndex
 
 EXIT_INVALID = 2
@@ -36,6 +37,8 @@ def add_commands(commands: Any) -> None:
     trends.add_argument("--language", choices=["en", "fr"], default="en")
     trends.add_argument("--output", "-o", type=Path, help="file to write (default: standard output for md, "
                                                            "trends-DATE.docx or .html in the working folder)")
+    trends.add_argument("--charts", type=Path, metavar="FOLDER",
+                        help="also write each chart there as trends-TABLE.svg and .png (for slides and e-mails)")
     web = commands.add_parser("web", help="the secretariat's web desk on HCBOT_WEB_HOST:HCBOT_WEB_PORT "
                                           "(127.0.0.1:8080 by default); sign in with /desk in the chat")
     web.add_argument("--port", type=int, help="the port (default HCBOT_WEB_PORT, else 8080)")
@@ -57,6 +60,8 @@ async def trends(settings: Settings, arguments: argparse.Namespace, clock: Clock
                                       language=arguments.language)
     finally:
         await database.dispose()
+    if arguments.charts is not None and not _write_charts(brief, arguments.charts):
+        return EXIT_INVALID
     if arguments.format == "md":
         text = brief_markdown(brief)
         if arguments.output is None:
@@ -73,6 +78,22 @@ async def trends(settings: Settings, arguments: argparse.Namespace, clock: Clock
         return EXIT_INVALID
     print(f"wrote {output}")
     return 0
+
+
+def _write_charts(brief: Brief, folder: Path) -> bool:
+    from handlers.trends.charts import chart_image
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for table in brief.tables():
+            if table.chart is not None and table.rows:
+                for extension in ("svg", "png"):
+                    (folder / f"trends-{table.key}.{extension}").write_bytes(chart_image(table, extension))
+    except OSError as error:
+        print(f"hcbot: cannot write the charts in {folder}: {error.strerror or error}", file=sys.stderr)
+        return False
+    print(f"wrote the charts in {folder}", file=sys.stderr)
+    return True
 
 
 async def start_desk(app: Any, port: int | None = None) -> WebDesk:

@@ -69,7 +69,8 @@ def _figure(table: TrendTable) -> object:
     axes.grid(axis="x" if chart.kind == "barh" else "y", color="#cccccc", linewidth=0.5)
     axes.set_axisbelow(True)
     if len(chart.series) > 1:
-        axes.legend(fontsize=8, frameon=False, loc="best")
+        # Beside the plot, never over a bar.
+        axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return figure
 
 
