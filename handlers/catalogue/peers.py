@@ -81,10 +81,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "peers.role_hct_member": ("HCT member", "membre de l'EHP"),
     "peers.role_secretariat": ("P2P secretariat", "secrétariat P2P"),
     "peers.role_admin": ("P2P secretariat", "secrétariat P2P"),
-    "peers.who": ("{name}, {role} in {where}", "{name}, {role} ({where})"),
+    "peers.who": ("{name}, {role} in {where}", "{name}, {role} pour {where}"),
     "peers.who_no_operation": ("{name}, {role}", "{name}, {role}"),
-    "peers.request": ("{who}, would like to hear how {where} went about “{title}” ({topic}).",
-                      "{who} aimerait savoir comment {where} s'y est pris pour « {title} » ({topic})."),
+    "peers.request": ("{who}, would like to hear how {where} went about “{title}”.",
+                      "{who}, aimerait savoir comment {where} s'y est pris pour « {title} »."),
     "peers.request_choice": ("Accept, and you both get each other's name and contact. Not now shares nothing.",
                              "Accepter : vous recevez chacun le nom et le contact de l'autre. Pas maintenant : rien "
                              "n'est partagé."),

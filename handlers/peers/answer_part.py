@@ -3,34 +3,50 @@ have an action on the question's topic, as the asker may see them, each with "Pu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Final
 
 from handlers.context import Turn
 from handlers.i18n import t
 from handlers.messages import Reply, ReplyBuilder, bold
-from handlers.peers.visibility import PeerEntry, entry_text, one_per_operation, visible_entries
+from handlers.peers.visibility import TITLE_LIMIT, PeerEntry, entry_text, one_per_operation, visible_entries
 from knowledge import SearchResult
 
 ANSWER_OPERATIONS: Final = 3
 BUTTON_PLACE_LIMIT: Final = 28
+# When an answer would not fit a phone: titles cut shorter, then fewer operations (one stays).
+COMPACT_TITLE_LIMIT: Final = 40
 
 
 @dataclass(frozen=True, slots=True)
 class PeersPart:
     entries: tuple[PeerEntry, ...]
     topics: tuple[str, ...]
+    title_limit: int = TITLE_LIMIT
 
     def add_to(self, builder: ReplyBuilder, language: str) -> None:
         builder.add(bold(t("peers.answer_heading", language)))
         for entry in self.entries:
-            builder.add("• " + entry_text(entry, language))
+            builder.add("• " + entry_text(entry, language, self.title_limit))
             builder.button(touch_label(entry, language), touch_payload(entry, matching_topic(entry, self.topics)))
 
     def reply(self, language: str) -> Reply:
         builder = ReplyBuilder()
         self.add_to(builder, language)
         return builder.build()
+
+
+def fitting(part: PeersPart | None, limits: Sequence[int]) -> Iterator[tuple[int, PeersPart | None]]:
+    """The passage limits an answer tries, longest first, each with the peers part; past the
+    shortest passage, the part itself shrinks: shorter titles, then two operations, then one."""
+    for limit in limits:
+        yield limit, part
+    if part is None:
+        return
+    shortest = limits[-1]
+    for count in range(len(part.entries), 0, -1):
+        yield shortest, replace(part, entries=part.entries[:count], title_limit=COMPACT_TITLE_LIMIT)
 
 
 def touch_label(entry: PeerEntry, language: str) -> str:

@@ -150,7 +150,7 @@ def state_text(entry: PeerEntry, language: str) -> str:
     return t(f"peers.state_{entry.status.value}", language, month=month(entry.changed_on, language))
 
 
-def entry_text(entry: PeerEntry, language: str) -> str:
+def entry_text(entry: PeerEntry, language: str, title_limit: int = TITLE_LIMIT) -> str:
     """"Chad: common complaint mechanism, done in March 2026"."""
-    return t("peers.entry", language, where=entry.where, title=shorten(entry.title, TITLE_LIMIT),
+    return t("peers.entry", language, where=entry.where, title=shorten(entry.title, title_limit),
              state=state_text(entry, language))
