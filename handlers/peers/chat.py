@@ -118,7 +118,8 @@ async def _share_for_secretariat(turn: Turn, words: list[str]) -> list[Reply]:
     level = read_level(words[1])
     assert level is not None
     await _set(turn.session, chosen, level)
-    return [_level_reply(chosen, language, changed=True, may_change=False)]
+    # The secretariat is not the operation: "your actions" and "ask your HC" are not for it.
+    return [text_reply(t("peers.share_set", language, where=chosen.country, level=level_name(level, language)))]
 
 
 async def peers(turn: Turn, args: str) -> list[Reply]:
