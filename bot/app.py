@@ -57,7 +57,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None, index: Se
     desk = settings.desk()
     built = index is None
     if index is None:
-        index = build_index(clock.now().year, settings.knowledge_dir, settings.thesaurus_file, desk.answers_dir)
+        index = build_index(clock.now().year, settings.knowledge_dir, settings.thesaurus_file, desk.answers_dir,
+                            settings.index_cache_dir())
     database = database or Database(settings.database_url)
     migrate = settings.auto_migrate if settings.auto_migrate is not None else database.dialect == "sqlite"
     if migrate:

@@ -197,7 +197,8 @@ def _print_problems(problems: Sequence[object], what: str = "the learning librar
 
 def _index_or_exit(settings: Settings, clock: Clock) -> SearchIndex:
     try:
-        return build_index(clock.now().year, settings.knowledge_dir, settings.thesaurus_file, settings.answers_dir())
+        return build_index(clock.now().year, settings.knowledge_dir, settings.thesaurus_file, settings.answers_dir(),
+                           settings.index_cache_dir())
     except LibraryError as error:
         _print_problems(error.problems)
         raise SystemExit(EXIT_INVALID) from None

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     """A folder of learning products to use instead of the bundled library."""
     thesaurus_file: Path | None = None
     """A thesaurus YAML to use instead of the bundled one."""
+    index_cache: str | None = None
+    """Where the search index is kept between starts (knowledge/index_cache.py): a folder, or "off";
+    by default ~/.cache/hcbot/index (under $XDG_CACHE_HOME when set)."""
     log_level: str = "WARNING"
     resend_in_doubt: bool = False
     """A send whose answer was lost (read timeout, reset after sending) is in doubt: False keeps it
@@ -33,6 +36,14 @@ class Settings(BaseSettings):
     log_file: Path | None = None
     """Where logs go while the console is attached (default: hcbot.log beside the database), so that
     no log line lands inside the transcript."""
+
+    def index_cache_dir(self) -> Path | None:
+        """The index cache's folder, or None when it is turned off."""
+        if self.index_cache is not None and self.index_cache.strip().lower() in ("off", "none", "no", "0", ""):
+            return None
+        from knowledge.index_cache import default_directory
+
+        return Path(self.index_cache).expanduser() if self.index_cache else default_directory()
 
     def schedule(self) -> ScheduleSettings:
         # Imported here: `hcbot ask` reads these settings and must not load the database layer.

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from knowledge.answers import answer_document, answer_product, folder_signature, load_answers, validate_answers
 from knowledge.documents import Problem
+from knowledge.index_cache import IndexCache
 from knowledge.library_files import BUNDLED_LIBRARY, LibraryError, load_library, validate_library
 from knowledge.passages import shorten
 from knowledge.products import LearningProduct
@@ -50,19 +51,20 @@ __all__ = [
 
 
 def build_index(this_year: int, library: Path | None = None, thesaurus: Path | None = None,
-                answers: Path | None = None) -> SearchIndex:
+                answers: Path | None = None, cache: Path | None = None) -> SearchIndex:
     """Loads and validates a library (the bundled one by default) and indexes it, with the P2P
     secretariat's answers in ``answers`` (a Q&A folder, see knowledge.answers) beside it.
     ``this_year`` comes from the caller's clock and bounds the products' years.
 
     Raises :class:`LibraryError` with every problem when the library or the answers are invalid:
-    the bot must not start on a library it would answer from wrongly.
+    the bot must not start on a library it would answer from wrongly. ``cache``: a folder where
+    the built index is kept for the next start (see knowledge.index_cache).
     """
     vocabulary = Thesaurus.load(thesaurus or BUNDLED_THESAURUS)
     products = load_library(library or BUNDLED_LIBRARY, vocabulary, this_year=this_year)
     if answers is not None:
         products = with_answers(products, load_answers(answers, vocabulary, this_year=this_year))
-    return SearchIndex(products, vocabulary)
+    return SearchIndex(products, vocabulary, cache=IndexCache(cache) if cache is not None else None)
 
 
 def with_answers(products: list[LearningProduct], answers: list[LearningProduct]) -> list[LearningProduct]:

@@ -28,6 +28,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from knowledge.index_cache import IndexCache
 from knowledge.passages import best_passages
 from knowledge.products import LearningProduct
 from knowledge.smalltalk import small_talk
@@ -420,9 +421,20 @@ def _question_language(tokens: Sequence[str], text: str) -> str:
 class SearchIndex:
     """An immutable index over a list of products. Build once, query from any number of tasks."""
 
-    def __init__(self, products: Sequence[LearningProduct], thesaurus: Thesaurus) -> None:
+    def __init__(self, products: Sequence[LearningProduct], thesaurus: Thesaurus, *,
+                 cache: IndexCache | None = None) -> None:
         self.products = list(products)
         self.thesaurus = thesaurus
+        # The index cache (knowledge/index_cache.py): the state _build sets, read back from disk
+        # when these products and this thesaurus were indexed before by this same code.
+        if cache is None or not cache.restore(self):
+            self._build()
+            if cache is not None:
+                cache.store(self)
+        self._correct = lru_cache(maxsize=50_000)(self._correct_uncached)
+
+    def _build(self) -> None:
+        thesaurus = self.thesaurus
         self._by_id = {product.id: index for index, product in enumerate(self.products)}
         count = len(self.products)
         # Per term: sorted product positions, precomputed BM25F weight, and whether the term is in a
@@ -506,7 +518,6 @@ class SearchIndex:
         self._languages = np.array([product.language for product in self.products], dtype=object)
         self._fuzzy_titles = [normalise(product.title) for product in self.products]
         self._topic_counts = Counter(topic for product in self.products for topic in product.topics)
-        self._correct = lru_cache(maxsize=50_000)(self._correct_uncached)
 
     # ----------------------------------------------------------------------------------- queries
 
