@@ -144,6 +144,7 @@ def signed_in(context: BrowserContext, server: DeskServer) -> Page:
     response = page.goto(server.link())
     assert response is not None
     assert response.status == 200
+    page.click("button[type=submit]")
     assert page.url.endswith("/plans")
     return page
 
@@ -160,10 +161,16 @@ def cells(page: Page, table: str) -> list[list[str]]:
 def test_a_link_signs_in_once_with_a_strict_httponly_cookie(context: BrowserContext, server: DeskServer) -> None:
     link = server.link()
     page = context.new_page()
-    response = page.goto(link)
-    assert response is not None
-    assert response.status == 200
+    # Opening the link (as a chat app's preview or a mail scanner would) does not spend it.
+    for _ in range(2):
+        response = page.goto(link)
+        assert response is not None
+        assert response.status == 200
+        assert "works once" in page.inner_text("main")
+    assert not context.cookies()
+    page.click("button:text-is('Sign in')")
     assert page.url.endswith("/plans")
+    assert page.locator("table[data-table='plans']").count() == 1
     cookie = next(cookie for cookie in context.cookies() if cookie["name"] == "hcbot_desk")
     assert cookie["httpOnly"] is True
     assert cookie["sameSite"] == "Strict"
@@ -173,6 +180,11 @@ def test_a_link_signs_in_once_with_a_strict_httponly_cookie(context: BrowserCont
     assert again is not None
     assert again.status == 410
     assert "already used" in page.inner_text("main")
+    fresh = server.link()
+    forged_form = context.request.post(fresh, headers={"Sec-Fetch-Site": "cross-site"}, max_redirects=0)
+    assert forged_form.status == 403
+    assert page.goto(fresh) is not None
+    assert "works once" in page.inner_text("main")
     stored = server.sql("SELECT token_hash FROM desk_links")
     assert all(link.rsplit("/", 1)[1] not in row[0] for row in stored)
 
@@ -372,6 +384,22 @@ def test_a_phone_gets_one_column(browser: Browser, server: DeskServer) -> None:
         page.screenshot(path=str(SCREENSHOTS / "desk-plans-phone.png"), full_page=False)
     finally:
         phone.close()
+
+
+def test_the_language_switch_stays_on_the_desk(context: BrowserContext, server: DeskServer) -> None:
+    page = signed_in(context, server)
+    for elsewhere in ("//example.org/", "/\\example.org/", "https://example.org/"):
+        response = context.request.get(f"{server.desk.url}/language/fr?back={elsewhere}", max_redirects=0)
+        assert response.status == 303
+        assert response.headers["location"] == "/plans", elsewhere
+    out = page.goto(server.desk.url + "/signout")
+    assert out is not None
+    assert out.status == 200
+    assert page.url.endswith("/signed-out")
+    assert "hcbot_desk" not in {cookie["name"] for cookie in context.cookies()}
+    refused = page.goto(server.desk.url + "/plans")
+    assert refused is not None
+    assert refused.status == 403
 
 
 def test_the_desk_in_french(context: BrowserContext, server: DeskServer) -> None:

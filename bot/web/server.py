@@ -11,6 +11,7 @@ single-use link from ``/desk`` gives; the CSP allows no script at all and no fra
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -48,7 +49,8 @@ PAGE_CSP: Final = ("default-src 'none'; style-src 'self'; img-src 'self'; form-a
                    "frame-ancestors 'none'; base-uri 'none'")
 # An SVG chart is drawn with its own style attributes; as an <img> it can run nothing.
 SVG_CSP: Final = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
-OPEN_PATHS: Final = ("/signin/", "/static/", "/signout")
+LOCAL_PATH: Final = re.compile(r"/[a-z][a-z0-9_.-]*(/[A-Za-z0-9_.-]+)*")
+OPEN_PATHS: Final = ("/signin/", "/static/", "/signout", "/signed-out")
 DESK_KEY: Final[web.AppKey[Desk]] = web.AppKey("desk")
 PERSON: Final[web.RequestKey[Person]] = web.RequestKey("person", Person)
 LANGUAGE: Final[web.RequestKey[str]] = web.RequestKey("language", str)
@@ -135,15 +137,24 @@ async def _signed_in(request: web.Request, handler: Callable[[web.Request], Awai
 
 
 async def signin(request: web.Request) -> web.StreamResponse:
+    """GET shows the link's page with a "Sign in" button; only its POST spends the link. Link
+    previews (Slack's, Teams') and mail scanners fetch a link without a person, and the cookie of a
+    same-site POST is sent at once, where a redirect from a chat app's click would be cross-site."""
     desk = request.app[DESK_KEY]
     now = desk.app.clock.now()
+    token = request.match_info["token"]
+    posted = request.method == "POST"
+    if posted and request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return _refusal(request, "desk.link_unknown", 403)
     async with desk.app.database.transaction() as session:
-        opened = await open_link(session, request.match_info["token"], now)
+        opened = await open_link(session, token, now, use=posted)
     request[LANGUAGE] = request.cookies.get(LANGUAGE_COOKIE) or opened.language
     if opened.outcome is not Opened.OK or opened.person_id is None:
         status = 403 if opened.outcome is Opened.FORBIDDEN else 410 if opened.outcome in (
             Opened.USED, Opened.EXPIRED) else 404
         return _refusal(request, f"desk.link_{opened.outcome.value}", status)
+    if not posted:
+        return _render(request, "signin.html", action=request.path)
     response = web.HTTPSeeOther("/plans")
     response.set_cookie(COOKIE, session_value(desk.secret, opened.person_id, now),
                         max_age=int(LIFETIME.total_seconds()), httponly=True, samesite="Strict",
@@ -164,7 +175,8 @@ async def signed_out(request: web.Request) -> web.StreamResponse:
 async def language(request: web.Request) -> web.StreamResponse:
     chosen = request.match_info["language"]
     back = request.query.get("back", "/plans")
-    response = web.HTTPSeeOther(back if back.startswith("/") and not back.startswith("//") else "/plans")
+    # Only one of the desk's own paths: "//site" or "/\\site" would send the browser elsewhere.
+    response = web.HTTPSeeOther(back if LOCAL_PATH.fullmatch(back) else "/plans")
     response.set_cookie(LANGUAGE_COOKIE, chosen if chosen in ("en", "fr") else "en", max_age=365 * 86400,
                         httponly=True, samesite="Strict", path="/")
     raise response
@@ -410,6 +422,7 @@ def web_application(app: App, *, secret: bytes | None = None) -> web.Application
     application[DESK_KEY] = Desk(app, secret, (settings.desk_url() or "").startswith("https://"), templates)
     application.router.add_get("/", home)
     application.router.add_get("/signin/{token}", signin)
+    application.router.add_post("/signin/{token}", signin)
     application.router.add_get("/signout", signout)
     application.router.add_get("/signed-out", signed_out)
     application.router.add_get("/language/{language}", language)

@@ -75,8 +75,10 @@ class LinkOutcome:
     language: str = "en"
 
 
-async def open_link(session: Session, token: str, now: datetime) -> LinkOutcome:
-    """What opening a sign-in link gives: a person to start a session for, or why not."""
+async def open_link(session: Session, token: str, now: datetime, *, use: bool = True) -> LinkOutcome:
+    """What opening a sign-in link gives: a person to start a session for, or why not. With
+    ``use=False`` the link is only checked, and stays usable (the page that asks to confirm: link
+    previews and mail scanners that fetch it must not spend it)."""
     if not token or len(token) > 200:
         return LinkOutcome(Opened.UNKNOWN)
     link = await stored.link_by_hash(session, token_hash(token))
@@ -91,6 +93,8 @@ async def open_link(session: Session, token: str, now: datetime) -> LinkOutcome:
     if not may_use_desk(person):
         return LinkOutcome(Opened.FORBIDDEN, language=language)
     assert person is not None
+    if not use:
+        return LinkOutcome(Opened.OK, person.id, language)
     if not await stored.use_link(session, link.id, now):
         return LinkOutcome(Opened.USED, language=language)
     return LinkOutcome(Opened.OK, person.id, language)
