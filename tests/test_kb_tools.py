@@ -101,8 +101,8 @@ GOOD_SHEET = (
     "https://example.org/cash;Un webinaire sur les transferts monétaires pendant la soudure.;FAUX;La page du webinaire;"
     "\"le CH au Niger, animateur; la cheffe du groupe cash\";\"## Ce qui a été fait\nLe groupe de travail cash a fixé "
     "une valeur commune du transfert pour toutes les agences pendant la soudure, publiée et revue chaque mois.\"\n"
-    "access-page;Access learning page;page;access;;;en;https://example.org/access;The learning page on access."
-    ";TRUE;Its own page;;\n"
+    "access-page;Access learning page;Page d'apprentissage;access;;;en;https://example.org/access;"
+    "The learning page on access.;TRUE;Its own page;;\n"
     ";;;;;;;;;;;;\n"
 )
 
@@ -124,7 +124,8 @@ def test_kb_import_writes_one_file_a_row_from_french_excel(library: Path, capsys
     assert (cash.illustrative, cash.reference, cash.language) == (False, "La page du webinaire", "fr")
     assert cash.body.startswith("## Ce qui a été fait\nLe groupe de travail cash")
     page = next(found for found in products if found.id == "access-page")
-    assert (page.illustrative, page.day, page.year, page.countries) == (True, None, 0, ())
+    # The type as a French speaker names it.
+    assert (page.type, page.illustrative, page.day, page.year, page.countries) == ("page", True, None, 0, ())
 
 
 def test_kb_import_of_a_bad_sheet_names_every_problem_and_writes_nothing(

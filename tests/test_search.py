@@ -247,7 +247,8 @@ def test_pointing_at_other_operations_is_not_topic_evidence(index: SearchIndex) 
     assert query.topics == ("psea",)
     result = index.search("how did other operations set up a PSEA network?", limit=5)
     assert all("psea" in hit.product.topics for hit in result.hits[:4])
-    assert "psea-reseau-peas-rca" in [hit.product.id for hit in result.hits[:3]]
+    # The network sample, among the real PSEA records (a webinar, the HCs' dialogue on PSEA).
+    assert "psea-reseau-peas-rca" in [hit.product.id for hit in result.hits[:4]]
     assert "learning" not in index.parse("what did other HCs and other countries do elsewhere").topics
 
 
@@ -262,8 +263,9 @@ def test_a_country_filter_narrows_without_off_topic_fill(index: SearchIndex) -> 
     assert nexus.hits[0].product.id == "nexus-resultats-collectifs-tchad"
     assert all("nexus" in hit.product.topics for hit in nexus.hits)
     access = index.search("access negotiation with armed groups in Mali")
-    assert access.hits[0].product.id == "principles-neutralite-acces-groupes-armes-mali"
-    assert all("access" in hit.product.topics for hit in access.hits)
+    # The Mali case and the real access webinar that drew on Mali: nothing from elsewhere fills in.
+    assert "principles-neutralite-acces-groupes-armes-mali" in [hit.product.id for hit in access.hits[:2]]
+    assert all("access" in hit.product.topics and "Mali" in hit.product.countries for hit in access.hits)
 
 
 def test_small_talk_is_no_question(index: SearchIndex) -> None:

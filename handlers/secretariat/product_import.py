@@ -28,6 +28,7 @@ from knowledge import Problem, Thesaurus
 from knowledge.documents import impossible_date
 from knowledge.library_files import product_warnings, read_product, validate_library
 from knowledge.products import LearningProduct
+from knowledge.taxonomy import PRODUCT_TYPES
 
 COLUMNS = ("id", "title", "type", "topics", "countries", "date", "year", "language", "url", "summary",
            "illustrative", "source", "speakers", "recording", "review_by", "time", "timezone", "duration_minutes",
@@ -56,24 +57,41 @@ class ProductRows:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def _day(text: str) -> date | str:
+def _day(name: str, text: str, line: int, rows: ProductRows) -> date | str | None:
     """An ISO date (2016-10-04) or the day-first date Excel writes outside the US (04/10/2016);
-    other text is kept as it is, for the validation to name."""
+    a day that does not exist is said so in the person's own writing; other text is kept as it is,
+    for the validation to name."""
     found = _DAY_FIRST.match(text)
     iso = f"{found.group(3)}-{int(found.group(2)):02d}-{int(found.group(1)):02d}" if found else text
-    if impossible_date(iso) is None:
-        try:
-            return date.fromisoformat(iso)
-        except ValueError:
-            return text
-    return iso
+    why = impossible_date(iso)
+    if why is not None:
+        rows.problems.append(Problem(rows.display, line, name, why.replace(iso.strip(), text, 1)))
+        return None
+    try:
+        return date.fromisoformat(iso)
+    except ValueError:
+        return text
+
+
+def _type_names() -> dict[str, str]:
+    """A type as the secretariat may write it in a sheet: its slug, or its name in either language
+    ("Webinaire", "Étude de cas", "case study")."""
+    names = {slug: slug for slug in PRODUCT_TYPES}
+    for slug, (english, french) in PRODUCT_TYPES.items():
+        names.update({english.lower(): slug, french.lower(): slug, slug.replace("-", " "): slug})
+    return names
+
+
+_TYPE_NAMES = _type_names()
 
 
 def _cell(name: str, text: str, line: int, rows: ProductRows, language: str) -> Any:
     if name in _LISTS:
         return [part.strip() for part in re.split(_LISTS[name], text) if part.strip()]
     if name in _DATES:
-        return _day(text)
+        return _day(name, text, line, rows)
+    if name == "type":
+        return _TYPE_NAMES.get(" ".join(text.lower().split()), text)
     if name in _WHOLE:
         number = text.removesuffix(".0")  # a number Excel formatted with a decimal
         return int(number) if number.isdigit() else text
@@ -185,9 +203,12 @@ def _row(values: dict[str, str], line: int, rows: ProductRows, scratch: Path, th
     text = _document(front, body)
     scratch_file.write_text(text, encoding="utf-8")
     product, found = read_product(scratch_file, rows.display, thesaurus.country_names, this_year + 1)
+    said = {problem.field for problem in rows.problems[before:]}
     for problem in found:
         if problem.field == "id" and "must match the file name" in problem.message:
             continue  # the id itself is what is wrong, and said so
+        if problem.field in said:
+            continue  # a cell already named ("peut-être"), not also "missing"
         rows.problems.append(Problem(rows.display, line, problem.field, problem.message))
     if product is None or len(rows.problems) > before:
         return
