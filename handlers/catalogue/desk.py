@@ -114,8 +114,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
                                "les actions n'y figurent jamais."),
     "trends.empty": ("Nothing to show for this period.", "Rien à montrer pour cette période."),
     "trends.section_actions": ("Actions across all plans", "Les actions de tous les plans"),
-    "trends.actions_summary": ("Blocked or delayed now: {stalled} of {total} actions.",
-                               "Bloquées ou en retard aujourd'hui : {stalled} actions sur {total}."),
+    "trends.actions_summary": ("Actions blocked or delayed now: {stalled} of {total}.",
+                               "Actions bloquées ou en retard aujourd'hui : {stalled} sur {total}."),
     "trends.actions_title": ("Actions by topic and status", "Actions par sujet et statut"),
     "trends.actions_note": ("The latest status of each action; never reported on counts as not started. An action "
                             "with two topics counts under each, and once in the total.",
@@ -136,8 +136,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "trends.col_median_days": ("Median days", "Jours (médiane)"),
     "trends.col_longest_days": ("Longest days", "Jours (le plus long)"),
     "trends.section_updates": ("Updates to the ERC", "Mises à jour au CSU"),
-    "trends.updates_summary": ("Late or overdue: {late} of {plans} plans.",
-                               "En retard : {late} plans sur {plans}."),
+    "trends.updates_summary": ("Plans whose update is late or overdue: {late} of {plans}.",
+                               "Plans dont la mise à jour est en retard : {late} sur {plans}."),
     "trends.updates_title": ("Updates to the ERC by mission type", "Mises à jour au CSU par type de mission"),
     "trends.updates_note": ("On time: sent by the due date (the operation's own calendar). Late: sent after it, by "
                             "the days shown. Overdue: not sent, past due. Not due yet: not sent, still in time.",

@@ -23,6 +23,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from handlers.checkins.dialogue import status_name
+from handlers.dates import short_date
 from handlers.i18n import t
 from handlers.nudges.deadlines import LadderSettings
 from handlers.secretariat.overview import PlanRow, plan_rows
@@ -95,10 +96,10 @@ class Brief:
 
     @property
     def period(self) -> str:
-        day = self.generated_at.date().isoformat()
+        day = short_date(self.generated_at.date(), self.language)
         if self.since is None:
             return t("trends.period_all", self.language, date=day)
-        return t("trends.period_since", self.language, since=self.since.isoformat(), date=day)
+        return t("trends.period_since", self.language, since=short_date(self.since, self.language), date=day)
 
     def tables(self) -> list[TrendTable]:
         return [table for section in self.sections for table in section.tables]
