@@ -87,7 +87,7 @@ def kb_import(settings: Settings, arguments: argparse.Namespace, clock: Clock, t
         print(f"warning: {warning}", file=sys.stderr)
     if rows.problems:
         print(f"hcbot: {arguments.file} has {_count(len(rows.problems), 'problem')}; nothing was written. "
-              "Fix them and import again:", file=sys.stderr)
+              f"Fix {'it' if len(rows.problems) == 1 else 'them'} and import again:", file=sys.stderr)
         for problem in rows.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_INVALID
