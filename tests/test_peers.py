@@ -451,3 +451,32 @@ def test_an_answer_with_other_operations_still_fits_a_phone_on_telegram(peers_ch
         assert 1 <= lines <= 3, text
         length = sum(len(part) for part in render_html(replies[0]))
         assert length <= 1200, (length, text)
+
+
+def test_the_share_question_comes_inside_a_check_in_and_the_walk_goes_on(peers_chat: Chat) -> None:
+    chat = peers_chat
+    set_level(chat, "sahelia", Sharing.PEERS)
+    chat.as_person(HC)
+    assert "action 1 of 4" in chat.say("/checkin")
+    chat.say("on track")
+    after_note = chat.say("The strategy draft is with the HCT")
+    # The next action's question first, then the share question last, its buttons at hand.
+    assert after_note.index("action 2 of 4") < after_note.index("Share your note on action 1 with peers")
+    offered = chat.session.buttons
+    assert "Done" in chat.say("done")  # the walk goes on: action 2's status, a note asked next
+    chat.say("no")
+    assert "Shared" in press(chat, offered, "Share it")
+    chat.as_person(OTHER_HC)
+    assert "“The strategy draft is with the HCT”" in chat.say("/peers protection")
+
+
+def test_an_answer_in_a_channel_others_read_names_no_operation(peers_chat: Chat) -> None:
+    from handlers.messages import Incoming
+
+    chat = peers_chat
+    set_level(chat, "levantia", Sharing.ALL)
+    chat.as_person(HC, platform="slack", user_id="U0HC")
+    private = chat.run(chat.app.router.handle(Incoming("slack", "U0HC", "D0HC", QUESTION)))
+    assert LEVANTIA_SHORT in private[0].plain_text
+    in_channel = chat.run(chat.app.router.handle(Incoming("slack", "U0HC", "C0TEAM", QUESTION, shared=True)))
+    assert LEVANTIA_SHORT not in "\n".join(reply.plain_text for reply in in_channel)
