@@ -292,6 +292,10 @@ def test_a_plans_deadline_ladder_is_a_timeline(context: BrowserContext, server: 
     times = [datetime.fromisoformat(stamp) for stamp in
              page.eval_on_selector_all("ol.timeline time", "found => found.map(time => time.dateTime)")]
     assert times == sorted(times)
+    # "Today" sits between what is past and what is coming.
+    assert page.locator("ol.timeline li.today").count() == 1
+    today = datetime.fromisoformat(page.get_attribute("ol.timeline li.today time", "datetime") or "")
+    assert today == START
 
 
 def test_questions_tickets_and_repeated_ones(context: BrowserContext, server: DeskServer) -> None:

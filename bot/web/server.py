@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+from zoneinfo import ZoneInfo
 
 import jinja2
 import markupsafe
@@ -255,8 +256,9 @@ async def plan_page(request: web.Request) -> web.StreamResponse:
     language = request[LANGUAGE]
     steps = [{"when": step.local_time, "label": step_label(step.key, language), "group": state_group(step.state),
               "to_secretariat": step.to_secretariat, "past": step.local_time <= now} for step in schedule.steps]
+    today = now.astimezone(ZoneInfo(schedule.timezone))
     return _render(request, "plan.html", row=rows[0], record=overview.plan_record(rows[0]), schedule=schedule,
-                   steps=steps, when=overview.when_text(rows[0], language),
+                   steps=steps, today=today, when=overview.when_text(rows[0], language),
                    counts=overview.counts_text(rows[0], language),
                    day=lambda moment: short_date(moment, language))
 
@@ -327,7 +329,8 @@ async def _broadcast_rows(request: web.Request) -> list[dict[str, Any]]:
             report = await sending.report(session, broadcast, now)
             rows.append({"id": broadcast.id, "status": broadcast.status.value,
                          "when": broadcast.released_at or broadcast.send_at or broadcast.created_at,
-                         "title": broadcast_desk.title_of(broadcast), "audience": report.audience,
+                         "title": broadcast_desk.title_of(broadcast),
+                         "audience": sending.describe_audience(broadcast.audience, request[LANGUAGE]),
                          "targeted": broadcast_desk.meant_for(report.targeted, report.skipped), "sent": report.sent,
                          "failed": report.failed, "pending": report.pending, "in_doubt": report.in_doubt,
                          "skipped": sum(count for reason, count in report.skipped.items() if reason != "cancelled"),

@@ -62,6 +62,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "desk.ladder_zone": ("Times in {zone}, the operation's own zone.", "Heures de {zone}, le fuseau de l'opération."),
     "desk.step_window_open": ("The update window opens", "La période de mise à jour s'ouvre"),
     "desk.step_due": ("Update due", "Mise à jour due"),
+    "desk.today": ("Today", "Aujourd'hui"),
     "desk.to_hc": ("to the HC", "au CH"),
     "desk.to_secretariat": ("to the secretariat", "au secrétariat"),
     "desk.state_sent": ("sent", "envoyé"),
