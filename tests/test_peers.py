@@ -277,6 +277,12 @@ def test_one_request_per_pair_and_topic_every_thirty_days(peers_chat: Chat) -> N
     set_level(chat, "levantia", Sharing.PEERS)
     chat.as_person(HC)
     chat.say("/peers aap")
+    # Omar has no chat linked yet: a request would wait unseen, so none is made.
+    assert "No one in Levantia (fictional) is on the bot yet" in chat.say("Put me in touch: Levantia (fictional)")
+    assert introductions(chat) == []
+    chat.as_person(OTHER_HC)
+    chat.as_person(HC)
+    chat.say("/peers aap")
     assert "I asked" in chat.say("Put me in touch: Levantia (fictional)")
     chat.say("/peers aap")
     again = chat.say("Put me in touch: Levantia (fictional)")
@@ -291,6 +297,7 @@ def test_one_request_per_pair_and_topic_every_thirty_days(peers_chat: Chat) -> N
 def test_an_action_no_longer_shared_cannot_be_asked_about(peers_chat: Chat) -> None:
     chat = peers_chat
     set_level(chat, "levantia", Sharing.PEERS)
+    chat.as_person(OTHER_HC)
     chat.as_person(HC)
     chat.say("/peers aap")
     offered = chat.session.buttons

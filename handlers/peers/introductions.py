@@ -87,7 +87,8 @@ async def ask(turn: Turn, action_id: str, topic: str) -> list[Reply]:
         raise NotFound("peers.gone")
     where = action.plan.mission.operation.country
     recipient = await recipient_for(turn.session, action)
-    if recipient is None:
+    # Registered but with no chat linked, they would never see the request: the asker is told now.
+    if recipient is None or not await stored.active_identities(turn.session, recipient.id):
         return [text_reply(t("peers.nobody", language, where=where))]
     topic = topic if topic in TOPICS else (action.topics[0] if action.topics else topic)[:80]
     earlier = await stored.recent_introduction(turn.session, person.id, recipient.id, topic, turn.now - ONCE_PER)
