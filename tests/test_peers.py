@@ -133,6 +133,8 @@ def test_an_hc_sees_a_peers_action_asks_for_an_introduction_and_both_get_each_ot
 
     chat.as_person(SECRETARIAT)
     assert "Introductions: 1 asked (1 accepted, 0 not now, 0 waiting)." in chat.say("/peers")
+    home = chat.run(chat.app.live.home("console", SECRETARIAT)).plain_text
+    assert "Introductions: 1 asked (1 accepted, 0 not now, 0 waiting)." in home
 
 
 def test_with_sharing_none_nothing_appears_and_peers_says_nothing_is_shared(peers_chat: Chat) -> None:
@@ -487,3 +489,35 @@ def test_an_answer_in_a_channel_others_read_names_no_operation(peers_chat: Chat)
     assert LEVANTIA_SHORT in private[0].plain_text
     in_channel = chat.run(chat.app.router.handle(Incoming("slack", "U0HC", "C0TEAM", QUESTION, shared=True)))
     assert LEVANTIA_SHORT not in "\n".join(reply.plain_text for reply in in_channel)
+
+
+UNTAGGED = """operations:
+  - code: nordia
+    name: Nordia response
+    country: Nordia (fictional)
+    timezone: UTC
+    sharing: all
+    missions:
+      - kind: p2p
+        starts_on: 2026-02-02
+        ends_on: 2026-02-13
+        plan:
+          code: nordia-2026
+          title: Nordia plan
+          adopted_on: 2026-02-13
+          actions:
+            - number: 1
+              title: Recruit a full-time PSEA coordinator and relaunch the network
+"""
+
+
+def test_an_action_imported_without_topics_is_found_by_the_words_of_its_title(peers_chat: Chat,
+                                                                               tmp_path: Path) -> None:
+    chat = peers_chat
+    untagged = tmp_path / "untagged.yaml"
+    untagged.write_text(UNTAGGED, encoding="utf-8")
+    chat.load(untagged)
+    chat.as_person(HC)
+    assert "Nordia (fictional): Recruit a full-time PSEA coordinator" in chat.say("/peers psea")
+    assert "Nordia" not in chat.say("/peers cash")
+    assert "Nordia (fictional): Recruit a full-time PSEA" in chat.say("how did others fund a PSEA coordinator?")
