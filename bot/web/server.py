@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -51,6 +52,7 @@ PAGE_CSP: Final = ("default-src 'none'; style-src 'self'; img-src 'self'; form-a
 # An SVG chart is drawn with its own style attributes; as an <img> it can run nothing.
 SVG_CSP: Final = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 LOCAL_PATH: Final = re.compile(r"/[a-z][a-z0-9_.-]*(/[A-Za-z0-9_.-]+)*")
+BRIEF_KEPT_SECONDS: Final = 60.0
 OPEN_PATHS: Final = ("/signin/", "/static/", "/signout", "/signed-out")
 DESK_KEY: Final[web.AppKey[Desk]] = web.AppKey("desk")
 PERSON: Final[web.RequestKey[Person]] = web.RequestKey("person", Person)
@@ -63,6 +65,9 @@ class Desk:
     secret: bytes
     secure_cookie: bool
     templates: jinja2.Environment
+    # The trends page asks for its brief once and for each of its six charts: one reading of the
+    # database serves them all for a minute (by period and language).
+    briefs: dict[tuple[date | None, str], tuple[float, Brief]] = field(default_factory=dict)
 
 
 def _language(request: web.Request, person: Any) -> str:
@@ -375,9 +380,14 @@ async def _brief(request: web.Request) -> Brief | web.Response:
             since = date.fromisoformat(typed)
         except ValueError:
             return _refusal(request, "desk.bad_since", 400)
+    kept = desk.briefs.get((since, language))
+    if kept is not None and time.monotonic() - kept[0] < BRIEF_KEPT_SECONDS:
+        return kept[1]
     async with desk.app.database.transaction() as session:
-        return await build_brief(session, desk.app.index, desk.app.clock.now(), desk.app.settings.schedule().ladder,
-                                 since=since, language=language)
+        brief = await build_brief(session, desk.app.index, desk.app.clock.now(), desk.app.settings.schedule().ladder,
+                                  since=since, language=language)
+    desk.briefs[(since, language)] = (time.monotonic(), brief)
+    return brief
 
 
 async def trends_page(request: web.Request) -> web.StreamResponse:
