@@ -92,8 +92,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "peers.not_now": ("Not now", "Pas maintenant"),
     "peers.asked": ("I asked the {role} in {where} whether they will talk with you about {topic}. You will hear "
                     "here when they answer.",
-                    "J'ai demandé au {role} de {where} s'il accepte d'échanger avec vous sur ce sujet ({topic}). "
-                    "Vous aurez sa réponse ici."),
+                    "J'ai proposé au {role} de {where} d'échanger avec vous sur ce sujet ({topic}). Vous aurez "
+                    "sa réponse ici."),
     "peers.already": ("You asked {where} about {topic} on {date}: one request a month, so you can ask again from "
                       "{again}.",
                       "Vous avez sollicité {where} sur ce sujet ({topic}) le {date} : une demande par mois, vous "
