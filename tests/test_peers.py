@@ -252,7 +252,8 @@ def test_the_introduction_survives_a_restart_and_is_sent_exactly_once(peers_chat
     assert len(outbox_rows(chat, "introduction")) == 2  # the request, and the one answer
 
 
-def test_not_now_shares_nothing_and_the_asker_is_told_kindly(peers_chat: Chat) -> None:
+def test_not_now_shares_nothing_and_the_asker_is_told_kindly(peers_chat: Chat, capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     chat = peers_chat
     set_level(chat, "levantia", Sharing.PEERS)
     chat.as_person(OTHER_HC)
@@ -272,6 +273,9 @@ def test_not_now_shares_nothing_and_the_asker_is_told_kindly(peers_chat: Chat) -
     assert OTHER_HC not in told
     assert "Omar" not in told
     assert [introduction.state for introduction in introductions(chat)] == [IntroductionState.DECLINED]
+    counted = peers_cli(chat, capsys, monkeypatch, "--introductions")
+    assert "Introductions: 1 asked (0 accepted, 1 not now, 0 waiting)." in counted
+    assert "  aap: 1" in counted
 
 
 def test_one_request_per_pair_and_topic_every_thirty_days(peers_chat: Chat) -> None:
