@@ -338,7 +338,8 @@ people:
         "2: operations[0].code: 'Bad_Code' is not a code: use lowercase letters, digits and hyphens, such as "
         "sahelia-2026",
         "3: operations[0].name: too short: at least 2 characters",
-        "6: operations[0].colour: unknown field; the fields here are: code, name, country, timezone, working_days, sharing",
+        "6: operations[0].colour: unknown field; the fields here are: code, name, country, timezone, working_days, "
+        "sharing",
         "7: operations[0].working_days[1]: 'someday' is not one of: mon, tue, wed, thu, fri, sat, sun",
         "9: operations[0].missions[0].kind: 'visit' is not one of: p2p, opr",
         "11: operations[0].missions[0].ends_on: 2026-05-01 is before the start, 2026-05-10",
