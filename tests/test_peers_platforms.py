@@ -100,3 +100,17 @@ async def test_an_introduction_through_slacks_buttons(app: App, slack: Slack, sl
     assert told.args["channel"] in ("U0HC", dm_channel("U0HC"))
     assert OTHER_HC in section_text(told)
     assert "member ID U0OMAR" in section_text(told)
+
+
+@pytest.mark.parametrize(("level", "shown"), [(Sharing.NONE, False), (Sharing.PEERS, True)])
+async def test_slacks_home_tab_shows_other_operations_as_their_level_allows(
+        app: App, slack: Slack, slack_api: SlackApiStub, level: Sharing, shown: bool) -> None:  # noqa: F811
+    from tests.test_slack import payload
+
+    await share(app, "levantia", level)
+    slack_api.emails["U0HC"] = HC
+    assert await slack.event(payload("app_home_opened")["event"]) == 200
+    [published] = await slack_api.wait_for("views.publish")
+    text = "\n".join(block["text"]["text"] for block in published.args["view"]["blocks"] if block["type"] == "section")
+    assert ("Agree one common feedback mechanism across clusters" in text) is shown, text
+    assert ("Other operations on your topics" in text) is shown
