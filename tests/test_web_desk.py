@@ -386,6 +386,15 @@ def test_a_phone_gets_one_column(browser: Browser, server: DeskServer) -> None:
         assert all(box is not None for box in boxes)
         assert boxes[0]["y"] < boxes[1]["y"] < boxes[2]["y"]  # type: ignore[index]
         page.screenshot(path=str(SCREENSHOTS / "desk-plans-phone.png"), full_page=False)
+        # The brief as one page (hcbot trends --format html), read on the phone: one column too.
+        standalone = phone.new_page()
+        standalone.set_content(phone.request.get(server.desk.url + "/trends.html").text())
+        assert standalone.evaluate("document.documentElement.scrollWidth") <= 390
+        figure = standalone.locator(".pair figure").first.bounding_box()
+        table = standalone.locator(".pair table").first.bounding_box()
+        assert figure is not None
+        assert table is not None
+        assert table["y"] >= figure["y"] + figure["height"]
     finally:
         phone.close()
 

@@ -99,9 +99,11 @@ body { font-family: system-ui, sans-serif; margin: 1rem auto; max-width: 72rem; 
 .pair { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1rem; align-items: start; }
 .pair svg { width: 100%; height: auto; }
 table { border-collapse: collapse; font-size: 0.9rem; }
+.scroll { overflow-x: auto; max-width: 100%; }
+figure { margin: 0; }
 th, td { border: 1px solid #999; padding: 0.2rem 0.4rem; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
-@media (max-width: 600px) { .pair { grid-template-columns: 1fr; } }
+@media (max-width: 600px) { .pair { grid-template-columns: minmax(0, 1fr); } }
 """
 
 
@@ -133,10 +135,11 @@ def brief_html(brief: Brief) -> str:
             if not table.rows:
                 parts.append(f"<p>{html.escape(t('trends.empty', language))}</p>")
                 continue
+            # A wide table (twelve months) scrolls in its own box rather than widening the page.
+            grid = f"<div class=\"scroll\">{table_html(table, language)}</div>"
             if table.chart is None:
-                parts.append(table_html(table, language))
+                parts.append(grid)
             else:
-                parts.append(f"<div class=\"pair\"><figure>{chart_svg(table)}</figure>"
-                             f"{table_html(table, language)}</div>")
+                parts.append(f"<div class=\"pair\"><figure>{chart_svg(table)}</figure>{grid}</div>")
     parts.append("</body></html>")
     return "".join(parts)
