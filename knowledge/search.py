@@ -186,9 +186,22 @@ _INVESTMENTS = frozenset("shares crypto bitcoin etf etfs".split())
 _TRADING = frozenset("buy sell invest investing acheter vendre investir".split())
 
 
+# "I need a visa for Kenya": an errand of one's own, though "NGOs need visas" is an access problem.
+_NEEDING = (("i", "need"), ("i", "want"), ("i", "have", "to", "get"), ("je", "veux"), ("j", "ai", "besoin"),
+            ("il", "me", "faut"))
+_ERRANDS = frozenset(
+    "visa passport flight flights ticket tickets hotel car laptop phone insurance leave holiday vacation "
+    "passeport vol vols billet billets hotel voiture ordinateur telephone assurance conge vacances".split()
+)
+
+
 def _personal(text: str) -> bool:
     """Whether the question is about the person's own things (see ``_OWN_THINGS``)."""
     tokens = words(text)
+    if any(tuple(tokens[index:index + len(opener)]) == opener
+           and _ERRANDS.intersection(tokens[index + len(opener):index + len(opener) + 3])
+           for opener in _NEEDING for index in range(len(tokens))):
+        return True
     if _TRADING.intersection(tokens) and (_INVESTMENTS.intersection(tokens) or (
             "stocks" in tokens and ("i" in tokens or "je" in tokens))):
         return True
@@ -872,7 +885,9 @@ class SearchIndex:
                 continue
             candidate = active.without(kind)
             more_hits, more_state = self._rank(query, candidate, limit)
-            if more_state == CONFIDENT and (state != CONFIDENT or on_topic(more_hits)):
+            # Only for a product on the question's topic: a country kept alone must not bring its
+            # cash case study as the answer to a GBV question.
+            if more_state == CONFIDENT and on_topic(more_hits):
                 hits, state, active = more_hits, more_state, candidate
                 relaxed.add(kind)
         said_kinds = {kind for kind, said, hard_value in (
