@@ -20,11 +20,11 @@ def product_notice(product: LearningProduct, now: datetime) -> Notice:
     if product.type != "webinar":
         raise refuse("type", "kb.notice_not_webinar", kind=product.type)
     if product.day is None:
-        raise refuse("date", "kb.notice_no_date")
+        raise refuse("date", "kb.notice_no_date", date="date: YYYY-MM-DD", time="time: HH:MM")
     if product.day < now.date():
         raise refuse("date", "kb.notice_past", start=product.day.isoformat())
     if product.starts_at is None:
-        raise refuse("time", "kb.notice_no_time")
+        raise refuse("time", "kb.notice_no_time", time="time: HH:MM", timezone="timezone: Europe/Zurich")
     if product.starts_at <= now:
         raise refuse("date", "kb.notice_past", start=f"{product.starts_at:%Y-%m-%d %H:%M} UTC")
     webinar = WebinarIn.model_validate({
