@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -857,6 +858,18 @@ def _console_input() -> bool:
 
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
     """The command line. ``clock``: the one wall clock every command reads (tests may pass another)."""
+    try:
+        code = _main(argv, clock)
+        sys.stdout.flush()  # inside the try: a reader gone shows here, not in Python's flush at exit
+        return code
+    except BrokenPipeError:
+        # `hcbot kb list | head`: the reader has gone, which is not an error worth a traceback. Later
+        # writes (Python's own flush at exit) go nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: Sequence[str] | None, clock: Clock | None) -> int:
     arguments = _parser().parse_args(argv)
     settings = Settings()
     clock = clock or SystemClock()
