@@ -4,6 +4,11 @@ platform, p50 and p95, and how much of it is the bot's own work (the router: sea
 the transaction that records the update and queues its reply).
 
     python benchmarks/bench_platforms.py [--questions 200]
+    python benchmarks/bench_platforms.py --concurrent 50 --questions 1000   # 50 people asking at once
+
+In the concurrent mode the Telegram stub (and the people asking) run in a process of their own,
+so the CPU time reported is the bot's alone: the adapter, python-telegram-bot and its HTTP client,
+the router, the database.
 
 Telegram runs in long-polling mode (the stub answers the pending getUpdates the moment an update
 arrives); Slack in HTTP mode (a signed event POSTed to the bot). The stubs run in this process, so
@@ -15,11 +20,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import aiohttp
@@ -143,10 +150,96 @@ async def run(count: int) -> None:
         await app.close()
 
 
+# --- concurrent mode: many people asking at once, the stub in a process of its own -----------------
+
+def serve_askers(control: Connection, questions: list[str], count: int, concurrent: int) -> None:
+    asyncio.run(_askers(control, questions, count, concurrent))
+
+
+async def _askers(control: Connection, questions: list[str], count: int, concurrent: int) -> None:
+    """The Telegram stub, and ``concurrent`` people who each ask, wait for the first message of the
+    answer, and ask again (each question from a chat of its own, so no chat's pacing is measured)."""
+    telegram_api = TelegramApiStub()
+    await telegram_api.start()
+    control.send(telegram_api.base_url)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, control.recv)  # the bot is up
+    waiting: dict[int, asyncio.Future[float]] = {}
+    seen = 0
+
+    async def watch() -> None:
+        nonlocal seen
+        while True:
+            changed = telegram_api._changed  # the stub's own "a call arrived" signal
+            await changed.wait()
+            calls = telegram_api.calls
+            for call in calls[seen:]:
+                if call.method == "sendMessage" and call.ok:
+                    future = waiting.pop(int(call.params["chat_id"]), None)
+                    if future is not None and not future.done():
+                        future.set_result(time.perf_counter())
+            seen = len(calls)
+
+    numbers = iter(range(count))
+    latencies: list[float] = []
+
+    async def person(slot: int) -> None:
+        for number in numbers:
+            chat = 10_000_000 + number
+            future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+            waiting[chat] = future
+            started = time.perf_counter()
+            telegram_api.push_update(message_update(chat, questions[number % len(questions)]))
+            latencies.append(await asyncio.wait_for(future, 60) - started)
+
+    watcher = asyncio.ensure_future(watch())
+    began = time.perf_counter()
+    await asyncio.gather(*(person(slot) for slot in range(concurrent)))
+    control.send((latencies, time.perf_counter() - began))
+    watcher.cancel()
+    await loop.run_in_executor(None, control.recv)
+    await telegram_api.close()
+
+
+async def run_concurrent(count: int, concurrent: int, backend: str | None = None) -> None:
+    questions = [json.loads(line)["q"] for line in (ROOT / "tests" / "questions.jsonl").read_text().splitlines()]
+    ours, theirs = multiprocessing.Pipe()
+    stub = multiprocessing.get_context("spawn").Process(target=serve_askers, args=(theirs, questions, count,
+                                                                                   concurrent), daemon=True)
+    stub.start()
+    base_url = await asyncio.get_running_loop().run_in_executor(None, ours.recv)
+    with tempfile.TemporaryDirectory() as folder:
+        app = await build_app(Settings(database_url=f"sqlite:///{Path(folder) / 'bench.sqlite3'}"))
+        # The HTTP backend is chosen only where the code has the choice (a checkout before it has not).
+        telegram = TelegramBot(TOKEN, app.live, base_url=base_url,
+                               **({"http_backend": backend} if backend else {}))  # type: ignore[arg-type]
+        app.add_messenger(telegram.messenger)
+        await telegram.start()
+        cpu = time.process_time()
+        ours.send("go")
+        latencies, wall = await asyncio.get_running_loop().run_in_executor(None, ours.recv)
+        cpu = time.process_time() - cpu
+        await telegram.stop()
+        await app.close()
+        ours.send("stop")
+    stub.join(10)
+    print(f"Telegram ({backend or 'default'} backend) {count} questions, {concurrent} asking at once: "
+          f"{count / wall:.0f} questions/s, "
+          f"{cpu / count * 1000:.1f} ms of the bot's CPU each, answer {percentiles(latencies)}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--questions", type=int, default=200)
-    asyncio.run(run(parser.parse_args().questions))
+    parser.add_argument("--concurrent", type=int, default=0,
+                        help="people asking at once, through Telegram (the stub in a process of its own)")
+    parser.add_argument("--telegram-http", choices=["httpx", "aiohttp"],
+                        help="python-telegram-bot's HTTP backend for sends (default: the bot's own default)")
+    arguments = parser.parse_args()
+    if arguments.concurrent:
+        asyncio.run(run_concurrent(arguments.questions, arguments.concurrent, arguments.telegram_http))
+    else:
+        asyncio.run(run(arguments.questions))
 
 
 if __name__ == "__main__":

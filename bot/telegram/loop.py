@@ -23,6 +23,7 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.settings import Settings
 from bot.telegram.messenger import TelegramMessenger
+from bot.telegram.request import DEFAULT_BACKEND, sending_request
 from bot.telegram.translate import incoming_from_update
 from handlers.delivery import RateLimits
 from handlers.live import LivePath
@@ -39,6 +40,9 @@ _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # A send's answer is awaited this long (PTB's default is 5 s): a read timeout leaves the message in
 # doubt (Telegram may have it), so it must be far above Telegram's usual latency.
 SEND_READ_TIMEOUT = 30.0
+# Connections for sends through a backend other than PTB's own (which pools 256): the deliverer
+# keeps a few sends to Telegram in flight, live replies add one per person answered at once.
+SEND_POOL = 64
 # How long a getUpdates call waits for the batch it confirms to be handled before confirming it
 # anyway: a handler that never ends must not stop the bot from reading messages.
 CONFIRM_WAIT = 60.0
@@ -180,7 +184,8 @@ class TelegramBot:
 
     def __init__(self, token: str, live: LivePath, *, base_url: str | None = None,
                  webhook: WebhookSettings | None = None, poll_timeout: timedelta = timedelta(seconds=10),
-                 concurrent_updates: int = CONCURRENT_UPDATES, limits: RateLimits | None = None) -> None:
+                 concurrent_updates: int = CONCURRENT_UPDATES, limits: RateLimits | None = None,
+                 http_backend: str = DEFAULT_BACKEND) -> None:
         if not token:
             raise TelegramSetupError("A Telegram bot token is needed (HCBOT_TELEGRAM_TOKEN)")
         # Before the Bot exists: it logs its URL, token included, as it is built.
@@ -190,7 +195,12 @@ class TelegramBot:
         self.poll_timeout = poll_timeout
         self._updates_request = UpdatesRequest(connection_pool_size=1)
         builder = (ApplicationBuilder().token(token).job_queue(None).concurrent_updates(concurrent_updates)
-                   .read_timeout(SEND_READ_TIMEOUT).get_updates_request(self._updates_request))
+                   .get_updates_request(self._updates_request))
+        if http_backend == "httpx":
+            builder = builder.read_timeout(SEND_READ_TIMEOUT)  # PTB's own httpx request, as built by PTB
+        else:
+            builder = builder.request(sending_request(http_backend, connection_pool_size=SEND_POOL,
+                                                      read_timeout=SEND_READ_TIMEOUT))
         if base_url:
             builder = builder.base_url(base_url).base_file_url(_file_url(base_url))
         self.application = builder.build()

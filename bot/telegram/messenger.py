@@ -8,13 +8,13 @@ import warnings
 from collections import OrderedDict
 from datetime import timedelta
 
-import httpx
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram.render import MessagePart, message_parts
+from bot.telegram.request import MAYBE_DELIVERED
 from bot.telegram.translate import PLATFORM
 from handlers.delivery import DeliveryError, RateLimits, Recipient
 from handlers.messages import Reply
@@ -25,8 +25,7 @@ _RENDERING_REFUSALS = ("can't parse entities", "message is too long")
 # Transport failures after the request may have reached Telegram (PTB keeps httpx's error as the
 # cause): the message may have been delivered, so it is in doubt and not sent again. A connect or
 # pool timeout, a refused connection never sent anything: those are retried.
-_MAYBE_DELIVERED = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError,
-                    httpx.WriteError)
+_MAYBE_DELIVERED = MAYBE_DELIVERED  # both HTTP backends' errors: see bot/telegram/request.py
 
 
 def use_timedelta_retry_after() -> None:

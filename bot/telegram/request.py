@@ -1,0 +1,108 @@
+"""python-telegram-bot's HTTP backend, chosen by measurement.
+
+PTB sends every Bot API call through a ``BaseRequest``; its own is httpx (``HTTPXRequest``). This
+module adds one on aiohttp, which the bot already carries for slack-bolt, so the two can be
+measured side by side (``benchmarks/bench_platforms.py --concurrent 50 --telegram-http ...``) and
+the cheaper kept as :data:`DEFAULT_BACKEND`.
+
+The deliverer must still tell a send that may have reached Telegram (read timeout, connection
+lost after writing: in doubt, never resent) from one that cannot have (refused connection,
+connect timeout: retried). PTB keeps the transport's own error as the cause of its
+``NetworkError``; the messenger reads :data:`MAYBE_DELIVERED`, which lists both backends' errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import httpx
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
+
+BACKENDS = ("httpx", "aiohttp")
+DEFAULT_BACKEND = "aiohttp"
+"""The backend the bot sends through unless told otherwise: the cheaper one measured."""
+
+
+class AiohttpRequest(BaseRequest):
+    """Bot API calls through one pooled ``aiohttp.ClientSession``."""
+
+    def __init__(self, *, connection_pool_size: int = 8, read_timeout: float | None = 5.0,
+                 write_timeout: float | None = 5.0, connect_timeout: float | None = 5.0,
+                 pool_timeout: float | None = 1.0) -> None:
+        self._pool_size = connection_pool_size
+        self._read_timeout = read_timeout
+        self._write_timeout = write_timeout
+        self._connect_timeout = connect_timeout
+        self._pool_timeout = pool_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._pool_size))
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: Any = BaseRequest.DEFAULT_NONE, write_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            await self.initialize()
+        assert self._session is not None
+
+        def chosen(value: Any, default: float | None) -> float | None:
+            return default if value is BaseRequest.DEFAULT_NONE else value
+
+        # aiohttp has no write timeout of its own: the connect and pool waits are bounded, the
+        # read is bounded per chunk (sock_read), which also covers a request that never finishes.
+        timeout = aiohttp.ClientTimeout(total=None, connect=chosen(pool_timeout, self._pool_timeout),
+                                        sock_connect=chosen(connect_timeout, self._connect_timeout),
+                                        sock_read=chosen(read_timeout, self._read_timeout))
+        data: Any = None
+        if request_data is not None:
+            if request_data.contains_files:
+                form = aiohttp.FormData()
+                for name, value in (request_data.multipart_data or {}).items():
+                    if isinstance(value, tuple):
+                        filename, content, mime = value
+                        form.add_field(name, content, filename=filename, content_type=mime)
+                    else:
+                        form.add_field(name, value)
+                for name, text in request_data.json_parameters.items():
+                    form.add_field(name, text)
+                data = form
+            else:
+                data = request_data.json_parameters
+        try:
+            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+                return response.status, await response.read()
+        except TimeoutError as error:
+            raise TimedOut from error
+        except aiohttp.ClientError as error:
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+
+def sending_request(backend: str, *, connection_pool_size: int = 8, read_timeout: float = 5.0) -> BaseRequest:
+    """The request object for the bot's Bot API calls on ``backend`` (one of :data:`BACKENDS`)."""
+    if backend == "aiohttp":
+        return AiohttpRequest(connection_pool_size=connection_pool_size, read_timeout=read_timeout)
+    if backend == "httpx":
+        return HTTPXRequest(connection_pool_size=connection_pool_size, read_timeout=read_timeout)
+    raise ValueError(f"unknown Telegram HTTP backend {backend!r}: one of {', '.join(BACKENDS)}")
+
+
+MAYBE_DELIVERED: tuple[type[BaseException], ...] = (
+    httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError,
+    # aiohttp: the answer timed out (not the connect), or the connection dropped after the request
+    # was written. A refused connection (ClientConnectorError) is not among them: retried.
+    aiohttp.SocketTimeoutError, aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError)
+"""Transport errors after which the message may have reached Telegram (see the module docstring)."""
