@@ -118,7 +118,8 @@ def default_commands() -> list[Command]:
         Command("read", questions.read, "lire", "Lire un produit ici : /lire 2 ou /lire et son identifiant."),
         Command("topics", questions.topics, "sujets", "Voir les sujets de la bibliothèque.", ("themes",)),
         Command("topic", questions.topic, "sujet", "Parcourir un sujet : /sujet peas.", ("theme",)),
-        Command("pass", questions.pass_on, "transmettre", "Transmettre votre dernière question au secrétariat P2P."),
+        Command("pass", questions.pass_on, "transmettre", "Transmettre votre dernière question au secrétariat P2P, "
+                "avec une note si vous voulez : /transmettre il nous le faut en anglais."),
         Command("checkin", plans.start_checkin, "point",
                 "Faire le point sur vos actions une par une (/point), ou sur l'une d'elles (/point 3).",
                 audience=Audience.REGISTERED),

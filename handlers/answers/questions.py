@@ -411,7 +411,7 @@ async def feedback(turn: Turn, payload: str) -> list[Reply]:
 
 
 async def pass_on(turn: Turn, args: str) -> list[Reply]:
-    """Pass your last question on to the P2P secretariat, with a note if you like: /pass also in French."""
+    """Pass your last question on to the P2P secretariat, with a note if you like: /pass we need it in French."""
     wanted = args.strip().removeprefix("pass:")
     note = wanted
     if wanted.isdigit():
