@@ -7,7 +7,7 @@ row (SQLite runs one replica, and its writes are serialised anyway).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -254,13 +254,17 @@ async def in_doubt(session: AsyncSession, before: datetime) -> list[int]:
     return list(found.scalars())
 
 
-async def existing_keys(session: AsyncSession, keys: list[str]) -> set[str]:
-    """Which of these dedupe keys are queued already (in chunks: databases cap bound parameters)."""
+async def existing_keys(session: AsyncSession, keys: list[str], *,
+                        between: Callable[[], Awaitable[None]] | None = None) -> set[str]:
+    """Which of these dedupe keys are queued already (in chunks: databases cap bound parameters;
+    ``between`` awaited after each)."""
     found: set[str] = set()
-    for start in range(0, len(keys), 5000):
-        chunk = keys[start:start + 5000]
+    for start in range(0, len(keys), 2000):
+        chunk = keys[start:start + 2000]
         found.update((await session.execute(
             select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk)))).scalars())
+        if between is not None:
+            await between()
     return found
 
 
@@ -304,6 +308,9 @@ async def escalation_statuses(session: AsyncSession, plan_id: int) -> dict[str, 
     return found
 
 
+_SPACING_CHUNK = 500
+
+
 @dataclass(frozen=True, slots=True)
 class WaitingMessage:
     """A proactive message not yet sent, with the hours of the person it is for."""
@@ -316,38 +323,46 @@ class WaitingMessage:
     working_days: list[int]
 
 
-async def waiting_for_spacing(session: AsyncSession, kinds: list[str], due_before: datetime
+async def waiting_for_spacing(session: AsyncSession, kinds: list[str], due_before: datetime, *,
+                              between: Callable[[], Awaitable[None]] | None = None,
                               ) -> tuple[list[WaitingMessage], dict[int, datetime]]:
     """Every pending message of ``kinds`` for the people who have one due before ``due_before``
     (a broadcast sent "right away", outside local hours, is left out: it keeps its time), and, per
-    such person, when the latest message of ``kinds`` went out to them (sent, or claimed)."""
+    such person, when the latest message of ``kinds`` went out to them (sent, or claimed).
+
+    Read a few hundred people at a time, ``between`` awaited after each (a first pass has some
+    17,000 rows to space: read at once, turning them into rows held the event loop)."""
     # The same rows the claim holds back (_held_for_one_voice): what one spaces, the other keeps.
     spaced = _spaced(OutboxMessage)
-    soon = (select(OutboxMessage.person_id)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind.in_(kinds),
-                   OutboxMessage.due_at < due_before, spaced)
-            .distinct())
-    rows = await session.execute(
-        select(OutboxMessage.id, OutboxMessage.person_id, OutboxMessage.kind, OutboxMessage.due_at,
-               func.coalesce(Person.timezone, Operation.timezone), Operation.working_days)
-        .join(Person, OutboxMessage.person_id == Person.id)
-        .outerjoin(Operation, Person.operation_id == Operation.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind.in_(kinds), spaced,
-               OutboxMessage.person_id.in_(soon.scalar_subquery()))
-        .order_by(OutboxMessage.due_at, OutboxMessage.id))
-    waiting = [WaitingMessage(row[0], row[1], row[2], row[3], row[4] or "UTC", list(row[5] or [1, 2, 3, 4, 5]))
-               for row in rows if row[1] is not None]
+    people = sorted(person_id for person_id in (await session.execute(
+        select(OutboxMessage.person_id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind.in_(kinds),
+               OutboxMessage.due_at < due_before, spaced)
+        .distinct())).scalars() if person_id is not None)
+    waiting: list[WaitingMessage] = []
     last: dict[int, datetime] = {}
-    people = sorted({message.person_id for message in waiting})
-    for start in range(0, len(people), 5000):
-        moment = func.coalesce(OutboxMessage.sent_at, OutboxMessage.due_at)
+    moment = func.coalesce(OutboxMessage.sent_at, OutboxMessage.due_at)
+    for start in range(0, len(people), _SPACING_CHUNK):
+        chunk = people[start:start + _SPACING_CHUNK]
+        rows = await session.execute(
+            select(OutboxMessage.id, OutboxMessage.person_id, OutboxMessage.kind, OutboxMessage.due_at,
+                   func.coalesce(Person.timezone, Operation.timezone), Operation.working_days)
+            .join(Person, OutboxMessage.person_id == Person.id)
+            .outerjoin(Operation, Person.operation_id == Operation.id)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.kind.in_(kinds), spaced,
+                   OutboxMessage.person_id.in_(chunk))
+            .order_by(OutboxMessage.due_at, OutboxMessage.id))
+        waiting += [WaitingMessage(row[0], row[1], row[2], row[3], row[4] or "UTC", list(row[5] or [1, 2, 3, 4, 5]))
+                    for row in rows if row[1] is not None]
         for person_id, latest in await session.execute(
                 select(OutboxMessage.person_id, func.max(moment))
-                .where(OutboxMessage.person_id.in_(people[start:start + 5000]), OutboxMessage.kind.in_(kinds),
+                .where(OutboxMessage.person_id.in_(chunk), OutboxMessage.kind.in_(kinds),
                        OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.SENDING]))
                 .group_by(OutboxMessage.person_id)):
             if person_id is not None and latest is not None:
                 last[person_id] = latest
+        if between is not None:
+            await between()
     return waiting, last
 
 

@@ -454,7 +454,8 @@ async def _pass(batches: _Batches, now: datetime, settings: ScheduleSettings, si
         report.webinar_reminders = await reminders.queue_due(session, now)
     # Last, once everything this pass queues is in: no two messages to a person in the same hour.
     async with batches.batch() as session:
-        waiting, last_sent = await outbox.waiting_for_spacing(session, spacing.KINDS, now + SPACING_LOOKAHEAD)
+        waiting, last_sent = await outbox.waiting_for_spacing(session, spacing.KINDS, now + SPACING_LOOKAHEAD,
+                                                              between=pacer.breathe)
         moves = await _space_paced(waiting, last_sent, settings, pacer)
         await outbox.move_due(session, moves)
     report.spaced = len(moves)
@@ -500,7 +501,8 @@ async def _space_paced(waiting: list[WaitingMessage], last_sent: dict[int, datet
 async def _queue_new(batches: _Batches, candidates: list[Candidate], now: datetime, settings: ScheduleSettings,
                      report: ReconcileReport, pacer: Pacer, size: int) -> None:
     async with batches.batch() as session:
-        existing = await outbox.existing_keys(session, [candidate.key for candidate in candidates])
+        existing = await outbox.existing_keys(session, [candidate.key for candidate in candidates],
+                                              between=pacer.breathe)
         missing = [candidate for candidate in candidates if candidate.key not in existing]
         nudging = {c.plan.id for c in missing if c.kind is Kind.NUDGE and c.plan is not None}
         queued = await outbox.queued_nudges(session, nudging) if nudging else {}
