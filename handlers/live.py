@@ -62,7 +62,10 @@ def route(incoming: Incoming) -> tuple[Incoming, Destination]:
         name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
         request, public = private, name in command_names(PUBLIC_COMMANDS)
     if public:
-        return request, Destination(incoming.platform, incoming.chat_id, incoming.thread)
+        # Answered in the channel: the request stays a shared one, so that nothing meant for the
+        # person alone (other operations' plans) is put in the answer.
+        return replace(request, shared=True), Destination(incoming.platform, incoming.chat_id, incoming.thread,
+                                                          shared=True)
     return request, Destination(incoming.platform, incoming.user_id)
 
 

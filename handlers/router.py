@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from handlers import accounts
@@ -46,6 +46,8 @@ class Destination:
     platform: str
     chat_id: str
     thread: str | None = None
+    # A chat others read (a Slack channel): what is said there is treated as said in public.
+    shared: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +252,10 @@ class Router:
             async with self.context.database.transaction() as session:
                 if not await self._first_time(session, message):
                     return None
-                turn = await self._turn(session, message)
+                # Whatever the request says, replies bound for a chat others read are written as
+                # for that chat: no handler may take it for the person's private one.
+                public = replace(message, shared=True) if destination.shared else message
+                turn = await self._turn(session, public)
                 replies = await self._dispatch(turn)
                 _log_route(message, turn)
                 return await self._queue(session, message, destination, replies, turn)

@@ -483,16 +483,57 @@ def test_the_share_question_comes_inside_a_check_in_and_the_walk_goes_on(peers_c
     assert "“The strategy draft is with the HCT”" in chat.say("/peers protection")
 
 
-def test_an_answer_in_a_channel_others_read_names_no_operation(peers_chat: Chat) -> None:
+def channel_rows(chat: Chat) -> list[tuple[str, str]]:
+    """Every reply the live path wrote, with the chat it goes to."""
+    async def read() -> list[tuple[str, str]]:
+        async with chat.database.transaction() as session:
+            rows = (await session.execute(select(OutboxMessage).where(OutboxMessage.kind == "reply")
+                                          .order_by(OutboxMessage.id))).scalars()
+            return [(str(row.chat_id), reply_from_json(row.payload).plain_text) for row in rows]
+    return chat.run(read())
+
+
+@pytest.mark.parametrize(("email", "user", "level"),
+                         [(HC, "U0HC", Sharing.PEERS), (SECRETARIAT, "U0SEC", Sharing.NONE)])
+def test_nothing_of_another_operation_is_posted_in_a_channel_whatever_the_path(
+        peers_chat: Chat, email: str, user: str, level: Sharing) -> None:
     from handlers.messages import Incoming
 
     chat = peers_chat
-    set_level(chat, "levantia", Sharing.ALL)
-    chat.as_person(HC, platform="slack", user_id="U0HC")
-    private = chat.run(chat.app.router.handle(Incoming("slack", "U0HC", "D0HC", QUESTION)))
+    set_level(chat, "levantia", level)
+    chat.as_person(OTHER_HC)
+    chat.as_person(email, platform="slack", user_id=user)
+    # The same person, privately, does see Levantia: what follows is about where, not who.
+    private = chat.run(chat.app.live.answer(Incoming("slack", user, "D0" + user, QUESTION)))
     assert LEVANTIA_SHORT in private[0].plain_text
-    in_channel = chat.run(chat.app.router.handle(Incoming("slack", "U0HC", "C0TEAM", QUESTION, shared=True)))
-    assert LEVANTIA_SHORT not in "\n".join(reply.plain_text for reply in in_channel)
+    said = [QUESTION, "/ask common complaint mechanism", "/peers aap", "/pairs aap", "/more",
+            "how did others set up a feedback mechanism?"]
+    for number, text in enumerate(said):
+        chat.run(chat.app.live.answer(Incoming("slack", user, "C0TEAM", text, shared=True, thread=f"t{number}")))
+    touch = [button.payload for button in reply_from_json(_last_private_payload(chat, user)).buttons
+             if button.payload.startswith("peers:in:")]
+    assert touch, "the private /peers offers Put me in touch"
+    chat.run(chat.app.live.answer(Incoming("slack", user, "C0TEAM", button=touch[0], shared=True)))
+    rows = channel_rows(chat)
+    in_channel = [text for chat_id, text in rows if chat_id == "C0TEAM"]
+    assert len(in_channel) == 4  # the three questions and /more, answered from the library in their threads
+    for text in in_channel:
+        assert HEADING not in text, text
+        assert "Levantia" not in text, text
+    # /peers and the button were answered in the person's private chat, where they belong.
+    privately = "\n".join(text for chat_id, text in rows if chat_id == user)
+    assert "Other operations with an action on" in privately
+    assert "I asked the HC in Levantia (fictional)" in privately
+    assert [row.chat_id for row in outbox_rows(chat, "introduction")] == [None]
+
+
+def _last_private_payload(chat: Chat, user: str) -> dict[str, object]:
+    async def read() -> dict[str, object]:
+        async with chat.database.transaction() as session:
+            row = (await session.execute(select(OutboxMessage).where(OutboxMessage.chat_id == user)
+                                         .order_by(OutboxMessage.id.desc()).limit(1))).scalar_one()
+            return dict(row.payload)
+    return chat.run(read())
 
 
 UNTAGGED = """operations:

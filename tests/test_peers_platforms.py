@@ -114,3 +114,36 @@ async def test_slacks_home_tab_shows_other_operations_as_their_level_allows(
     text = "\n".join(block["text"]["text"] for block in published.args["view"]["blocks"] if block["type"] == "section")
     assert ("Agree one common feedback mechanism across clusters" in text) is shown, text
     assert ("Other operations on your topics" in text) is shown
+
+
+@pytest.mark.parametrize(("user", "email", "level"), [("U0HC", HC, Sharing.PEERS),
+                                                      ("U0SEC", "secretariat@p2p.invalid", Sharing.NONE)])
+async def test_a_mention_in_a_slack_channel_is_answered_without_other_operations(
+        app: App, slack: Slack, slack_api: SlackApiStub, user: str, email: str, level: Sharing) -> None:  # noqa: F811
+    from tests.test_slack import payload
+
+    await share(app, "levantia", level)
+    slack_api.emails[user] = email
+    question = "how did others set up a common complaint mechanism?"
+    # Asked privately, the answer names Levantia: the channel's answer below leaves it out on purpose.
+    assert await slack.message(question, user=user) == 200
+    [private] = await slack_api.wait_for("chat.postMessage", where=lambda call: "Levantia" in str(call.args))
+    assert "Operations working on this" in section_text(private)
+
+    mention = {**payload("app_mention")["event"], "user": user, "text": f"<@U0BOT> {question}"}
+    assert await slack.event(mention) == 200
+    [answer] = await slack_api.wait_for("chat.postMessage", where=lambda call: call.args["channel"] == "C0HCT")
+    assert answer.args["thread_ts"] == mention["ts"]
+    assert "complaint" in section_text(answer).lower()  # answered, from the library
+    assert "Levantia" not in str(answer.args)
+    assert "Operations working on this" not in str(answer.args)
+    assert not [value for value in button_values(answer.args.get("blocks", [])) if value.startswith("peers:")]
+
+    # /peers asked in the channel is answered in the person's direct messages.
+    listing = {**mention, "text": "<@U0BOT> /peers aap", "ts": "1790000201.000100"}
+    assert await slack.event(listing) == 200
+    [listed] = await slack_api.wait_for("chat.postMessage", where=lambda call: "/peers" not in str(call.args)
+                                        and "Other operations with an action" in str(call.args))
+    assert listed.args["channel"] in (user, dm_channel(user))
+    assert "Levantia" in section_text(listed)
+    assert all(call.args["channel"] != "C0HCT" or "Levantia" not in str(call.args) for call in slack_api.posts())
