@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -105,12 +105,22 @@ async def active_identities(session: AsyncSession, person_id: int) -> list[ChatI
     return list(found.scalars())
 
 
-async def recent_introduction(session: AsyncSession, requester_id: int, recipient_id: int, topic: str,
-                              since: datetime) -> Introduction | None:
-    """The latest request from ``requester_id`` to ``recipient_id`` on ``topic`` made after ``since``."""
+async def lock_people(session: AsyncSession, *person_ids: int) -> None:
+    """Holds these people's rows until the transaction ends (PostgreSQL's FOR UPDATE, in the order
+    of their ids so that two transactions never wait for each other); SQLite's transactions hold
+    the one write lock already."""
+    await session.execute(select(Person.id).where(Person.id.in_(sorted(set(person_ids))))
+                          .order_by(Person.id).with_for_update())
+
+
+async def recent_introduction(session: AsyncSession, requester_id: int, recipient_id: int, action_id: int,
+                              topic: str, since: datetime) -> Introduction | None:
+    """The latest request made after ``since`` between these two people, whichever asked whom, on
+    ``topic`` or about the action ``action_id``."""
+    pair = or_(and_(Introduction.requester_id == requester_id, Introduction.recipient_id == recipient_id),
+               and_(Introduction.requester_id == recipient_id, Introduction.recipient_id == requester_id))
     found = await session.execute(
-        select(Introduction).where(Introduction.requester_id == requester_id,
-                                   Introduction.recipient_id == recipient_id, Introduction.topic == topic,
+        select(Introduction).where(pair, or_(Introduction.topic == topic, Introduction.action_id == action_id),
                                    Introduction.created_at > since)
         .order_by(Introduction.created_at.desc()).limit(1))
     return found.scalars().first()

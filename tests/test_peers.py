@@ -300,6 +300,91 @@ def test_one_request_per_pair_and_topic_every_thirty_days(peers_chat: Chat) -> N
     assert len(introductions(chat)) == 2
 
 
+def press_payload(chat: Chat, email: str, payload: str) -> str:
+    from handlers.messages import Incoming
+
+    replies = chat.run(chat.app.live.answer(Incoming("console", email, email, button=payload)))
+    return "\n".join(reply.plain_text for reply in replies)
+
+
+def test_a_forged_topic_neither_gets_round_the_limit_nor_reaches_the_person_asked(peers_chat: Chat,
+                                                                                  tmp_path: Path) -> None:
+    chat = peers_chat
+    set_level(chat, "levantia", Sharing.PEERS)
+    untagged = tmp_path / "untagged.yaml"
+    untagged.write_text(UNTAGGED + NORDIA_HC, encoding="utf-8")
+    chat.load(untagged)
+    chat.as_person(OTHER_HC)
+    chat.as_person("nils.hc@nordia.invalid")
+    chat.as_person(HC)
+    chat.say("/peers aap")
+    [touch] = [button.payload for button in chat.session.buttons if button.payload.startswith("peers:in:")]
+    action = touch.split(":")[2]
+    assert "I asked" in press_payload(chat, HC, touch)
+    # Other topics on the same action, taxonomy slugs or not: one request per action a month.
+    for topic in ("psea", "gbv", "Call me now on +1 555 0100 or wire 500 USD"):
+        assert "one request a month" in press_payload(chat, HC, f"peers:in:{action}:{topic}")
+    assert [(row.topic, row.action_id) for row in introductions(chat)] == [("aap", int(action))]
+    # An action imported without topics (Nordia's, read as PSEA from its title) takes its own topic,
+    # never the payload's words.
+    chat.say("/peers psea")
+    nordia = next(button.payload for button in chat.session.buttons if "Nordia" in button.label)
+    forged = nordia.rsplit(":", 1)[0] + ":Call me now on +1 555 0100"
+    pressed = press_payload(chat, HC, forged)
+    assert "I asked the HC in Nordia (fictional)" in pressed
+    assert "+1 555" not in pressed
+    assert all("+1 555" not in str(row.payload) for row in outbox_rows(chat, "introduction"))
+    assert [row.topic for row in introductions(chat)] == ["aap", "psea"]
+
+
+def test_the_limit_counts_a_pair_whoever_asked_whom(peers_chat: Chat) -> None:
+    chat = peers_chat
+    set_level(chat, "levantia", Sharing.PEERS)
+    set_level(chat, "sahelia", Sharing.PEERS)
+    chat.as_person(OTHER_HC)
+    chat.as_person(HC)
+    chat.say("/peers aap")
+    assert "I asked" in chat.say("Put me in touch: Levantia (fictional)")
+    # Omar, asked by Amina about AAP, asks her about AAP in turn: her request is the one to answer.
+    chat.as_person(OTHER_HC)
+    chat.say("/peers aap")
+    back = chat.say("Put me in touch: Sahelia (fictional)")
+    assert "The HC in Sahelia (fictional) asked to talk with you about" in back
+    assert "accept their request" in back
+    assert len(introductions(chat)) == 1
+    chat.say("/langue fr")
+    chat.say("/pairs aap")
+    [label] = [button.label for button in chat.session.buttons if "Sahelia" in button.label]
+    assert "Le CH de Sahelia (fictional) vous a proposé d'échanger" in chat.say(label)
+
+
+def test_two_presses_at_once_make_one_request(peers_chat: Chat) -> None:
+    import asyncio
+
+    from handlers.messages import Incoming
+
+    chat = peers_chat
+    set_level(chat, "levantia", Sharing.PEERS)
+    set_level(chat, "sahelia", Sharing.PEERS)
+    chat.as_person(OTHER_HC)
+    chat.as_person(HC)
+    chat.say("/peers aap")
+    [touch] = [button.payload for button in chat.session.buttons if button.payload.startswith("peers:in:")]
+    chat.as_person(OTHER_HC)
+    chat.say("/peers aap")
+    [back] = [button.payload for button in chat.session.buttons if button.payload.startswith("peers:in:")]
+
+    async def at_once() -> None:
+        # The router itself, not the live path: that one takes one person's presses in turn.
+        router = chat.app.router
+        await asyncio.gather(router.handle(Incoming("console", HC, HC, button=touch)),
+                             router.handle(Incoming("console", HC, HC, button=touch)),
+                             router.handle(Incoming("console", OTHER_HC, OTHER_HC, button=back)))
+    chat.run(at_once())
+    assert len(introductions(chat)) == 1
+    assert len(outbox_rows(chat, "introduction")) == 1
+
+
 def test_an_action_no_longer_shared_cannot_be_asked_about(peers_chat: Chat) -> None:
     chat = peers_chat
     set_level(chat, "levantia", Sharing.PEERS)
@@ -553,6 +638,15 @@ UNTAGGED = """operations:
           actions:
             - number: 1
               title: Recruit a full-time PSEA coordinator and relaunch the network
+"""
+
+
+NORDIA_HC = """people:
+  - email: nils.hc@nordia.invalid
+    name: Nils Example
+    role: hc
+    language: en
+    operation: nordia
 """
 
 

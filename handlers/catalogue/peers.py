@@ -101,6 +101,11 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "peers.nobody": ("No one in {where} is on the bot yet. /pass asks the P2P secretariat to connect you.",
                      "Personne de {where} n'utilise encore le bot. /transmettre demande au secrétariat P2P de vous "
                      "mettre en relation."),
+    "peers.already_theirs": ("The {role} in {where} asked to talk with you about {topic} on {date}: accept their "
+                             "request and you both get each other's contact. A new request is possible from {again}.",
+                             "Le {role} de {where} vous a proposé d'échanger sur ce sujet ({topic}) le {date} : "
+                             "acceptez sa demande et vous aurez vos contacts. Nouvelle demande possible à partir du "
+                             "{again}."),
     "peers.gone": ("That action is no longer shared with you.", "Cette action n'est plus partagée avec vous."),
     "peers.answered_already": ("You already answered this request.", "Vous avez déjà répondu à cette demande."),
     "peers.accepted_asker": ("Good news: they accepted to talk about {topic}. Here is how to reach them:",

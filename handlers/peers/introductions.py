@@ -1,6 +1,7 @@
 """Introductions: "Put me in touch" asks the other operation's HC (or the action's owner) through the
 outbox; Accept gives both each other's name and contact, Not now shares nothing and the asker is
-told kindly. One request per pair and topic per 30 days; every request is recorded and counted."""
+told kindly. One request per pair of people (whoever asked whom) and topic, or action, per 30 days;
+every request is recorded and counted."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from handlers.dates import short_date
 from handlers.errors import AccessDenied, NotFound
 from handlers.i18n import t
 from handlers.messages import Reply, ReplyBuilder, Span, bold, link, reply_to_json, text_reply
-from handlers.peers.visibility import shorten, sight_of
+from handlers.peers.visibility import action_topics, shorten, sight_of
 from knowledge import TOPICS, topic_name
 from storage import outbox
 from storage import peers as stored
@@ -90,11 +91,20 @@ async def ask(turn: Turn, action_id: str, topic: str) -> list[Reply]:
     # Registered but with no chat linked, they would never see the request: the asker is told now.
     if recipient is None or not await stored.active_identities(turn.session, recipient.id):
         return [text_reply(t("peers.nobody", language, where=where))]
-    topic = topic if topic in TOPICS else (action.topics[0] if action.topics else topic)[:80]
-    earlier = await stored.recent_introduction(turn.session, person.id, recipient.id, topic, turn.now - ONCE_PER)
+    # The button names the topic, but a payload can be forged: only one of the action's own topics
+    # is recorded and repeated to the person asked.
+    topics = action_topics(turn.context.index, action)
+    if not topics:
+        raise NotFound("peers.gone")
+    topic = topic if topic in topics else topics[0]
+    # Two presses at once (two replicas, or both people asking each other) wait here for each other.
+    await stored.lock_people(turn.session, person.id, recipient.id)
+    earlier = await stored.recent_introduction(turn.session, person.id, recipient.id, action.id, topic,
+                                               turn.now - ONCE_PER)
     if earlier is not None:
-        return [text_reply(t("peers.already", language, where=where, topic=_topic(topic, language),
-                             date=short_date(earlier.created_at.date(), language),
+        key = "peers.already" if earlier.requester_id == person.id else "peers.already_theirs"
+        return [text_reply(t(key, language, where=where, topic=_topic(earlier.topic, language),
+                             role=_role(recipient, language), date=short_date(earlier.created_at.date(), language),
                              again=short_date((earlier.created_at + ONCE_PER).date(), language)))]
     introduction = await stored.add_introduction(turn.session, requester_id=person.id, recipient_id=recipient.id,
                                                  action_id=action.id, topic=topic, now=turn.now)
