@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from knowledge import SearchIndex
 
 EXIT_INVALID = 2
-DEFAULT_PORT = 8080
 
 
 def _day(text: str) -> date:
@@ -98,9 +97,11 @@ def _write_charts(brief: Brief, folder: Path) -> bool:
 
 async def start_desk(app: Any, port: int | None = None) -> WebDesk:
     """Starts the web desk for a built app; raises OSError when the port is taken."""
+    from bot.settings import DEFAULT_WEB_PORT
     from bot.web.server import WebDesk
 
-    desk = WebDesk(app, app.settings.web_host, port if port is not None else app.settings.web_port or DEFAULT_PORT)
+    desk = WebDesk(app, app.settings.web_host,
+                   port if port is not None else app.settings.web_port or DEFAULT_WEB_PORT)
     await desk.start()
     print(f"hcbot: web desk on {desk.url} (sign in with /desk in the chat)", file=sys.stderr)
     return desk

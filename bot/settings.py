@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +12,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 if TYPE_CHECKING:
     from handlers.nudges.reconcile import ScheduleSettings
     from handlers.secretariat.tickets.settings import DeskSettings
+
+
+# The web desk's port when HCBOT_WEB_PORT is unset: `hcbot web` listens there, and /desk's links point there.
+DEFAULT_WEB_PORT: Final = 8080
 
 
 class Settings(BaseSettings):
@@ -134,10 +138,12 @@ class Settings(BaseSettings):
     desk_secret: SecretStr | None = None
     """Signs the desk's session cookies; unset, a random one each start (sessions end at a restart)."""
 
-    def desk_url(self) -> str | None:
+    def desk_url(self) -> str:
+        """Where /desk's links point: HCBOT_WEB_URL, else the host and port `hcbot web` listens on
+        (its default port too: the desk may run in a process of its own)."""
         if self.web_url:
             return self.web_url
-        return f"http://{self.web_host}:{self.web_port}" if self.web_port else None
+        return f"http://{self.web_host}:{self.web_port or DEFAULT_WEB_PORT}"
 
     @field_validator("secretariat_timezone")
     @classmethod

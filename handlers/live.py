@@ -22,6 +22,7 @@ from handlers.delivery import Deliverer
 from handlers.i18n import t
 from handlers.messages import Incoming, Reply
 from handlers.router import Destination, Router, default_commands
+from handlers.secretariat import web_desk
 
 # Commands whose answers come from the library, never from a plan: safe in a channel's thread.
 PUBLIC_COMMANDS = frozenset({"help", "ask", "topics", "topic", "more", "read"})
@@ -128,6 +129,8 @@ class LivePath:
             # Sent before the lock is released: the answer to one message goes out before the
             # next message of the same person is read.
             sent = await self.deliverer.deliver_now([item.outbox_id for item in queued])
+            if any(item.reply.secret for item in queued):
+                await web_desk.forget_sent_links(self.database, self.now())
         return [item.reply for item in queued if item.outbox_id in sent]
 
     @property

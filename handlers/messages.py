@@ -66,6 +66,9 @@ class Reply:
     lines: tuple[Line, ...]
     buttons: tuple[Button, ...] = ()
     attachment: Attachment | None = None
+    # Holds a secret (the web desk's sign-in link): its outbox row is blanked once it is sent, or
+    # once the secret has lapsed (storage/desk.py).
+    secret: bool = False
 
     @property
     def plain_text(self) -> str:

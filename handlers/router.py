@@ -31,6 +31,7 @@ from handlers.secretariat.tickets import answering, overview
 from storage import events, outbox
 from storage import repositories as repo
 from storage.database import Session
+from storage.desk import LINK_REPLY_PREFIX
 from storage.models import CheckinSession, CheckinStep, Person, Role
 
 logger = logging.getLogger(__name__)
@@ -293,8 +294,10 @@ class Router:
         spoken = language or (turn.language if turn is not None else "en")
         queued = []
         for number, reply in enumerate(replies):
+            # A reply holding a secret (the desk's sign-in link) is marked by its key, to be blanked once sent.
             row = await outbox.enqueue_reply(
-                session, dedupe_key=f"reply:{key}:{number}", person_id=person_id,
+                session, dedupe_key=f"{LINK_REPLY_PREFIX if reply.secret else 'reply:'}{key}:{number}",
+                person_id=person_id,
                 platform=destination.platform, chat_id=destination.chat_id, thread=destination.thread,
                 payload={**reply_to_json(reply), "language": spoken}, now=self.context.now())
             if row is not None:

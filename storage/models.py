@@ -599,6 +599,9 @@ class DeskLink(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    # The session this link opened ends here (signed out, or the desk role taken away): a copied
+    # cookie opens nothing after it.
+    revoked_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship()
 

@@ -181,12 +181,17 @@ def expected_answers(truth: Truth) -> dict[str, list[str]]:
     return rows
 
 
-def expected_themes(truth: Truth, index: SearchIndex) -> set[tuple[str, str, str]]:
+def expected_themes(truth: Truth, index: SearchIndex) -> set[tuple[str, str, str, str]]:
+    """(topic, people, questions, months): a theme is never quoted (its words could name an operation)."""
     askers: dict[str, set[str]] = defaultdict(set)
-    for _asked, question, confident, feedback, asker in truth.questions:
+    moments: dict[str, list[datetime]] = defaultdict(list)
+    for asked, question, confident, feedback, asker in truth.questions:
         if not confident or feedback == "not_useful":
             askers[question].add(asker)
-    return {(_label(next(iter(sorted(index.parse(question).topics)), "-")), str(len(people)), question)
+            moments[question].append(asked)
+    return {(_label(next(iter(sorted(index.parse(question).topics)), "-")), str(len(people)),
+             str(len(moments[question])), ", ".join(sorted({f"{moment.astimezone(UTC):%Y-%m}"
+                                                             for moment in moments[question]})))
             for question, people in askers.items() if len(people) >= 2}
 
 
@@ -228,8 +233,8 @@ def test_every_figure_of_the_brief_on_50_operations(backend: str, tmp_path: Path
     assert _rows(tables["Questions per topic and month"]) == questions
     assert _rows(tables["Answers and feedback per month"]) == expected_answers(truth)
     themes = {tuple(row) for row in tables["Asked again and again, not answered"][1:]}
-    assert ("No topic", str(len({asker for _, question, *_, asker in truth.questions if question == UNANSWERED})),
-            UNANSWERED) in themes
+    assert ("No topic", str(len({asker for _, question, *_, asker in truth.questions if question == UNANSWERED}))
+            ) in {theme[:2] for theme in themes}
     assert themes == expected_themes(truth, index)
     assert _rows(tables["Notices by operation"]) == expected_reach(truth)
     document = Document(str(path))
@@ -308,7 +313,7 @@ def _written(url: str, index: SearchIndex, tmp_path: Path, language: str = "en",
     itself is run by the 50-operation test)."""
     from bot.settings import Settings
     from handlers.trends.brief import build_brief
-    from handlers.trends.render import brief_docx, brief_html, brief_markdown
+    from handlers.trends.render import brief_docx, brief_html, brief_markdown, table_csv
     from storage.database import Database
 
     async def built() -> Any:
@@ -327,6 +332,8 @@ def _written(url: str, index: SearchIndex, tmp_path: Path, language: str = "en",
         paths["html"].write_text(brief_html(brief), encoding="utf-8")
     if "docx" in paths:
         paths["docx"].write_bytes(brief_docx(brief))
+    if "csv" in paths:
+        paths["csv"].write_text("".join(table_csv(table) for table in brief.tables()), encoding="utf-8")
     return paths
 
 
@@ -334,12 +341,20 @@ def _written(url: str, index: SearchIndex, tmp_path: Path, language: str = "en",
 def test_an_operation_is_named_only_as_its_sharing_allows(level: Sharing, tmp_path: Path, index: SearchIndex) -> None:
     url = database_url("sqlite", tmp_path)
     # op00 has the level under test; op01 never shares, so "other operations" always has a member.
-    mentioned = "Opland00 response: translators for the camp committees?"
+    # Its name, a demonym, its country in French, a person's name: no list of names catches them all,
+    # so the brief quotes no question at all, whatever the level.
+    mentioned = ["Opland00 response: translators for the camp committees?",
+                 "How did the Oplandian HCT handle the camp committees translators?",
+                 "Comment l'équipe de Oplandie a-t-elle trouvé des traducteurs pour les comités ?",
+                 "What did Omar Placeholder do about translators for the camp committees?"]
     truth = asyncio.run(_generated(url, operations=2, sharing=[level, Sharing.NONE],
-                                   extra_questions=[(mentioned, "a@x.invalid"), (mentioned, "b@x.invalid")]))
+                                   extra_questions=[(question, f"{asker}{number}@x.invalid")
+                                                    for number, question in enumerate(mentioned)
+                                                    for asker in ("a", "b")]))
     name = "Opland00 response"
-    paths = _written(url, index, tmp_path, formats=("md", "html", "docx") if level is Sharing.NONE else ("md", "html"))
-    documents = {"md": paths["md"].read_text(encoding="utf-8"), "html": paths["html"].read_text(encoding="utf-8")}
+    paths = _written(url, index, tmp_path, formats=("md", "html", "docx", "csv") if level is Sharing.NONE
+                     else ("md", "html", "csv"))
+    documents = {file_format: paths[file_format].read_text(encoding="utf-8") for file_format in ("md", "html", "csv")}
     if level is Sharing.NONE:
         # Word's text and tables too, where the name must not be (the 50-operation test reads the rest).
         document = Document(str(paths["docx"]))
@@ -360,10 +375,15 @@ def test_an_operation_is_named_only_as_its_sharing_allows(level: Sharing, tmp_pa
         assert "Other operations" in reach
     else:
         assert name in reach
-    themes = {row[2] for row in tables["Asked again and again, not answered"][1:]}
-    unnamed = mentioned.replace("Opland00 response", "[an operation]")
-    assert (unnamed in themes) is (level is Sharing.NONE)
-    assert (mentioned in themes) is (level is not Sharing.NONE)
+    for file_format, text in documents.items():
+        for words in ("Oplandian", "Oplandie", "Omar Placeholder", "camp committees", "comités"):
+            assert words not in text, (file_format, words)
+    themes = tables["Asked again and again, not answered"]
+    assert themes[0] == ["Topic", "People", "Questions", "Months"]
+    # Counted, never quoted: a topic, people, questions and months (the 50-operation test checks the figures).
+    assert themes[1:]
+    assert all(row[1].isdigit() and row[2].isdigit() and re.fullmatch(r"\d{4}-\d\d(, \d{4}-\d\d)*", row[3])
+               for row in themes[1:])
 
 
 # ------------------------------------------------------------------------------------------ charts

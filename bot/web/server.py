@@ -10,6 +10,8 @@ single-use link from ``/desk`` gives; the CSP allows no script at all and no fra
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 import secrets
@@ -25,7 +27,7 @@ import jinja2
 import markupsafe
 from aiohttp import web
 
-from bot.web.sessions import COOKIE, LANGUAGE_COOKIE, LIFETIME, session_person, session_value
+from bot.web.sessions import COOKIE, LANGUAGE_COOKIE, LIFETIME, session_link, session_value
 from handlers.broadcasts import desk as broadcast_desk
 from handlers.broadcasts import sending
 from handlers.checkins.dialogue import STATUS_ORDER, status_name
@@ -34,7 +36,8 @@ from handlers.i18n import number, t, tn
 from handlers.nudges.schedule import plan_schedule
 from handlers.secretariat import overview
 from handlers.secretariat.tickets import overview as tickets
-from handlers.secretariat.web_desk import Opened, desk_person, open_link
+from handlers.secretariat.web_desk import Opened, desk_session, forget_sent_links, open_link, sign_out
+from handlers.spreadsheet import csv_text
 from handlers.trends.brief import Brief, build_brief
 from handlers.trends.charts import chart_image
 from handlers.trends.render import brief_docx, brief_html, table_csv, table_html
@@ -53,6 +56,7 @@ PAGE_CSP: Final = ("default-src 'none'; style-src 'self'; img-src 'self'; form-a
 SVG_CSP: Final = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 LOCAL_PATH: Final = re.compile(r"/[a-z][a-z0-9_.-]*(/[A-Za-z0-9_.-]+)*")
 BRIEF_KEPT_SECONDS: Final = 60.0
+SWEEP_SECONDS: Final = 60.0
 OPEN_PATHS: Final = ("/signin/", "/static/", "/signout", "/signed-out")
 DESK_KEY: Final[web.AppKey[Desk]] = web.AppKey("desk")
 PERSON: Final[web.RequestKey[Person]] = web.RequestKey("person", Person)
@@ -128,11 +132,11 @@ async def _signed_in(request: web.Request, handler: Callable[[web.Request], Awai
         return await handler(request)
     desk = request.app[DESK_KEY]
     now = desk.app.clock.now()
-    person_id = session_person(desk.secret, request.cookies.get(COOKIE), now)
+    link_id = session_link(desk.secret, request.cookies.get(COOKIE), now)
     person = None
-    if person_id is not None:
+    if link_id is not None:
         async with desk.app.database.transaction() as session:
-            person = await desk_person(session, person_id)
+            person = await desk_session(session, link_id, now)
             if person is not None:
                 session.expunge(person)
     if person is None:
@@ -155,20 +159,27 @@ async def signin(request: web.Request) -> web.StreamResponse:
     async with desk.app.database.transaction() as session:
         opened = await open_link(session, token, now, use=posted)
     request[LANGUAGE] = request.cookies.get(LANGUAGE_COOKIE) or opened.language
-    if opened.outcome is not Opened.OK or opened.person_id is None:
+    if opened.outcome is not Opened.OK or opened.link_id is None:
         status = 403 if opened.outcome is Opened.FORBIDDEN else 410 if opened.outcome in (
             Opened.USED, Opened.EXPIRED) else 404
         return _refusal(request, f"desk.link_{opened.outcome.value}", status)
     if not posted:
         return _render(request, "signin.html", action=request.path)
     response = web.HTTPSeeOther("/plans")
-    response.set_cookie(COOKIE, session_value(desk.secret, opened.person_id, now),
+    response.set_cookie(COOKIE, session_value(desk.secret, opened.link_id, now),
                         max_age=int(LIFETIME.total_seconds()), httponly=True, samesite="Strict",
                         secure=desk.secure_cookie, path="/")
     raise response
 
 
-async def signout(_request: web.Request) -> web.StreamResponse:
+async def signout(request: web.Request) -> web.StreamResponse:
+    """Ends the session on the server too: a copy of the cookie opens nothing afterwards."""
+    desk = request.app[DESK_KEY]
+    now = desk.app.clock.now()
+    link_id = session_link(desk.secret, request.cookies.get(COOKIE), now)
+    if link_id is not None:
+        async with desk.app.database.transaction() as session:
+            await sign_out(session, link_id, now)
     response = web.HTTPSeeOther("/signed-out")
     response.del_cookie(COOKIE, path="/")
     raise response
@@ -309,14 +320,7 @@ def _iso(moment: object) -> str:
 
 
 def _plain_csv(header: list[str], lines: list[list[Any]]) -> str:
-    import csv
-    import io
-
-    output = io.StringIO()
-    writer = csv.writer(output, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(lines)
-    return output.getvalue()
+    return csv_text(header, lines)
 
 
 # --------------------------------------------------------------------------------------- broadcasts
@@ -462,11 +466,25 @@ class WebDesk:
 
     def __init__(self, app: App, host: str, port: int, *, secret: bytes | None = None) -> None:
         self.application = web_application(app, secret=secret)
+        self.app = app
         self.host = host
         self.port = port
         self._runner: web.AppRunner | None = None
+        self._sweeping: asyncio.Task[None] | None = None
+
+    async def _sweep(self) -> None:
+        """Blanks, every minute, the outbox rows of sign-in links that went out in the background (a
+        retry after a restart) or lapsed unsent: no usable token rests in the database."""
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                await forget_sent_links(self.app.database, self.app.clock.now())
+            except Exception:  # a busy database this minute: the next minute tries again
+                logger.exception("blanking the desk's sent sign-in links failed")
 
     async def start(self) -> None:
+        await forget_sent_links(self.app.database, self.app.clock.now())
+        self._sweeping = asyncio.create_task(self._sweep())
         self._runner = web.AppRunner(self.application, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -479,6 +497,11 @@ class WebDesk:
         return f"http://{self.host}:{self.port}"
 
     async def stop(self) -> None:
+        if self._sweeping is not None:
+            self._sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeping
+            self._sweeping = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

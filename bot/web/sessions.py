@@ -1,5 +1,6 @@
-"""The desk's session cookie: the person's id and an expiry, signed with HMAC-SHA256. Nothing to
-store: a cookie that was not signed with the desk's secret, or has expired, opens nothing."""
+"""The desk's session cookie: the id of the sign-in link that opened it and an expiry, signed with
+HMAC-SHA256. A cookie that was not signed with the desk's secret, or has expired, opens nothing; one
+whose link row was revoked (signed out, role taken away) opens nothing either (checked by the server)."""
 
 from __future__ import annotations
 
@@ -19,18 +20,20 @@ def _signature(secret: bytes, payload: str) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
-def session_value(secret: bytes, person_id: int, now: datetime) -> str:
-    payload = f"{person_id}.{int((now + LIFETIME).timestamp())}"
+def session_value(secret: bytes, link_id: int, now: datetime) -> str:
+    payload = f"{link_id}.{int((now + LIFETIME).timestamp())}"
     return f"{payload}.{_signature(secret, payload)}"
 
 
-def session_person(secret: bytes, value: str | None, now: datetime) -> int | None:
-    """The person id a cookie carries, if its signature holds and it has not expired."""
-    if not value or value.count(".") != 2:
+def session_link(secret: bytes, value: str | None, now: datetime) -> int | None:
+    """The sign-in link id a cookie carries, if its signature holds and it has not expired."""
+    # A cookie is whatever the browser sends: anything but ASCII is no cookie of ours (and would
+    # make compare_digest raise).
+    if not value or not value.isascii() or value.count(".") != 2:
         return None
-    person, expires, signature = value.split(".")
-    if not hmac.compare_digest(signature, _signature(secret, f"{person}.{expires}")):
+    link, expires, signature = value.split(".")
+    if not hmac.compare_digest(signature, _signature(secret, f"{link}.{expires}")):
         return None
-    if not (person.isdigit() and expires.isdigit()) or int(expires) <= now.timestamp():
+    if not (link.isdigit() and expires.isdigit()) or int(expires) <= now.timestamp():
         return None
-    return int(person)
+    return int(link)

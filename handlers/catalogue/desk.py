@@ -15,6 +15,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "desk.link_title": ("Your link to the web desk", "Votre lien vers le bureau web"),
     "desk.link_hint": ("It works once, for 10 minutes; the session it opens lasts 12 hours. Do not forward it.",
                        "Il ne sert qu'une fois, pendant 10 minutes ; la session ouverte dure 12 heures. Ne le transférez pas."),
+    "desk.link_removed": ("(A sign-in link to the web desk, removed once sent.)",
+                          "(Un lien de connexion au bureau web, effacé une fois envoyé.)"),
+    "desk.link_lapsed": ("Your sign-in link to the web desk could not be sent in its 10 minutes. Send /desk for a new one.",
+                         "Votre lien de connexion au bureau web n'a pas pu être envoyé dans ses 10 minutes. Envoyez /bureau pour en avoir un nouveau."),
     "desk.signin_title": ("Sign in to the desk", "Connexion au bureau"),
     "desk.signin_text": ("This link works once: press the button to open your session (12 hours).",
                          "Ce lien ne sert qu'une fois : appuyez sur le bouton pour ouvrir votre session (12 heures)."),
@@ -175,12 +179,15 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "trends.col_not_useful": ("Not useful", "Pas utile"),
     "trends.themes_title": ("Asked again and again, not answered", "Demandé encore et encore, sans réponse"),
     "trends.themes_note": ("Unanswered questions (no confident answer, passed on, or not useful) grouped as the "
-                           "secretariat's desk groups them, by the number of people who asked.",
+                           "secretariat's desk groups them, by the number of people who asked. No question is "
+                           "quoted: its words could name an operation; the desk's questions page shows them.",
                            "Les questions sans réponse (pas de réponse sûre, transmises, ou pas utiles) regroupées "
-                           "comme au bureau du secrétariat, selon le nombre de personnes qui les ont posées."),
+                           "comme au bureau du secrétariat, selon le nombre de personnes qui les ont posées. Aucune "
+                           "question n'est citée : ses mots pourraient nommer une opération ; la page des questions "
+                           "du bureau les montre."),
     "trends.col_people": ("People", "Personnes"),
     "trends.col_example": ("For example", "Par exemple"),
-    "trends.an_operation": ("[an operation]", "[une opération]"),
+    "trends.col_months": ("Months", "Mois"),
     "trends.section_notices": ("Reach of notices", "Portée des annonces"),
     "trends.reach_title": ("Notices by operation", "Annonces par opération"),
     "trends.reach_note": ("Targeted: messages of released notices written for the operation's people; delivered, "

@@ -9,9 +9,7 @@ that this is the secretariat's view, and a stranger how to register.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process, utils
 
+from handlers import spreadsheet
 from handlers.checkins.dialogue import STATUS_ORDER, status_name
 from handlers.context import Turn
 from handlers.dates import short_date
@@ -458,15 +457,12 @@ def people_text(people: Sequence[PersonListed]) -> list[str]:
 
 def csv_text(records: Sequence[dict[str, object]], fields: Sequence[str]) -> str:
     """A CSV table with a header; lists joined with "; ", None as an empty cell, booleans as true/false."""
-    output = io.StringIO()
-    writer = csv.DictWriter(output, fieldnames=list(fields), lineterminator="\n")
-    writer.writeheader()
-    for record in records:
-        writer.writerow({name: _cell(record.get(name)) for name in fields})
-    return output.getvalue()
+    return spreadsheet.csv_text(fields, ([_cell(record.get(name)) for name in fields] for record in records))
 
 
-def _cell(value: object) -> str:
+def _cell(value: object) -> object:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):

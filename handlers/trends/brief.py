@@ -13,7 +13,6 @@ of the questions quoted. Notes on actions are never read.
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -275,27 +274,21 @@ def answers_table(rows: Sequence[QuestionRow], language: str) -> TrendTable:
                       Chart("line", t("trends.col_month", language), t("trends.axis_questions", language), (1, 2)))
 
 
-def _unnamed_pattern(hidden: Sequence[OperationShared]) -> re.Pattern[str] | None:
-    names = sorted({name for operation in hidden for name in (operation.name, operation.code,
-                                                                 re.sub(r"\s*\(.*\)\s*$", "", operation.country))
-                    if len(name) >= 3}, key=len, reverse=True)
-    if not names:
-        return None
-    return re.compile(r"(?<!\w)(" + "|".join(re.escape(name) for name in names) + r")(?!\w)", re.IGNORECASE)
-
-
-def themes_table(index: SearchIndex, rows: Sequence[QuestionRow], hidden: Sequence[OperationShared],
-                 language: str) -> TrendTable:
-    """The unanswered questions asked again and again, grouped as the secretariat's desk groups them;
-    the name of an operation that does not share is taken out of the question quoted."""
+def themes_table(index: SearchIndex, rows: Sequence[QuestionRow], language: str) -> TrendTable:
+    """The unanswered questions asked again and again, grouped as the secretariat's desk groups them,
+    each group as its topic, how many asked and in which months. No question is quoted: a question's
+    words can name an operation that does not share (its people, its country in another language, a
+    demonym), which no list of names catches; the desk's own questions page shows them, to the
+    secretariat alone."""
     unanswered = [row for row in rows if not row.confident or row.passed_on or row.feedback == "not_useful"]
-    pattern = _unnamed_pattern(hidden)
+    asked = {row.id: row.asked_at for row in unanswered}
     table_rows = []
     for group in repeated_questions(index, unanswered)[:THEMES_SHOWN]:
-        example = group.example if pattern is None else pattern.sub(t("trends.an_operation", language),
-                                                                     group.example)
-        table_rows.append((_topic_label(group.topic or NO_TOPIC, language), group.people, example))
-    columns = (t("trends.col_topic", language), t("trends.col_people", language), t("trends.col_example", language))
+        months = sorted({month_of(asked[number]) for number in group.question_ids})
+        table_rows.append((_topic_label(group.topic or NO_TOPIC, language), group.people, len(group.question_ids),
+                           ", ".join(months)))
+    columns = (t("trends.col_topic", language), t("trends.col_people", language),
+               t("trends.col_questions", language), t("trends.col_months", language))
     return TrendTable("themes", t("trends.themes_title", language), columns, tuple(table_rows),
                       note=t("trends.themes_note", language))
 
@@ -397,7 +390,7 @@ async def build_brief(session: Session, index: SearchIndex, now: datetime, ladde
         Section(t("trends.section_questions", language),
                 (t("trends.questions_summary", language, questions=len(read.questions), share=share),),
                 (questions_table(index, read.questions, language), answers_table(read.questions, language),
-                 themes_table(index, read.questions, hidden, language))),
+                 themes_table(index, read.questions, language))),
         Section(t("trends.section_notices", language), (),
                 (reach_table(read.operations, read.reach, read.opted_out, language),)),
     )

@@ -3,12 +3,12 @@ and a standalone HTML page (each chart as inline SVG, its table beside it; one c
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 from typing import Final
 
 from handlers.i18n import number, t
+from handlers.spreadsheet import csv_text
 from handlers.trends.brief import Brief, TrendTable
 from handlers.trends.charts import chart_image, chart_svg
 
@@ -45,12 +45,8 @@ def brief_markdown(brief: Brief) -> str:
 
 
 def table_csv(table: TrendTable) -> str:
-    """A table as CSV, numbers as plain digits (a spreadsheet reads them)."""
-    output = io.StringIO()
-    writer = csv.writer(output, lineterminator="\n")
-    writer.writerow(table.columns)
-    writer.writerows(table.rows)
-    return output.getvalue()
+    """A table as CSV, numbers as plain digits (a spreadsheet reads them), no text read as a formula."""
+    return csv_text(table.columns, table.rows)
 
 
 def brief_docx(brief: Brief) -> bytes:

@@ -10,8 +10,6 @@ cities" and "PSEA in cities" do not.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz, process
 
+from handlers import spreadsheet
 from handlers.context import Turn
 from handlers.dates import short_date
 from handlers.i18n import t, tn
@@ -186,17 +185,12 @@ def _library_answer(row: QuestionRow) -> str:
 def csv_text(rows: Sequence[QuestionRow]) -> str:
     """One line a question, its ticket's columns filled when it was passed: a spreadsheet the
     secretariat can sort by operation, state or date."""
-    output = io.StringIO()
-    writer = csv.writer(output, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow([
+    return spreadsheet.csv_text(CSV_COLUMNS, ([
             row.id, row.asked_at.isoformat(timespec="seconds"), row.name, row.email, row.operation, row.platform,
             row.question, _library_answer(row), row.feedback or "", row.ticket_id or "",
             row.ticket_state.value if row.ticket_state else "", row.note or "", row.answered_by,
             row.answered_at.isoformat(timespec="seconds") if row.answered_at else "", row.answer or "",
-            row.library_id or ""])
-    return output.getvalue()
+            row.library_id or ""] for row in rows))
 
 
 def json_row(row: QuestionRow) -> dict[str, object]:
