@@ -7,11 +7,12 @@ write what they are asked for."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, String, and_, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from storage.models import (
     Action,
@@ -25,6 +26,7 @@ from storage.models import (
     Person,
     Role,
     Sharing,
+    Status,
 )
 
 
@@ -36,19 +38,70 @@ def _action_loading() -> list[object]:
     ]
 
 
-async def actions_of_operations(session: AsyncSession, *, levels: Collection[Sharing] | None,
-                                excluded_operation_id: int | None) -> list[Action]:
-    """Every action of the operations at one of ``levels`` (None: at any level), but one operation's;
-    each with its plan, operation, updates and owner loaded."""
-    query = (select(Action).join(ActionPlan, Action.plan_id == ActionPlan.id)
+def _shared_actions(levels: Collection[Sharing] | None,
+                    excluded_operation_id: int | None) -> Select[int, str, list[str]]:
+    query = (select(Action.id, Action.title, Action.topics).join(ActionPlan, Action.plan_id == ActionPlan.id)
              .join(Mission, ActionPlan.mission_id == Mission.id)
-             .join(Operation, Mission.operation_id == Operation.id)
-             .options(*_action_loading()).order_by(Operation.code, ActionPlan.code, Action.number))  # type: ignore[arg-type]
+             .join(Operation, Mission.operation_id == Operation.id))
     if levels is not None:
         query = query.where(Operation.sharing.in_(list(levels)))
     if excluded_operation_id is not None:
         query = query.where(Operation.id != excluded_operation_id)
-    return list((await session.execute(query)).scalars().unique())
+    return query
+
+
+async def shared_actions_on(session: AsyncSession, topics: Collection[str], *, levels: Collection[Sharing] | None,
+                            excluded_operation_id: int | None) -> list[tuple[int, str, list[str]]]:
+    """Id, title and imported topics of the actions of the operations at one of ``levels`` (None: at
+    any level), but one operation's, that either were imported with one of ``topics`` or with none
+    (their titles say what they are about). Three columns a row, whatever the plans' history."""
+    stored_topics = cast(Action.topics, String)
+    on_topic = [stored_topics.contains(f'"{topic}"', autoescape=True) for topic in topics]
+    untagged = or_(Action.topics.is_(None), stored_topics.in_(["[]", "null"]))
+    query = (_shared_actions(levels, excluded_operation_id).where(or_(untagged, *on_topic))
+             .order_by(Operation.code, ActionPlan.code, Action.number))
+    return [(int(row[0]), str(row[1]), list(row[2] or [])) for row in (await session.execute(query)).all()]
+
+
+@dataclass(frozen=True, slots=True)
+class PeerRow:
+    """What a peer sees of one action: its operation, and its standing update and shareable note."""
+
+    action_id: int
+    operation_id: int
+    country: str
+    status: Status | None
+    changed_at: datetime | None
+    note: str | None
+
+
+async def peer_rows(session: AsyncSession, action_ids: Collection[int]) -> dict[int, PeerRow]:
+    """For each action: its operation, its latest update (a correction is a later update, so the
+    latest always stands) and the latest note its author marked shareable that no correction
+    replaced. One row per action, read in one query."""
+    if not action_ids:
+        return {}
+    ids = sorted(set(action_ids))
+    latest = (select(ActionUpdate.action_id, func.max(ActionUpdate.id).label("update_id"))
+              .where(ActionUpdate.action_id.in_(ids)).group_by(ActionUpdate.action_id).subquery())
+    replaced = select(ActionUpdate.supersedes_id).where(ActionUpdate.action_id.in_(ids),
+                                                        ActionUpdate.supersedes_id.is_not(None))
+    noted = (select(ActionUpdate.action_id, func.max(ActionUpdate.id).label("update_id"))
+             .where(ActionUpdate.action_id.in_(ids), ActionUpdate.shareable.is_(True),
+                    ActionUpdate.note.is_not(None), ActionUpdate.note != "", ActionUpdate.id.not_in(replaced))
+             .group_by(ActionUpdate.action_id).subquery())
+    last, note = aliased(ActionUpdate), aliased(ActionUpdate)
+    query = (select(Action.id, Operation.id, Operation.country, last.status, last.created_at, note.note)
+             .join(ActionPlan, Action.plan_id == ActionPlan.id).join(Mission, ActionPlan.mission_id == Mission.id)
+             .join(Operation, Mission.operation_id == Operation.id)
+             .outerjoin(latest, latest.c.action_id == Action.id).outerjoin(last, last.id == latest.c.update_id)
+             .outerjoin(noted, noted.c.action_id == Action.id).outerjoin(note, note.id == noted.c.update_id)
+             .where(Action.id.in_(ids)))
+    rows = {}
+    for action_id, operation_id, country, status, changed_at, text in (await session.execute(query)).all():
+        rows[int(action_id)] = PeerRow(int(action_id), int(operation_id), str(country),
+                                       Status(status) if status is not None else None, changed_at, text)
+    return rows
 
 
 async def action_by_id(session: AsyncSession, action_id: int) -> Action | None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.cli import main
 from handlers.messages import Button, reply_from_json
@@ -191,6 +191,59 @@ def test_what_each_level_shows_through_every_path(peers_chat: Chat, level: Shari
     assert LEVANTIA_ACTION not in chat.run(chat.app.live.home("console", OBSERVER)).plain_text
     # The operator's shell, without --as, is the secretariat's view: everything, at every level.
     assert LEVANTIA_ACTION in peers_cli(chat, capsys, monkeypatch, "aap")
+
+
+def test_an_answer_reads_each_action_once_however_long_the_history(peers_chat: Chat) -> None:
+    from handlers.peers.visibility import visible_entries
+    from storage import repositories as repo
+    from storage.models import Action, ActionUpdate, Status
+
+    chat = peers_chat
+    set_level(chat, "levantia", Sharing.ALL)
+    set_level(chat, "sahelia", Sharing.ALL)
+
+    async def write_history() -> None:
+        async with chat.database.transaction() as session:
+            actions = list((await session.execute(select(Action).order_by(Action.id))).scalars())
+            for action in actions:
+                for day in range(40):
+                    session.add(ActionUpdate(action_id=action.id, status=Status.DELAYED, note=f"day {day}",
+                                             platform="console", created_at=START - timedelta(days=80 - day),
+                                             shareable=True))
+            levantia = next(action for action in actions if action.title == LEVANTIA_ACTION)
+            shared = ActionUpdate(action_id=levantia.id, status=Status.DONE, note=NOTE, platform="console",
+                                  created_at=START - timedelta(days=3), shareable=True)
+            session.add(shared)
+            await session.flush()
+            # A correction replaces the Done, and its own note is not shared: the Done's note goes too.
+            session.add(ActionUpdate(action_id=levantia.id, status=Status.ON_TRACK, note=PRIVATE,
+                                     platform="console", created_at=START - timedelta(days=2),
+                                     supersedes_id=shared.id, shareable=False))
+    chat.run(write_history())
+
+    loaded: list[object] = []
+
+    def count(target: object, _context: object) -> None:
+        loaded.append(target)
+
+    async def look() -> list[str]:
+        async with chat.database.transaction() as session:
+            person = await repo.person_by_email(session, MEMBER)
+            entries = await visible_entries(session, chat.app.router.context.index, person, ["aap"])
+            return [f"{entry.where} {entry.status} {entry.note}" for entry in entries]
+    event.listen(ActionUpdate, "load", count)
+    event.listen(Action, "load", count)
+    try:
+        shown = chat.run(look())
+    finally:
+        event.remove(ActionUpdate, "load", count)
+        event.remove(Action, "load", count)
+    updates_loaded = sum(isinstance(item, ActionUpdate) for item in loaded)
+    actions_loaded = sum(isinstance(item, Action) for item in loaded)
+    # The standing update (the correction) and the latest shareable note it did not replace.
+    assert shown == ["Levantia (fictional) on_track day 39"]
+    # Nothing of the history is turned into objects: one row per action on the topic is read.
+    assert (updates_loaded, actions_loaded) == (0, 0)
 
 
 def test_no_note_is_shown_that_its_author_did_not_mark_shareable(peers_chat: Chat) -> None:

@@ -93,33 +93,39 @@ def _title_topics(index: SearchIndex, title: str) -> tuple[str, ...]:
 def action_topics(index: SearchIndex, action: Action) -> tuple[str, ...]:
     """The action's topics as imported; where none were given, the topics the search reads in its
     title (the same reading a question gets)."""
-    if action.topics:
-        return tuple(action.topics)
-    return _title_topics(index, action.title)
+    return topics_of(index, action.title, action.topics)
 
 
-def _entry(index: SearchIndex, action: Action) -> PeerEntry:
-    standing = repo.standing_updates(action)
-    last = standing[-1] if standing else None
-    shared_notes = [update for update in standing if update.shareable and update.note]
-    operation = action.plan.mission.operation
-    return PeerEntry(action.id, operation.id, operation.country, action.title, last.status if last else None,
-                     last.created_at.date() if last else None, action_topics(index, action),
-                     shared_notes[-1].note if shared_notes else None, last.created_at if last else None)
+def topics_of(index: SearchIndex, title: str, imported: list[str] | None) -> tuple[str, ...]:
+    if imported:
+        return tuple(imported)
+    return _title_topics(index, title)
 
 
 async def visible_entries(session: Session, index: SearchIndex, person: Person | None,
                           topics: Iterable[str], sight: Sight | None = None) -> list[PeerEntry]:
     """Every action on one of ``topics`` that ``person`` may see in another operation, the most
     useful first (done, on track, then the rest; the latest news first). ``sight``: instead of the
-    person's (the operator's shell sees everything)."""
+    person's (the operator's shell sees everything).
+
+    Read in two steps so that an answer costs what it shows, not what every plan ever said: the
+    actions on the topics (imported topics are matched in the database, titles through the cached
+    reading), then only theirs, one row each: the standing update and the shareable note."""
     sight = sight or sight_of(person)
     wanted = set(topics)
     if sight.sees_nothing or not wanted:
         return []
-    actions = await stored.actions_of_operations(session, levels=sight.levels,
-                                                 excluded_operation_id=sight.own_operation_id)
-    entries = [_entry(index, action) for action in actions if wanted.intersection(action_topics(index, action))]
+    candidates = await stored.shared_actions_on(session, sorted(wanted), levels=sight.levels,
+                                                excluded_operation_id=sight.own_operation_id)
+    matching = [(action_id, title, found) for action_id, title, imported in candidates
+                if wanted.intersection(found := topics_of(index, title, imported))]
+    rows = await stored.peer_rows(session, [action_id for action_id, _title, _found in matching])
+    entries = []
+    for action_id, title, found in matching:
+        row = rows[action_id]
+        entries.append(PeerEntry(action_id, row.operation_id, row.country, title, row.status,
+                                 row.changed_at.date() if row.changed_at else None, found, row.note,
+                                 row.changed_at))
     return sorted(entries, key=PeerEntry.rank)
 
 
