@@ -861,12 +861,12 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     try:
         code = _main(argv, clock)
         sys.stdout.flush()  # inside the try: a reader gone shows here, not in Python's flush at exit
-        return code
     except BrokenPipeError:
         # `hcbot kb list | head`: the reader has gone, which is not an error worth a traceback. Later
         # writes (Python's own flush at exit) go nowhere.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    return code
 
 
 def _main(argv: Sequence[str] | None, clock: Clock | None) -> int:
