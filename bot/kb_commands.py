@@ -34,6 +34,19 @@ def library_folder(settings: Settings, given: Path | None = None) -> Path:
     return given or settings.knowledge_dir or BUNDLED_LIBRARY
 
 
+def _writable_library(settings: Settings, given: Path | None) -> Path | None:
+    """Where ``kb new`` and ``kb import`` write: the folder given or the configured library, never the
+    library bundled with the program. A half-filled file there would stop every command that reads
+    it (and a new release would overwrite it)."""
+    folder = library_folder(settings, given)
+    if folder.resolve() == BUNDLED_LIBRARY.resolve():
+        print("hcbot: no library folder of your own to write into: set HCBOT_KNOWLEDGE_DIR to your copy of the "
+              "library (the bundled one ships with the program and is replaced by each release), or give "
+              "--directory", file=sys.stderr)
+        return None
+    return folder
+
+
 def print_warnings(products: Sequence[LearningProduct]) -> int:
     """The warnings of valid products on stderr (they do not stop the bot); how many there were."""
     found = [warning for product in products for warning in product_warnings(product)]
@@ -49,7 +62,9 @@ def _slug(text: str) -> str:
 
 
 def kb_new(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
-    folder = library_folder(settings, arguments.directory)
+    folder = _writable_library(settings, arguments.directory)
+    if folder is None:
+        return EXIT_INVALID
     identifier = arguments.id or _slug(arguments.title or "") or f"new-{arguments.type}"
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", identifier):
         print(f"hcbot: --id {identifier!r}: use lower-case letters, digits and dashes, e.g. duty-of-care-webinar",
@@ -81,7 +96,9 @@ def kb_new(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> i
 def kb_import(settings: Settings, arguments: argparse.Namespace, clock: Clock, thesaurus: Thesaurus) -> int:
     from handlers.secretariat.product_import import read_products, write_products
 
-    folder = library_folder(settings, arguments.directory)
+    folder = _writable_library(settings, arguments.directory)
+    if folder is None:
+        return EXIT_INVALID
     rows = read_products(arguments.file, folder, thesaurus, clock.now().year)
     for warning in rows.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -86,6 +86,18 @@ def test_kb_new_writes_the_fields_to_complete_and_validate_names_them(
     assert path.read_text(encoding="utf-8") == filled
 
 
+def test_kb_new_and_import_never_write_into_the_bundled_library(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("HCBOT_KNOWLEDGE_DIR", raising=False)
+    before = sorted(path.name for path in BUNDLED_LIBRARY.iterdir())
+    sheet = tmp_path / "products.csv"
+    sheet.write_text("id,title,type\nx-one,A title,webinar\n", encoding="utf-8")
+    assert hcbot("kb", "new", "--type", "webinar") == 2
+    assert hcbot("kb", "import", str(sheet)) == 2
+    assert "set HCBOT_KNOWLEDGE_DIR" in capsys.readouterr().err
+    assert sorted(path.name for path in BUNDLED_LIBRARY.iterdir()) == before
+
+
 def test_kb_new_refuses_an_unknown_type_and_an_id_taken(library: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         hcbot("kb", "new", "--type", "podcast")
