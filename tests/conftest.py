@@ -29,7 +29,31 @@ from tests.stubs.telegram_api import TelegramApiStub
 THIS_YEAR = 2026  # the tests' clock: fixed, so a test never depends on the day it runs
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-POSTGRES_URL = os.environ.get("HCBOT_TEST_POSTGRES_URL")
+
+
+def _own_database(url: str | None) -> str | None:
+    """Under pytest-xdist each worker gets a database of its own on the same server (``test_gw0``,
+    ``test_gw1``...), created when missing: the tests wipe the schema, so two workers must never
+    share one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url is None or worker is None:
+        return url
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    given = make_url(url)
+    own = f"{given.database}_{worker}"
+    # CREATE DATABASE from the server's maintenance database, which every PostgreSQL has.
+    server = given.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(server, autocommit=True) as connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone()
+        if found is None:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(own)))
+    return given.set(database=own).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _own_database(os.environ.get("HCBOT_TEST_POSTGRES_URL"))
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 
 T = TypeVar("T")
