@@ -143,8 +143,10 @@ def test_a_mention_is_answered_in_the_channel_only_from_the_library(text: str, a
     mention = Incoming("slack", "U0HC", "C0HCT", text=text, shared=True, thread="1790000200.000300")
     request, destination = route(mention)
     assert request.text == asked
-    assert (request.chat_id, request.shared) == ("U0HC", False)
-    public = Destination("slack", "C0HCT", "1790000200.000300")
+    # The person's own state (check-in, language) is read from their private chat; an answer said in
+    # the channel stays a shared one, so nothing meant for them alone (other operations' plans) is in it.
+    assert (request.chat_id, request.shared) == ("U0HC", in_thread)
+    public = Destination("slack", "C0HCT", "1790000200.000300", shared=True)
     assert destination == (public if in_thread else Destination("slack", "U0HC"))
 
 
