@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.settings import Settings
-from knowledge import BUNDLED_LIBRARY, LearningProduct, Thesaurus, build_index, topic_name
+from knowledge import BUNDLED_LIBRARY, LearningProduct, SearchIndex, Thesaurus, ThesaurusError, build_index, topic_name
 from knowledge.library_files import LibraryError, product_warnings
 from knowledge.library_tools import new_product_text, stale, topic_counts
 
@@ -119,13 +119,24 @@ def kb_import(settings: Settings, arguments: argparse.Namespace, clock: Clock, t
     return 0
 
 
-def kb_listing(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
+def _library_index(settings: Settings, clock: Clock) -> SearchIndex | None:
+    """The configured library, indexed (through the index cache, as the bot starts); None, with every
+    problem on stderr, when it or the thesaurus does not validate."""
     try:
-        index = build_index(clock.now().year, settings.knowledge_dir, settings.thesaurus_file, settings.answers_dir())
+        return build_index(clock.now().year, settings.knowledge_dir, settings.thesaurus_file, settings.answers_dir(),
+                           settings.index_cache_dir())
     except LibraryError as error:
         print(f"hcbot: the learning library has {_count(len(error.problems), 'problem')}:", file=sys.stderr)
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
+    except ThesaurusError as error:
+        print(f"hcbot: {error}", file=sys.stderr)
+    return None
+
+
+def kb_listing(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
+    index = _library_index(settings, clock)
+    if index is None:
         return EXIT_INVALID
     if arguments.stale:
         return _print_stale(index.products, clock)
@@ -164,12 +175,8 @@ def product_notice_or_exit(settings: Settings, product_id: str, clock: Clock) ->
     from handlers.broadcasts.sending import NoticeRejected
     from handlers.library_notice import product_notice
 
-    try:
-        index = build_index(clock.now().year, settings.knowledge_dir, settings.thesaurus_file, settings.answers_dir())
-    except LibraryError as error:
-        print(f"hcbot: the learning library has {_count(len(error.problems), 'problem')}:", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  {problem}", file=sys.stderr)
+    index = _library_index(settings, clock)
+    if index is None:
         return None
     product = index.get(product_id.strip().lower())
     if product is None:
