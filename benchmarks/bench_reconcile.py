@@ -189,6 +189,12 @@ async def measure(url: str, plans: int, actions_per_plan: int, rate: float) -> l
     clock = FixedClock(datetime(2026, 11, 23, 10, tzinfo=UTC))
     app = await build_app(Settings(database_url=url), clock=clock, database=database)
     app.add_messenger(RecordingMessenger(RateLimits()))
+    # As `hcbot run` does once the bot is built (a --code checkout from before it had none).
+    import bot.app as app_module
+
+    settle = getattr(app_module, "settle_heap", None)
+    if settle is not None:
+        settle()
     questions = [json.loads(line)["q"] for line in (ROOT / "tests" / "questions.jsonl").read_text().splitlines()]
     people = iter(range(10**9))
     from handlers.messages import Incoming

@@ -314,7 +314,7 @@ async def _load_demo(app: App) -> None:
 
 
 async def _chat(settings: Settings, arguments: argparse.Namespace, clock: Clock) -> int:
-    from bot.app import build_app
+    from bot.app import build_app, settle_heap
     from bot.console import ConsoleMessenger, ConsoleSession, run_console, stdin_lines
     from storage import repositories as repo
 
@@ -322,6 +322,7 @@ async def _chat(settings: Settings, arguments: argparse.Namespace, clock: Clock)
     index = _index_or_exit(settings, clock)
     console = ConsoleMessenger(sys.stdout)
     app = await build_app(settings, clock=clock, index=index, fallback=console)
+    settle_heap()
     app.add_messenger(console)
     stopping = _stop_on_signals()
     user_id = "console"
@@ -740,7 +741,7 @@ async def _schedule(settings: Settings, arguments: argparse.Namespace, clock: Cl
 
 
 async def _run(settings: Settings, clock: Clock) -> int:
-    from bot.app import build_app
+    from bot.app import build_app, settle_heap
     from bot.console import ConsoleMessenger, ConsoleSession, run_console, stdin_lines
     from bot.platforms import SetupError, refused
 
@@ -752,6 +753,7 @@ async def _run(settings: Settings, clock: Clock) -> int:
     except SetupError as error:
         print(f"hcbot: {error}", file=sys.stderr)
         return EXIT_INVALID
+    settle_heap()
     platforms = app.platforms
     console = ConsoleMessenger(sys.stdout)
     if not platforms:
