@@ -28,6 +28,7 @@ from knowledge import (
     SearchIndex,
     Thesaurus,
     ThesaurusError,
+    TopicModelError,
     build_index,
     validate_answers,
     validate_library,
@@ -203,7 +204,7 @@ def _index_or_exit(settings: Settings, clock: Clock) -> SearchIndex:
     except LibraryError as error:
         _print_problems(error.problems)
         raise SystemExit(EXIT_INVALID) from None
-    except ThesaurusError as error:
+    except (ThesaurusError, TopicModelError) as error:
         print(f"hcbot: {error}", file=sys.stderr)
         raise SystemExit(EXIT_INVALID) from None
 

@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.settings import Settings
-from knowledge import BUNDLED_LIBRARY, LearningProduct, SearchIndex, Thesaurus, ThesaurusError, build_index, topic_name
+from knowledge import (
+    BUNDLED_LIBRARY,
+    LearningProduct,
+    SearchIndex,
+    Thesaurus,
+    ThesaurusError,
+    TopicModelError,
+    build_index,
+    topic_name,
+)
 from knowledge.library_files import LibraryError, product_warnings
 from knowledge.library_tools import new_product_text, stale, topic_counts
 
@@ -129,7 +138,7 @@ def _library_index(settings: Settings, clock: Clock) -> SearchIndex | None:
         print(f"hcbot: the learning library has {_count(len(error.problems), 'problem')}:", file=sys.stderr)
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
-    except ThesaurusError as error:
+    except (ThesaurusError, TopicModelError) as error:
         print(f"hcbot: {error}", file=sys.stderr)
     return None
 

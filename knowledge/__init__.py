@@ -15,6 +15,7 @@ from knowledge.search import ANSWER_STATES, Hit, ParsedQuery, SearchFilters, Sea
 from knowledge.smalltalk import small_talk
 from knowledge.taxonomy import ANSWER_TYPE, PRODUCT_TYPES, TOPICS, topic_name, type_name
 from knowledge.thesaurus import BUNDLED_THESAURUS, Thesaurus, ThesaurusError
+from knowledge.topic_model import TopicModel, TopicModelError, bundled_topic_model
 
 __all__ = [
     "ANSWER_STATES",
@@ -33,6 +34,8 @@ __all__ = [
     "SearchResult",
     "Thesaurus",
     "ThesaurusError",
+    "TopicModel",
+    "TopicModelError",
     "answer_document",
     "answer_product",
     "build_index",
@@ -64,7 +67,8 @@ def build_index(this_year: int, library: Path | None = None, thesaurus: Path | N
     products = load_library(library or BUNDLED_LIBRARY, vocabulary, this_year=this_year)
     if answers is not None:
         products = with_answers(products, load_answers(answers, vocabulary, this_year=this_year))
-    return SearchIndex(products, vocabulary, cache=IndexCache(cache) if cache is not None else None)
+    return SearchIndex(products, vocabulary, cache=IndexCache(cache) if cache is not None else None,
+                       topic_model=bundled_topic_model())
 
 
 def with_answers(products: list[LearningProduct], answers: list[LearningProduct]) -> list[LearningProduct]:

@@ -58,7 +58,7 @@ def swap_in(context: HandlerContext, products: list[LearningProduct]) -> None:
     index = context.index
     ids = {product.id for product in products}
     context.index = SearchIndex([*(product for product in index.products if product.id not in ids), *products],
-                                index.thesaurus)
+                                index.thesaurus, topic_model=index.topic_model)
 
 
 async def add_to_library(turn: Turn, ticket: Ticket) -> Reply:
@@ -113,5 +113,5 @@ def refresh_answers(context: HandlerContext, this_year: int) -> bool:
         return False
     index = context.index
     context.index = SearchIndex([*(product for product in index.products if product.type != ANSWER_TYPE), *answers],
-                                index.thesaurus)
+                                index.thesaurus, topic_model=index.topic_model)
     return True
