@@ -342,6 +342,9 @@ class ParsedQuery:
     fuzzy_text: str
     situation: frozenset[str] = frozenset()
     """Stems said only where the message describes its situation, not where it asks."""
+    language_said: bool = True
+    """False when no word tells the language ("psea netwrok", "HDP"): ``language`` is then only
+    English by default, and a reply should keep the person's own language."""
 
     @property
     def is_empty(self) -> bool:
@@ -430,6 +433,11 @@ def _analyse(tokens: Sequence[str], thesaurus: Thesaurus) -> _Analysis:
                if token not in FLUFF and i not in ignored]
     units.extend(((stems[i],), None) for i, token in enumerate(kept) if token not in FLUFF and i not in covered)
     return _Analysis(content, concepts, topics, units)
+
+
+def _language_said(tokens: Sequence[str], text: str) -> bool:
+    return (any(token in _FRENCH_MARKERS or token in _ENGLISH_MARKERS for token in tokens)
+            or any(char in text for char in "éèêàâçôûùîï"))
 
 
 def _question_language(tokens: Sequence[str], text: str) -> str:
@@ -663,6 +671,7 @@ class SearchIndex:
             corrections=corrections,
             fuzzy_text=" ".join(token for token in remaining if token not in STOPWORDS),
             situation=frozenset(told_stems - asked_stems),
+            language_said=_language_said(tokens, text),
         )
 
     def _mask(self, filters: SearchFilters) -> npt.NDArray[np.bool_] | None:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from knowledge import TOPICS, SearchIndex, topic_name
-from tests.conftest import Chat
+from tests.conftest import EXAMPLES, Chat
 
 
 def numbered(text: str) -> list[int]:
@@ -86,6 +86,15 @@ def test_french_question_gets_a_french_reply(chat: Chat) -> None:
     answer = chat.say("comment mettre en place un réseau PEAS ?")
     assert "Voici" in answer
     assert numbered(answer) == [1, 2, 3]
+
+
+def test_a_question_that_says_no_language_is_answered_in_the_persons(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person("jules.unicef@sahelia.invalid")  # registered in French
+    assert "Voici" in chat.say("psea netwrok")  # acronyms and a typo: no language said
+    assert "Voici" in chat.say("HDP")
+    assert "Voici" in chat.say("/question cash")  # (typing /ask instead would say English)
+    assert "Here is" in chat.say("how did others set up a PSEA network?")  # English said: English
 
 
 def test_bad_input_gets_one_sentence_and_the_conversation_survives(chat: Chat) -> None:

