@@ -376,6 +376,11 @@ def test_contact_details_are_not_looked_up(index: SearchIndex) -> None:
         assert result.answer == "none", request
         assert not result.hits, request
     assert index.search("how did others set up a complaints hotline number").answer == "confident"
+    # A count is no contact detail: "the number of people in need" is a needs-assessment question.
+    counted = index.search("Everyone counts the number of people in need differently. How do we agree on one?")
+    assert counted.outside is None
+    assert "needs-assessment" in counted.hits[0].product.topics
+    assert index.search("the number of the HC in Mali").outside == "contact"
 
 
 def test_phone_shorthand_reads_as_the_word(index: SearchIndex) -> None:

@@ -140,6 +140,18 @@ def test_agreement_on_the_first_products_topic_makes_an_answer_confident(index: 
     assert SearchIndex._second_opinion(chances, found, UNSURE)[1] == UNSURE
 
 
+def test_a_chore_the_model_is_sure_of_is_declined_whatever_the_words(index: SearchIndex) -> None:
+    found = hits(index, "cash-mpca-working-group-somalia")
+    chances = {label: 0.01 for label in bundled_topic_model().labels}
+    chances["none"] = 0.85
+    assert SearchIndex._second_opinion(chances, found, CONFIDENT)[1] == NONE
+    assert SearchIndex._second_opinion(chances, found, UNSURE)[1] == NONE
+    chances["none"] = 0.7
+    assert SearchIndex._second_opinion(chances, found, CONFIDENT)[1] == CONFIDENT
+    # Through the whole search: "mission" is every peer review's word, a travel claim is no question.
+    assert index.search("How do I file my travel claim for the OPR mission to Mali?").answer == NONE
+
+
 def test_the_bot_answers_a_phrasing_its_words_alone_miss() -> None:
     with_model = build_index(THIS_YEAR)
     question = "handing out money instead of food parcels, what to watch for"
@@ -150,3 +162,22 @@ def test_the_bot_answers_a_phrasing_its_words_alone_miss() -> None:
     assert without.search(question).answer == NONE
     # Off-topic stays declined: the model does not turn every message into an answer.
     assert with_model.search("what is the best recipe for banana bread").answer == NONE
+
+
+def test_a_topic_the_model_is_very_sure_of_is_found_further_down(index: SearchIndex) -> None:
+    question = "Girls are afraid to go to the water point after dark. How have others made camps safer for women?"
+    lexical = SearchIndex(index.products, index.thesaurus).search(question)
+    assert not any("gbv" in hit.product.topics for hit in lexical.hits[:3])  # the words find gender and cash
+    answer = index.search(question)
+    assert answer.answer == CONFIDENT
+    assert "gbv" in answer.hits[0].product.topics
+
+
+def test_filters_that_leave_nothing_give_way_to_the_model(index: SearchIndex) -> None:
+    # The one product on HCT-ICCG links from Pakistan and Ethiopia is a webinar, not a practical note.
+    question = "Is there a practical note on working with the ICCG, ideally from Pakistan or Ethiopia?"
+    assert SearchIndex(index.products, index.thesaurus).search(question).hits == []
+    answer = index.search(question)
+    assert answer.answer == CONFIDENT
+    assert answer.relaxed == {"country", "type"}
+    assert "coordination" in answer.hits[0].product.topics

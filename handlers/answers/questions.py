@@ -191,8 +191,12 @@ def _intro(result: SearchResult, language: str, state: AnswerState) -> list[str 
                        dropped=f"{_filters_text(result.query.filters, language)} ({dropped})"))
     elif result.query.is_empty:
         intro.append(t("answer.filtered", language, filters=_filters_text(result.query.filters, language)))
-    elif result.query.topics:
-        names = ", ".join(topic_name(topic, language) for topic in result.query.topics[:2])
+    elif result.query.topics and result.hits:
+        # The topics the answer is on: the question's that the first product shares, or, when the
+        # topic model brought a product of another topic first, that product's own.
+        first = result.hits[0].product.topics
+        shown = [topic for topic in result.query.topics if topic in first][:2] or [first[0]]
+        names = ", ".join(topic_name(topic, language) for topic in shown)
         intro.append(t("answer.intro_topic", language, topics=names))
     else:
         intro.append(t("answer.intro", language))
