@@ -40,6 +40,7 @@ from rapidfuzz import fuzz, process, utils
 
 from knowledge import BUNDLED_LIBRARY, LearningProduct, SearchIndex, Thesaurus, load_library
 from knowledge.index_cache import IndexCache
+from knowledge.topic_model import bundled_topic_model
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION_FILES = [ROOT / "tests" / "questions.jsonl", ROOT / "benchmarks" / "heldout_questions.jsonl"]
@@ -105,7 +106,9 @@ def run_size(size: int, cache: Path | None = None) -> dict[str, float]:
     off_topic = [question for question in questions if not question["topics"]]
 
     started = time.perf_counter()
-    index = SearchIndex(corpus, thesaurus, cache=IndexCache(cache)) if cache else SearchIndex(corpus, thesaurus)
+    # With the topic model, as the bot searches (knowledge.build_index passes it too).
+    model = bundled_topic_model()
+    index = SearchIndex(corpus, thesaurus, cache=IndexCache(cache) if cache else None, topic_model=model)
     build_seconds = time.perf_counter() - started
     index_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
