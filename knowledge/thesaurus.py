@@ -37,28 +37,43 @@ class _PhraseTable:
     """Phrases (tuples of words) looked up by their first word, longest first."""
 
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=lambda: defaultdict(list))
+    # Per first word, per length (longest first), the phrases of that length: one dictionary look-up
+    # a length instead of a comparison a phrase ("humanitarian" opens dozens of them).
+    _by_length: dict[str, list[tuple[int, dict[tuple[str, ...], str]]]] = field(default_factory=dict)
 
     def add(self, phrase: tuple[str, ...], value: str) -> None:
         if phrase:
             self.by_first[phrase[0]].append((phrase, value))
 
     def freeze(self) -> None:
-        for candidates in self.by_first.values():
+        self._by_length = {}
+        for first, candidates in self.by_first.items():
             candidates.sort(key=lambda item: -len(item[0]))
+            lengths: dict[int, dict[tuple[str, ...], str]] = {}
+            for phrase, value in candidates:
+                # The first of equal phrases wins, as it did in the sorted list.
+                lengths.setdefault(len(phrase), {}).setdefault(phrase, value)
+            self._by_length[first] = sorted(lengths.items(), key=lambda item: -item[0])
 
     def scan(self, tokens: list[str]) -> list[PhraseMatch]:
         """Greedy, left to right, longest phrase first, no overlaps."""
         found: list[PhraseMatch] = []
-        position = 0
-        while position < len(tokens):
-            for phrase, value in self.by_first.get(tokens[position], ()):
-                end = position + len(phrase)
-                if tuple(tokens[position:end]) == phrase:
-                    found.append(PhraseMatch(position, end, value))
-                    position = end
+        by_length = self._by_length
+        if not by_length and self.by_first:
+            self.freeze()  # a table filled and never frozen (tests build small ones by hand)
+            by_length = self._by_length
+        taken = 0
+        # Only where a phrase can start: a product's body has hundreds of words and few of them
+        # open a phrase, and finding those in one comprehension is what keeps an index build short.
+        for position in [index for index, token in enumerate(tokens) if token in by_length]:
+            if position < taken:
+                continue
+            for length, phrases in by_length[tokens[position]]:
+                value = phrases.get(tuple(tokens[position:position + length]))
+                if value is not None:
+                    found.append(PhraseMatch(position, position + length, value))
+                    taken = position + length
                     break
-            else:
-                position += 1
         return found
 
 
