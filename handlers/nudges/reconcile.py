@@ -454,8 +454,9 @@ async def _pass(batches: _Batches, now: datetime, settings: ScheduleSettings, si
         report.webinar_reminders = await reminders.queue_due(session, now)
     # Last, once everything this pass queues is in: no two messages to a person in the same hour.
     async with batches.batch() as session:
+        # Only the people with messages less than a gap apart: spacing moves nobody else's.
         waiting, last_sent = await outbox.waiting_for_spacing(session, spacing.KINDS, now + SPACING_LOOKAHEAD,
-                                                              between=pacer.breathe)
+                                                              between=pacer.breathe, crowded_within=spacing.GAP)
         moves = await _space_paced(waiting, last_sent, settings, pacer)
         await outbox.move_due(session, moves)
     report.spaced = len(moves)
