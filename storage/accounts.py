@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,16 +69,45 @@ class PersonSummary:
     role: Role
 
 
-async def everyone(session: AsyncSession) -> list[PersonSummary]:
-    rows = await session.execute(select(Person.id, Person.language, Person.paused_until, Person.operation_id,
-                                        Person.role))
-    return [PersonSummary(id=row[0], language=row[1], paused_until=row[2], operation_id=row[3], role=row[4])
-            for row in rows]
+READ_CHUNK = 1000
+"""Rows a chunked read turns into objects at a time (``between`` awaited after each chunk)."""
 
 
-async def people_with_active_chat(session: AsyncSession) -> set[int]:
-    return set((await session.execute(
-        select(ChatIdentity.person_id).where(ChatIdentity.active.is_(True)).distinct())).scalars())
+async def everyone(session: AsyncSession, *, between: Callable[[], Awaitable[None]] | None = None,
+                   chunk: int = READ_CHUNK) -> list[PersonSummary]:
+    """Every person, by id, ``chunk`` a statement (keyset on the id), ``between`` awaited after each."""
+    found: list[PersonSummary] = []
+    query = (select(Person.id, Person.language, Person.paused_until, Person.operation_id, Person.role)
+             .order_by(Person.id).limit(chunk))
+    after: int | None = None
+    while True:
+        rows = (await session.execute(query if after is None else query.where(Person.id > after))).all()
+        found += [PersonSummary(id=row[0], language=row[1], paused_until=row[2], operation_id=row[3], role=row[4])
+                  for row in rows]
+        if between is not None:
+            await between()
+        if len(rows) < chunk:
+            return found
+        after = rows[-1][0]
+
+
+async def people_with_active_chat(session: AsyncSession, *, between: Callable[[], Awaitable[None]] | None = None,
+                                  chunk: int = READ_CHUNK) -> set[int]:
+    """Everyone with an active chat, ``chunk`` people a statement (keyset on the id), ``between``
+    awaited after each."""
+    found: set[int] = set()
+    query = (select(ChatIdentity.person_id).where(ChatIdentity.active.is_(True)).distinct()
+             .order_by(ChatIdentity.person_id).limit(chunk))
+    after: int | None = None
+    while True:
+        ids = list((await session.execute(
+            query if after is None else query.where(ChatIdentity.person_id > after))).scalars())
+        found.update(ids)
+        if between is not None:
+            await between()
+        if len(ids) < chunk:
+            return found
+        after = ids[-1]
 
 
 async def reachability(session: AsyncSession) -> dict[int, bool]:
