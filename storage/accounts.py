@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from storage.chunked import READ_CHUNK, by_key
 from storage.models import ChatIdentity, InviteAttempt, InviteCode, Person, Role
 
 
@@ -69,45 +70,21 @@ class PersonSummary:
     role: Role
 
 
-READ_CHUNK = 1000
-"""Rows a chunked read turns into objects at a time (``between`` awaited after each chunk)."""
-
-
 async def everyone(session: AsyncSession, *, between: Callable[[], Awaitable[None]] | None = None,
                    chunk: int = READ_CHUNK) -> list[PersonSummary]:
     """Every person, by id, ``chunk`` a statement (keyset on the id), ``between`` awaited after each."""
-    found: list[PersonSummary] = []
-    query = (select(Person.id, Person.language, Person.paused_until, Person.operation_id, Person.role)
-             .order_by(Person.id).limit(chunk))
-    after: int | None = None
-    while True:
-        rows = (await session.execute(query if after is None else query.where(Person.id > after))).all()
-        found += [PersonSummary(id=row[0], language=row[1], paused_until=row[2], operation_id=row[3], role=row[4])
-                  for row in rows]
-        if between is not None:
-            await between()
-        if len(rows) < chunk:
-            return found
-        after = rows[-1][0]
+    query = select(Person.id, Person.language, Person.paused_until, Person.operation_id, Person.role)
+    return [PersonSummary(id=row[0], language=row[1], paused_until=row[2], operation_id=row[3], role=row[4])
+            async for rows in by_key(session, query, Person.id, between=between, chunk=chunk) for row in rows]
 
 
 async def people_with_active_chat(session: AsyncSession, *, between: Callable[[], Awaitable[None]] | None = None,
                                   chunk: int = READ_CHUNK) -> set[int]:
     """Everyone with an active chat, ``chunk`` people a statement (keyset on the id), ``between``
     awaited after each."""
-    found: set[int] = set()
-    query = (select(ChatIdentity.person_id).where(ChatIdentity.active.is_(True)).distinct()
-             .order_by(ChatIdentity.person_id).limit(chunk))
-    after: int | None = None
-    while True:
-        ids = list((await session.execute(
-            query if after is None else query.where(ChatIdentity.person_id > after))).scalars())
-        found.update(ids)
-        if between is not None:
-            await between()
-        if len(ids) < chunk:
-            return found
-        after = ids[-1]
+    query = select(ChatIdentity.person_id).where(ChatIdentity.active.is_(True)).distinct()
+    return {row[0] async for rows in by_key(session, query, ChatIdentity.person_id, between=between, chunk=chunk)
+            for row in rows}
 
 
 async def reachability(session: AsyncSession) -> dict[int, bool]:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.chunked import READ_CHUNK, by_key
 from storage.models import (
     Action,
     ActionPlan,
@@ -46,33 +47,20 @@ class OpenPlan:
     operation_paused_until: datetime | None
 
 
-READ_CHUNK = 1000
-"""Rows a chunked read turns into objects at a time (``between`` awaited after each chunk): a
-whole 10,000-plan read held the event loop 100 ms and more."""
-
-
 async def open_plans(session: AsyncSession, *, between: Callable[[], Awaitable[None]] | None = None,
                      chunk: int = READ_CHUNK) -> list[OpenPlan]:
     """Every open plan, by id, ``chunk`` plans a statement (keyset on the id), ``between`` awaited
     after each."""
-    found: list[OpenPlan] = []
     query = (select(ActionPlan.id, ActionPlan.code, ActionPlan.title, ActionPlan.adopted_on, ActionPlan.update_due_on,
                     ActionPlan.checkin_every_weeks, ActionPlan.window_closes_months, ActionPlan.nudge_days_before,
                     Operation.id, Operation.name, Operation.timezone, Operation.working_days, Operation.paused_until)
              .join(Mission, ActionPlan.mission_id == Mission.id).join(Operation, Mission.operation_id == Operation.id)
-             .where(ActionPlan.submitted_at.is_(None)).order_by(ActionPlan.id).limit(chunk))
-    after: int | None = None
-    while True:
-        rows = (await session.execute(query if after is None else query.where(ActionPlan.id > after))).all()
-        found += [OpenPlan(id=row[0], code=row[1], title=row[2], adopted_on=row[3], update_due_on=row[4],
-                           checkin_every_weeks=row[5], window_closes_months=row[6], nudge_days_before=row[7],
-                           operation_id=row[8], operation_name=row[9], timezone=row[10],
-                           working_days=frozenset(row[11]), operation_paused_until=row[12]) for row in rows]
-        if between is not None:
-            await between()
-        if len(rows) < chunk:
-            return found
-        after = rows[-1][0]
+             .where(ActionPlan.submitted_at.is_(None)))
+    return [OpenPlan(id=row[0], code=row[1], title=row[2], adopted_on=row[3], update_due_on=row[4],
+                     checkin_every_weeks=row[5], window_closes_months=row[6], nudge_days_before=row[7],
+                     operation_id=row[8], operation_name=row[9], timezone=row[10],
+                     working_days=frozenset(row[11]), operation_paused_until=row[12])
+            async for rows in by_key(session, query, ActionPlan.id, between=between, chunk=chunk) for row in rows]
 
 
 async def owners_by_plan(session: AsyncSession, *, between: Callable[[], Awaitable[None]] | None = None,
