@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -467,6 +468,53 @@ def _question_language(tokens: Sequence[str], text: str) -> str:
     return "en"
 
 
+def _product_terms(product: LearningProduct, title_words: Sequence[str], summary_words: Sequence[str],
+                   body_words: Sequence[str], thesaurus: Thesaurus) -> tuple[list[str], dict[str, float], Counter[str]]:
+    """For the index's build: a product's terms in the order the build first meets them (title,
+    summary, body, topics), their title, summary and topic weight, and their times in the body."""
+    strong: dict[str, float] = {}
+    for part, weight in ((title_words, TITLE_WEIGHT), (summary_words, SUMMARY_WEIGHT)):
+        analysis = _analyse(part, thesaurus, units_too=False)
+        for term in analysis.stems:
+            strong[term] = strong.get(term, 0.0) + weight
+        for concept in analysis.concepts:
+            term = "@" + concept
+            strong[term] = strong.get(term, 0.0) + weight
+    body = _analyse(body_words, thesaurus, units_too=False)
+    body_counts = Counter(body.stems)
+    body_counts.update(["@" + concept for concept in body.concepts])
+    terms = [*strong, *(term for term in body_counts if term not in strong)]
+    for rank, topic in enumerate(product.topics):
+        term = "#" + topic
+        if term not in strong:
+            terms.append(term)
+        strong[term] = strong.get(term, 0.0) + (MAIN_TOPIC_WEIGHT if rank == 0 else OTHER_TOPIC_WEIGHT)
+    return terms, strong, body_counts
+
+
+def _term_frequencies(strong: npt.NDArray[np.float64], body_times: npt.NDArray[np.uint32],
+                      positions: npt.NDArray[np.int32], body_lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """For the index's build: each entry's BM25F term frequency, its strong weight plus its body's
+    share (BODY_WEIGHT over the body's length norm) once per time in the body. Added once per time
+    rather than multiplied, as the build always summed it, so that the weights stay the same to the
+    last bit; ``strong`` is written over."""
+    count = len(body_lengths)
+    average_body = (int(body_lengths.sum()) / count) if count else 1.0
+    ratios = body_lengths / average_body
+    ratios[ratios == 0.0] = 1.0  # an empty body (it has no terms to weigh anyway)
+    shares = BODY_WEIGHT / (1.0 - BODY_LENGTH_B + BODY_LENGTH_B * ratios)
+    tfs = strong
+    active = np.flatnonzero(body_times)
+    share = shares[positions[active]]
+    added = 0
+    while active.size:
+        tfs[active] += share
+        added += 1
+        more = body_times[active] > added
+        active, share = active[more], share[more]
+    return tfs
+
+
 class SearchIndex:
     """An immutable index over a list of products. Build once, query from any number of tasks."""
 
@@ -489,16 +537,18 @@ class SearchIndex:
         self._by_id = {product.id: index for index, product in enumerate(self.products)}
         count = len(self.products)
         # Per term: sorted product positions, precomputed BM25F weight, and whether the term is in a
-        # "strong" field (title, summary, topics) rather than only in the body. Gathered flat, one
-        # entry per (product, term), and grouped by term at the end with numpy: at 10,000 products
-        # there are millions of entries, too many to append one by one.
+        # "strong" field (title, summary, topics) rather than only in the body. Gathered flat in one
+        # pass, one entry per (product, term), and grouped by term at the end with numpy. At 100,000
+        # products there are some 15 million entries: typed arrays (16 bytes an entry) rather than
+        # lists of Python numbers (over 100), and no product's analysis kept past its turn, hold the
+        # build under 1.5 GB there. A body's weight needs the average body length of all products,
+        # known only at the end, so the body counts are kept raw and weighed then (_term_frequencies).
         term_ids: dict[str, int] = {}
-        entry_terms: list[int] = []
-        entry_positions: list[int] = []
-        entry_tfs: list[float] = []
-        entry_strong: list[bool] = []
-        body_lengths = []
-        analysed: list[tuple[_Analysis, _Analysis, _Analysis]] = []
+        entry_terms = array("i")  # the term's number
+        entry_strong = array("d")  # title, summary and topic weight; 0.0 when only in the body
+        entry_body = array("I")  # times in the body
+        product_entries = array("I")  # entries per product, in product order
+        body_lengths = array("q")
         word_counts: Counter[str] = Counter()
         words_by_language: dict[str, set[str]] = defaultdict(set)
         for product in self.products:
@@ -507,42 +557,41 @@ class SearchIndex:
             body_words = words(product.body)
             word_counts.update(set(title_words) | set(summary_words) | set(body_words))
             words_by_language[product.language].update(title_words, summary_words, body_words)
-            parts = tuple(_analyse(part, thesaurus, units_too=False)
-                          for part in (title_words, summary_words, body_words))
-            analysed.append(parts)  # type: ignore[arg-type]
-            body_lengths.append(len(parts[2].stems) + len(parts[2].concepts))
-        average_body = (sum(body_lengths) / count) if count else 1.0
-        for position, (product, (title, summary, body)) in enumerate(zip(self.products, analysed, strict=True)):
-            weights: dict[str, float] = defaultdict(float)
-            strong_terms: set[str] = set()
-            body_norm = 1.0 - BODY_LENGTH_B + BODY_LENGTH_B * (body_lengths[position] / average_body or 1.0)
-            for analysis, weight in ((title, TITLE_WEIGHT), (summary, SUMMARY_WEIGHT)):
-                for term in analysis.stems:
-                    weights[term] += weight
-                    strong_terms.add(term)
-                for concept in analysis.concepts:
-                    weights["@" + concept] += weight
-                    strong_terms.add("@" + concept)
-            for term in body.stems:
-                weights[term] += BODY_WEIGHT / body_norm
-            for concept in body.concepts:
-                weights["@" + concept] += BODY_WEIGHT / body_norm
-            for rank, topic in enumerate(product.topics):
-                weights["#" + topic] += MAIN_TOPIC_WEIGHT if rank == 0 else OTHER_TOPIC_WEIGHT
-                strong_terms.add("#" + topic)
-            entry_terms.extend([term_ids.setdefault(term, len(term_ids)) for term in weights])
-            entry_positions.extend([position] * len(weights))
-            entry_tfs.extend(weights.values())
-            entry_strong.extend([term in strong_terms for term in weights])
+            terms, strong_weights, body_counts = _product_terms(product, title_words, summary_words, body_words,
+                                                                thesaurus)
+            body_lengths.append(sum(body_counts.values()))
+            entry_terms.extend([term_ids.setdefault(term, len(term_ids)) for term in terms])
+            entry_strong.extend([strong_weights.get(term, 0.0) for term in terms])
+            entry_body.extend([body_counts.get(term, 0) for term in terms])
+            product_entries.append(len(terms))
+        entry_positions = np.repeat(np.arange(count, dtype=np.int32), np.frombuffer(product_entries, dtype=np.uint32))
+        del product_entries
+        strong = np.frombuffer(entry_strong, dtype=np.float64)
+        entry_is_strong = strong > 0.0  # every strong field weighs more than nothing
+        tfs = _term_frequencies(strong, np.frombuffer(entry_body, dtype=np.uint32), entry_positions,
+                                np.frombuffer(body_lengths, dtype=np.int64))
+        del strong, entry_body, entry_strong
         # Grouped by term (in the order terms were first met), products ascending within a term.
-        order = np.argsort(np.array(entry_terms, dtype=np.int64), kind="stable")
-        frequencies = np.bincount(np.array(entry_terms, dtype=np.int64), minlength=len(term_ids))
+        terms_array = np.frombuffer(entry_terms, dtype=np.int32)
+        order = np.argsort(terms_array, kind="stable")
+        frequencies = np.bincount(terms_array, minlength=len(term_ids))
+        del terms_array, entry_terms
         bounds = np.zeros(len(term_ids) + 1, dtype=np.int64)
         np.cumsum(frequencies, out=bounds[1:])
-        tfs = np.array(entry_tfs, dtype=np.float64)[order]
-        all_positions = np.array(entry_positions, dtype=np.int32)[order]
-        all_raw = (tfs * (K1 + 1.0) / (tfs + K1)).astype(np.float32)
-        all_strong = np.array(entry_strong, dtype=np.bool_)[order]
+        all_positions = entry_positions[order]
+        del entry_positions
+        all_strong = entry_is_strong[order]
+        del entry_is_strong
+        tfs = tfs[order]
+        del order
+        # tfs * (K1 + 1) / (tfs + K1), the same operations in place: no array the size of all
+        # the entries more than needed.
+        denominators = tfs + K1
+        np.multiply(tfs, K1 + 1.0, out=tfs)
+        np.divide(tfs, denominators, out=tfs)
+        del denominators
+        all_raw = tfs.astype(np.float32)
+        del tfs
         self._postings: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float32], npt.NDArray[np.bool_]]] = {}
         self._idf: dict[str, float] = {}
         for term, number in term_ids.items():
