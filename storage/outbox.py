@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, case, exists, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.chunked import among
 from storage.models import Broadcast, ChatIdentity, Operation, OutboxMessage, OutboxStatus, Person
 from storage.upsert import insert_or_ignore
 
@@ -263,7 +264,7 @@ async def existing_keys(session: AsyncSession, keys: list[str], *,
     for start in range(0, len(keys), 2000):
         chunk = keys[start:start + 2000]
         found.update((await session.execute(
-            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk)))).scalars())
+            select(OutboxMessage.dedupe_key).where(among(session, OutboxMessage.dedupe_key, chunk)))).scalars())
         if between is not None:
             await between()
     return found
@@ -353,14 +354,14 @@ async def waiting_for_spacing(session: AsyncSession, kinds: list[str], due_befor
         chunk = people[start:start + _SPACING_CHUNK]
         for person_id, latest in await session.execute(
                 select(OutboxMessage.person_id, func.max(moment))
-                .where(OutboxMessage.person_id.in_(chunk), OutboxMessage.kind.in_(kinds),
+                .where(among(session, OutboxMessage.person_id, chunk), OutboxMessage.kind.in_(kinds),
                        OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.SENDING]))
                 .group_by(OutboxMessage.person_id)):
             if person_id is not None and latest is not None:
                 last[person_id] = latest
         if crowded_within is not None:
             due_times = await session.execute(select(OutboxMessage.person_id, OutboxMessage.due_at)
-                                              .where(pending, OutboxMessage.person_id.in_(chunk)))
+                                              .where(pending, among(session, OutboxMessage.person_id, chunk)))
             crowded += _crowded(((person_id, due_at) for person_id, due_at in due_times), last, crowded_within)
         if between is not None:
             await between()
@@ -372,7 +373,7 @@ async def waiting_for_spacing(session: AsyncSession, kinds: list[str], due_befor
                    func.coalesce(Person.timezone, Operation.timezone), Operation.working_days)
             .join(Person, OutboxMessage.person_id == Person.id)
             .outerjoin(Operation, Person.operation_id == Operation.id)
-            .where(pending, OutboxMessage.person_id.in_(chosen[start:start + _SPACING_CHUNK]))
+            .where(pending, among(session, OutboxMessage.person_id, chosen[start:start + _SPACING_CHUNK]))
             .order_by(OutboxMessage.due_at, OutboxMessage.id))
         waiting += [WaitingMessage(row[0], row[1], row[2], row[3], row[4] or "UTC", list(row[5] or [1, 2, 3, 4, 5]))
                     for row in rows if row[1] is not None]

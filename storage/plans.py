@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.chunked import READ_CHUNK, by_key
+from storage.chunked import READ_CHUNK, among, by_key
 from storage.models import (
     Action,
     ActionPlan,
@@ -65,23 +65,21 @@ async def open_plans(session: AsyncSession, *, between: Callable[[], Awaitable[N
 
 async def owners_by_plan(session: AsyncSession, *, between: Callable[[], Awaitable[None]] | None = None,
                          chunk: int = READ_CHUNK) -> dict[int, set[int]]:
-    """Per plan, the registered people who own one of its actions: ``chunk`` (plan, owner) pairs a
-    statement, in their order (keyset on the pair), ``between`` awaited after each."""
+    """Per plan, the registered people who own one of its actions: one statement, its rows
+    fetched and turned into sets ``chunk`` (plan, owner) pairs at a time, ``between`` awaited after
+    each. (A keyset on the pair re-sorted the rest of the actions each statement, as no index holds
+    them by plan and owner: ten statements, 0.2 s of SQLite's time a pass, for 10,000 plans.)"""
     owners: dict[int, set[int]] = {}
     query = (select(Action.plan_id, Action.owner_id).where(Action.owner_id.is_not(None)).distinct()
-             .order_by(Action.plan_id, Action.owner_id).limit(chunk))
-    after: tuple[int, int] | None = None
-    while True:
-        page = query if after is None else query.where(or_(
-            Action.plan_id > after[0], and_(Action.plan_id == after[0], Action.owner_id > after[1])))
-        rows = [(plan_id, owner_id) for plan_id, owner_id in await session.execute(page) if owner_id is not None]
+             .order_by(Action.plan_id, Action.owner_id).execution_options(yield_per=chunk))
+    result = await session.stream(query)
+    async for rows in result.partitions(chunk):
         for plan_id, owner_id in rows:
-            owners.setdefault(plan_id, set()).add(owner_id)
+            if owner_id is not None:
+                owners.setdefault(plan_id, set()).add(owner_id)
         if between is not None:
             await between()
-        if len(rows) < chunk:
-            return owners
-        after = rows[-1]
+    return owners
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +101,7 @@ async def latest_statuses(session: AsyncSession, plan_ids: Sequence[int] | set[i
         select(Action.plan_id, ActionUpdate.status, ActionUpdate.created_at)
         .select_from(Action).outerjoin(latest, latest.c.action_id == Action.id)
         .outerjoin(ActionUpdate, ActionUpdate.id == latest.c.last_id)
-        .where(Action.plan_id.in_(plan_ids)))
+        .where(among(session, Action.plan_id, plan_ids)))
     return [LatestStatus(plan_id, status, created_at) for plan_id, status, created_at in rows]
 
 
