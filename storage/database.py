@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event
+from sqlalchemy import URL, Connection, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -61,6 +65,56 @@ def _sqlite_begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# Set while a live message is handled (``inline_sqlite``): see _InlineConnection.
+_INLINE: ContextVar[bool] = ContextVar("hcbot_inline_sqlite", default=False)
+
+
+@contextmanager
+def inline_sqlite() -> Iterator[None]:
+    """SQLite statements of this task run on the event loop's own thread while it holds the write
+    lock (see :class:`_InlineConnection`). For the live path's few small, indexed statements; a
+    pass over every plan keeps the driver's thread, so that the loop goes on while SQLite works."""
+    token = _INLINE.set(True)
+    try:
+        yield
+    finally:
+        _INLINE.reset(token)
+
+
+class _InlineConnection(aiosqlite.Connection):
+    """aiosqlite's connection, with a shortcut for statements that cannot wait.
+
+    aiosqlite runs every call (a cursor, each execute, each fetch, each close) on a thread of its
+    own and wakes the event loop for its answer: some ninety such round trips a live question,
+    each costing more CPU (a queue, a thread switch, the loop's self-pipe) than the small statement
+    it carries, which made them the largest share of a question's CPU. Inside a transaction
+    begun IMMEDIATE this connection already holds SQLite's write lock, so no statement of it can
+    wait for another connection: under ``inline_sqlite`` those run at once on the loop's thread.
+    BEGIN (which may wait for another process's write), COMMIT (which may checkpoint the WAL to
+    disk), ROLLBACK and everything outside a transaction still go through the thread."""
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        connection = self._connection
+        if (_INLINE.get() and connection is not None and self._running and connection.in_transaction
+                and fn not in (connection.commit, connection.rollback, connection.close)):
+            return fn(*args, **kwargs)
+        return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+
+def _sqlite_creator(url: URL) -> Callable[[], Any]:
+    """Connections as aiosqlite would make them (the dialect's own arguments), as _InlineConnection.
+    Any thread may use one: its calls never overlap (SQLAlchemy runs one at a time a connection)."""
+    args, kwargs = url.get_dialect()().create_connect_args(url)
+    kwargs = {**kwargs, "check_same_thread": False}
+
+    async def create() -> aiosqlite.Connection:
+        connection = _InlineConnection(partial(sqlite3.connect, *args, **kwargs), iter_chunk_size=64)
+        connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own connections
+        return await connection
+
+    return create
+
+
 def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -72,7 +126,9 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = normalise_url(url)
-        self.engine: AsyncEngine = create_async_engine(self.url, echo=echo)
+        parsed = make_url(self.url)
+        creator = {"async_creator": _sqlite_creator(parsed)} if parsed.get_backend_name() == "sqlite" else {}
+        self.engine: AsyncEngine = create_async_engine(parsed, echo=echo, **creator)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)

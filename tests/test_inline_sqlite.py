@@ -1,0 +1,93 @@
+"""The live path's SQLite statements skip the driver's thread once the write lock is held, and only
+then: BEGIN, which may wait for another process's write, still waits off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+
+from sqlalchemy import event, text
+
+from storage.database import Database, inline_sqlite
+from tests.conftest import fresh_database
+
+
+def _thread_probe(database: Database) -> list[int]:
+    """A SQL function ``probe()`` that records the thread each call runs on."""
+    seen: list[int] = []
+
+    def register(dbapi_connection: object, _record: object) -> None:
+        def probe() -> int:
+            seen.append(threading.get_ident())
+            return 1
+        dbapi_connection.create_function("probe", 0, probe)  # type: ignore[attr-defined]
+
+    event.listen(database.engine.sync_engine, "connect", register)
+    return seen
+
+
+async def test_statements_in_a_transaction_run_on_the_loop_thread_only_when_inline(tmp_path: Path) -> None:
+    database = await fresh_database(f"sqlite:///{tmp_path / 'inline.sqlite3'}")
+    await database.dispose()  # the next connection registers the probe
+    seen = _thread_probe(database)
+    loop_thread = threading.get_ident()
+    try:
+        async with database.transaction() as session:
+            assert (await session.execute(text("SELECT probe()"))).scalar_one() == 1
+        with inline_sqlite():
+            async with database.transaction() as session:
+                assert (await session.execute(text("SELECT probe()"))).scalar_one() == 1
+                await session.execute(text("CREATE TABLE kept (n INTEGER)"))
+                await session.execute(text("INSERT INTO kept VALUES (7)"))
+        assert seen[0] != loop_thread  # the driver's thread, as aiosqlite does it
+        assert seen[1] == loop_thread
+        # Committed as usual: another connection sees the row.
+        with sqlite3.connect(tmp_path / "inline.sqlite3") as other:
+            assert other.execute("SELECT n FROM kept").fetchall() == [(7,)]
+    finally:
+        await database.dispose()
+
+
+async def test_an_inline_transaction_waits_for_another_writer_without_blocking_the_loop(tmp_path: Path) -> None:
+    path = tmp_path / "locked.sqlite3"
+    database = await fresh_database(f"sqlite:///{path}")
+    holding, release = threading.Event(), threading.Event()
+
+    def other_process_writes() -> None:
+        # Another process's write transaction (a one-shot command next to the running bot).
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        holding.set()
+        release.wait(30)
+        other.execute("COMMIT")
+        other.close()
+
+    writer = threading.Thread(target=other_process_writes)
+    writer.start()
+    try:
+        assert await asyncio.to_thread(holding.wait, 30)
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0)
+                ticks += 1
+                if ticks == 200:
+                    release.set()  # the loop kept running while the transaction waited
+
+        async def write() -> None:
+            with inline_sqlite():
+                async with database.transaction() as session:
+                    await session.execute(text("CREATE TABLE after_wait (n INTEGER)"))
+
+        ticking = asyncio.create_task(ticker())
+        await asyncio.wait_for(write(), 30)
+        ticking.cancel()
+        assert ticks >= 200
+    finally:
+        release.set()
+        writer.join(30)
+        await database.dispose()
