@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -73,18 +74,24 @@ class PersonSummary:
 async def everyone(session: AsyncSession, *, between: Callable[[], Awaitable[None]] | None = None,
                    chunk: int = READ_CHUNK) -> list[PersonSummary]:
     """Every person, by id, ``chunk`` a statement (keyset on the id), ``between`` awaited after each."""
-    query = select(Person.id, Person.language, Person.paused_until, Person.operation_id, Person.role)
+    person = _PEOPLE.c  # the table (Core), not the ORM's result machinery: read every minute
+    query = select(person.id, person.language, person.paused_until, person.operation_id, person.role)
     return [PersonSummary(id=row[0], language=row[1], paused_until=row[2], operation_id=row[3], role=row[4])
-            async for rows in by_key(session, query, Person.id, between=between, chunk=chunk) for row in rows]
+            async for rows in by_key(session, query, person.id, between=between, chunk=chunk) for row in rows]
 
 
 async def people_with_active_chat(session: AsyncSession, *, between: Callable[[], Awaitable[None]] | None = None,
                                   chunk: int = READ_CHUNK) -> set[int]:
     """Everyone with an active chat, ``chunk`` people a statement (keyset on the id), ``between``
     awaited after each."""
-    query = select(ChatIdentity.person_id).where(ChatIdentity.active.is_(True)).distinct()
-    return {row[0] async for rows in by_key(session, query, ChatIdentity.person_id, between=between, chunk=chunk)
+    chat = _CHATS.c
+    query = select(chat.person_id).where(chat.active.is_(True)).distinct()
+    return {row[0] async for rows in by_key(session, query, chat.person_id, between=between, chunk=chunk)
             for row in rows}
+
+
+_PEOPLE = cast(Table, Person.__table__)
+_CHATS = cast(Table, ChatIdentity.__table__)
 
 
 async def reachability(session: AsyncSession) -> dict[int, bool]:

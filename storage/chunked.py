@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Row, Select, any_, bindparam
+from sqlalchemy import Column, ColumnElement, Row, Select, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, QueryableAttribute
@@ -17,7 +17,7 @@ READ_CHUNK = 1000
 whole 10,000-plan read held the event loop 100 ms and more."""
 
 
-async def by_key(session: AsyncSession, query: Select[*_Columns], key: InstrumentedAttribute[int], *,
+async def by_key(session: AsyncSession, query: Select[*_Columns], key: InstrumentedAttribute[int] | Column[int], *,
                  between: Callable[[], Awaitable[None]] | None,
                  chunk: int) -> AsyncIterator[Sequence[Row[*_Columns]]]:
     """The rows of ``query`` (its first column ``key``), ``chunk`` a statement in ``key`` order

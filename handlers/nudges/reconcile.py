@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import gc
+from bisect import bisect_right
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -229,20 +230,92 @@ def due(facts: Facts, now: datetime, settings: ScheduleSettings, *, plans_now: l
     # time is its step's own (a step within the look-ahead), or now's working-hours slot (a catch-up).
     ahead = now + NUDGE_LOOKAHEAD
     for plan in open_plans:
-        own, steps = plan_steps(plan, settings, ahead)
-        due_on = update_due_on(plan.adopted_on, plan.update_due_on, own)
-        step = latest_due(steps, plan.timezone, plan.working_days, own, ahead)
+        rungs = _rungs_of(plan, settings, ahead)
+        own, due_on = rungs.own, rungs.due_on
+        step = rungs.latest_due(plan, ahead)
         leaders = [person for person in hcs.get(plan.operation_id, []) if not _paused(person.paused_until, now)]
         if step is not None and leaders:
             due_at = sending_slot(max(now, send_at(step, plan.timezone, plan.working_days, own)), plan.timezone,
                                   plan.working_days, own)
             candidates.append(Candidate(plans.nudge_key(plan.id, step.key), Kind.NUDGE, leaders[0], plan, due_at,
                                         step, due_on))
-        for escalation in (s for s in steps if s.to_secretariat):
-            if send_at(escalation, plan.timezone, plan.working_days, own) <= now:
+        for moment, escalation in rungs.escalations:
+            if moment <= now:
                 candidates += [Candidate(f"escalate:{plan.id}:{escalation.key}:{person.id}", Kind.ESCALATION,
                                          person, plan, now, escalation, due_on) for person in secretariat]
     return candidates + _checkins_due(facts, open_plans, everyone, now, settings)
+
+
+@dataclass(slots=True)
+class _Rungs:
+    """One plan's ladder as :func:`due` reads it on one day, worked out once and kept between
+    passes: a pass every minute over 10,000 plans recomputed the same ladders, their send times and
+    their latest step each time (half the CPU of a steady pass). A pure cache of pure functions,
+    under everything they read (the plan's dates, overrides, zone and working days; the settings;
+    the day ``until``): a fresh process, or a changed plan, works them out afresh."""
+
+    inputs: tuple[object, ...]
+    own: LadderSettings
+    due_on: date
+    moments: list[datetime]
+    """The send times of the steps to the HC, in order: which of them have come decides
+    ``latest_due``'s answer, so it is kept per how many have."""
+    escalations: list[tuple[datetime, Step]]
+    """The steps to the secretariat with their send times, in the ladder's order."""
+    steps: list[Step]
+    latest: dict[int, Step | None] = field(default_factory=dict)
+    cycle: tuple[datetime | None, datetime, int] | None = None
+    """The last check-in cycle found: from when (None: cycle 0, from the start), until when, which."""
+
+    def latest_due(self, plan: OpenPlan, ahead: datetime) -> Step | None:
+        come = bisect_right(self.moments, ahead)
+        if come not in self.latest:
+            self.latest[come] = latest_due(self.steps, plan.timezone, plan.working_days, self.own, ahead)
+        return self.latest[come]
+
+
+_RUNGS: dict[int, _Rungs] = {}
+_RUNGS_KEPT = 131_072
+"""Plans whose ladders are kept (by plan id): past it, the cache starts afresh."""
+
+
+def _rungs_of(plan: OpenPlan, settings: ScheduleSettings, ahead: datetime) -> _Rungs:
+    until = ahead.date() + timedelta(days=1)
+    inputs = (plan.adopted_on, plan.update_due_on, plan.window_closes_months, plan.nudge_days_before,
+              plan.checkin_every_weeks, plan.timezone, plan.working_days, settings, until)
+    kept = _RUNGS.get(plan.id)
+    if kept is not None and kept.inputs == inputs:
+        return kept
+    own, steps = plan_steps(plan, settings, ahead)
+    moments, escalations = [], []
+    for step in steps:
+        moment = send_at(step, plan.timezone, plan.working_days, own)
+        if step.to_secretariat:
+            escalations.append((moment, step))
+        else:
+            moments.append(moment)
+    moments.sort()
+    rungs = _Rungs(inputs, own, update_due_on(plan.adopted_on, plan.update_due_on, own), moments, escalations,
+                   steps)
+    if len(_RUNGS) >= _RUNGS_KEPT:
+        _RUNGS.clear()
+    _RUNGS[plan.id] = rungs
+    return rungs
+
+
+def _cycle_at(plan: OpenPlan, now: datetime, settings: ScheduleSettings) -> int:
+    """:func:`_latest_cycle`, kept with the plan's ladder while ``now`` stays within the cycle: the
+    cycles' times only grow (a cycle is weeks after the last, a rest day moves it days at most), so
+    between one cycle's time and the next's the answer is the same."""
+    rungs = _rungs_of(plan, settings, now + NUDGE_LOOKAHEAD)
+    if rungs.cycle is not None:
+        since, until, cycle = rungs.cycle
+        if (since is None or since <= now) and now < until:
+            return cycle
+    cycle = _latest_cycle(plan, now, settings)
+    rungs.cycle = (_cycle_instant(plan, cycle, settings) if cycle > 0 else None,
+                   _cycle_instant(plan, cycle + 1, settings), cycle)
+    return cycle
 
 
 def _checkins_due(facts: Facts, open_plans: list[OpenPlan], everyone: Everyone, now: datetime,
@@ -252,7 +325,7 @@ def _checkins_due(facts: Facts, open_plans: list[OpenPlan], everyone: Everyone, 
     hcs, by_id = everyone.hcs, everyone.by_id
     found = []
     for plan in open_plans:
-        cycle = _latest_cycle(plan, now, settings)
+        cycle = _cycle_at(plan, now, settings)
         if cycle == 0:
             continue
         due_at = sending_slot(now, plan.timezone, plan.working_days, settings.ladder)
