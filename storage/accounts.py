@@ -73,7 +73,7 @@ class PersonSummary:
 
 async def everyone(session: AsyncSession, *, between: Callable[[], Awaitable[None]] | None = None,
                    chunk: int = READ_CHUNK) -> list[PersonSummary]:
-    """Every person, by id, ``chunk`` a statement (keyset on the id), ``between`` awaited after each."""
+    """Every person, by id, fetched ``chunk`` at a time, ``between`` awaited after each."""
     person = _PEOPLE.c  # the table (Core), not the ORM's result machinery: read every minute
     query = select(person.id, person.language, person.paused_until, person.operation_id, person.role)
     return [PersonSummary(id=row[0], language=row[1], paused_until=row[2], operation_id=row[3], role=row[4])
@@ -82,7 +82,7 @@ async def everyone(session: AsyncSession, *, between: Callable[[], Awaitable[Non
 
 async def people_with_active_chat(session: AsyncSession, *, between: Callable[[], Awaitable[None]] | None = None,
                                   chunk: int = READ_CHUNK) -> set[int]:
-    """Everyone with an active chat, ``chunk`` people a statement (keyset on the id), ``between``
+    """Everyone with an active chat, fetched ``chunk`` people at a time, ``between``
     awaited after each."""
     chat = _CHATS.c
     query = select(chat.person_id).where(chat.active.is_(True)).distinct()

@@ -20,19 +20,15 @@ whole 10,000-plan read held the event loop 100 ms and more."""
 async def by_key(session: AsyncSession, query: Select[*_Columns], key: InstrumentedAttribute[int] | Column[int], *,
                  between: Callable[[], Awaitable[None]] | None,
                  chunk: int) -> AsyncIterator[Sequence[Row[*_Columns]]]:
-    """The rows of ``query`` (its first column ``key``), ``chunk`` a statement in ``key`` order
-    (keyset: each statement starts after the last key seen), ``between`` awaited after each."""
-    ordered = query.order_by(key).limit(chunk)
-    after: int | None = None
-    while True:
-        rows = (await session.execute(ordered if after is None else ordered.where(key > after))).all()
+    """The rows of ``query`` in ``key`` order, ``chunk`` at a time, ``between`` awaited after each:
+    one statement, its rows fetched a chunk at a time (a keyset, a statement a chunk, ran the
+    query's joins afresh each time: 11 statements, 0.13 s of PostgreSQL's time a pass for the
+    10,000 open plans)."""
+    result = await session.stream(query.order_by(key).execution_options(yield_per=chunk))
+    async for rows in result.partitions(chunk):
         yield rows
         if between is not None:
             await between()
-        if len(rows) < chunk:
-            return
-        last: Any = rows[-1]
-        after = int(last[0])
 
 
 def among(session: AsyncSession, column: ColumnElement[Any] | QueryableAttribute[Any],

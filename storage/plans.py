@@ -50,9 +50,9 @@ class OpenPlan:
 
 async def open_plans(session: AsyncSession, *, between: Callable[[], Awaitable[None]] | None = None,
                      chunk: int = READ_CHUNK) -> list[OpenPlan]:
-    """Every open plan, by id, ``chunk`` plans a statement (keyset on the id), ``between`` awaited
-    after each. Read from the tables (Core), not through the ORM's result machinery, which was most
-    of the read's CPU (it runs every minute); the working days as one shared set per pattern."""
+    """Every open plan, by id, fetched ``chunk`` plans at a time from one statement, ``between``
+    awaited after each. Read from the tables (Core), not through the ORM's result machinery, which
+    was most of the read's CPU (it runs every minute); the working days one shared set a pattern."""
     plan, mission, operation = _PLANS.c, _MISSIONS.c, _OPERATIONS.c
     query = (select(plan.id, plan.code, plan.title, plan.adopted_on, plan.update_due_on, plan.checkin_every_weeks,
                     plan.window_closes_months, plan.nudge_days_before, operation.id, operation.name,

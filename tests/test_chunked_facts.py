@@ -76,9 +76,9 @@ async def test_every_chunk_size_reads_the_same_facts(database: Database, chunk: 
         (1, Role.HC, 1), (2, Role.HC, 2), (3, Role.HCT_MEMBER, 1), (4, Role.HCT_MEMBER, 2), (5, Role.SECRETARIAT, None)]
     assert linked == {1, 3, 5}
     assert owners == {1: {1, 3}, 2: {4}, 3: {3}, 5: {1, 3, 4}}
-    # A breath after every statement of the keyset reads (4 open plans, 5 people, 3 linked), and
-    # after every chunk of the 7 (plan, owner) pairs, fetched from their one statement.
-    assert breaths == {1: 5 + 6 + 4 + 7, 2: 3 + 3 + 2 + 4, 3: 2 + 2 + 2 + 3, 1000: 4}[chunk]
+    # Each read is one statement, a breath after every chunk of its rows: 4 open plans, 5 people,
+    # 3 linked, 7 (plan, owner) pairs.
+    assert breaths == {1: 4 + 5 + 3 + 7, 2: 2 + 3 + 2 + 4, 3: 2 + 2 + 1 + 3, 1000: 4}[chunk]
 
 
 async def test_read_facts_reads_them_whole_without_a_pause(database: Database) -> None:
