@@ -286,14 +286,13 @@ class Deliverer:
             await self._record(jobs, outcomes, report)
         return report
 
-    async def deliver_now(self, ids: list[int]) -> set[int]:
-        """Sends these rows at once, if still pending, through the same path as every other row
-        (pacing, retries, deactivation); returns the ids that went out."""
-        if not ids:
+    async def deliver_claimed(self, claimed: list[outbox.Claimed]) -> set[int]:
+        """Sends rows their writer claimed (a live message's replies, written already claimed in its
+        transaction) through the same path as every other row (pacing, retries, deactivation);
+        returns the ids that went out."""
+        if not claimed:
             return set()
-        async with self.database.transaction() as session:
-            jobs = self._jobs(await outbox.claim_ids(session, ids), *await outbox.recipients(
-                session, set()))
+        jobs = self._jobs(claimed, {}, {})
         report = DeliveryReport()
         outcomes = await self._send_all(jobs, report)
         await self._record(jobs, outcomes, report)

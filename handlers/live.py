@@ -135,7 +135,7 @@ class LivePath:
                 return []
             # Sent before the lock is released: the answer to one message goes out before the
             # next message of the same person is read.
-            sent = await self.deliverer.deliver_now([item.outbox_id for item in queued])
+            sent = await self.deliverer.deliver_claimed([item.claimed for item in queued])
             if any(item.reply.secret for item in queued):
                 await web_desk.forget_sent_links(self.database, self.now())
         return [item.reply for item in queued if item.outbox_id in sent]

@@ -82,22 +82,36 @@ def inline_sqlite() -> Iterator[None]:
 
 
 class _InlineConnection(aiosqlite.Connection):
-    """aiosqlite's connection, with a shortcut for statements that cannot wait.
+    """aiosqlite's connection, with a shortcut for the calls that cannot wait.
 
     aiosqlite runs every call (a cursor, each execute, each fetch, each close) on a thread of its
     own and wakes the event loop for its answer: some ninety such round trips a live question,
     each costing more CPU (a queue, a thread switch, the loop's self-pipe) than the small statement
-    it carries, which made them the largest share of a question's CPU. Inside a transaction
-    begun IMMEDIATE this connection already holds SQLite's write lock, so no statement of it can
-    wait for another connection: under ``inline_sqlite`` those run at once on the loop's thread.
-    BEGIN (which may wait for another process's write), COMMIT (which may checkpoint the WAL to
-    disk), ROLLBACK and everything outside a transaction still go through the thread."""
+    it carries, which made them the largest share of a question's CPU. Under ``inline_sqlite``:
+
+    - inside a transaction begun IMMEDIATE the connection holds SQLite's write lock, so no
+      statement of it waits for another connection: they run at once on the loop's thread, and so
+      do making a cursor and a rollback, which never wait either;
+    - BEGIN is tried once on the loop's thread without waiting (this process's transactions queue
+      for the lock before they begin, so it is free unless another process writes); when another
+      process holds it, BEGIN waits its busy timeout on the driver's thread, and the loop goes on;
+    - COMMIT, which may write the WAL back to the database file, stays on the driver's thread."""
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         connection = self._connection
-        if (_INLINE.get() and connection is not None and self._running and connection.in_transaction
-                and fn not in (connection.commit, connection.rollback, connection.close)):
-            return fn(*args, **kwargs)
+        if _INLINE.get() and connection is not None and self._running and fn not in (connection.commit,
+                                                                                     connection.close):
+            if connection.in_transaction or fn in (connection.cursor, connection.rollback):
+                return fn(*args, **kwargs)
+            if args and isinstance(args[0], str) and args[0] == "BEGIN IMMEDIATE":
+                connection.execute("PRAGMA busy_timeout=0")
+                try:
+                    return fn(*args, **kwargs)
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) and "busy" not in str(error):
+                        raise
+                finally:
+                    connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
 
 

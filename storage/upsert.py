@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, Row
+from sqlalchemy import Column, Row, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +22,12 @@ async def insert_or_ignore(session: AsyncSession, model: type[Any], values: dict
     if not values:
         return []
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(model).on_conflict_do_nothing(index_elements=list(conflict)).returning(*returning)
+    # On the model's table, not the model: the same statement and defaults, without the ORM's
+    # bulk-insert layer (some 0.15 ms a call, and the live path makes two a message).
+    mapper = inspect(model)
+    columns = [mapper.columns[column.key] if isinstance(column, InstrumentedAttribute) else column
+               for column in returning]
+    statement = insert(mapper.local_table).on_conflict_do_nothing(index_elements=list(conflict)).returning(*columns)
     if isinstance(values, dict):
         return list((await session.execute(statement.values(values))).all())
     # Many rows as parameters of one statement (SQLAlchemy's "insertmanyvalues" batches them), not

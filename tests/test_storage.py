@@ -50,9 +50,8 @@ def test_urls_people_paste_get_the_async_drivers() -> None:
 async def test_datetimes_come_back_aware_in_utc(database: Database) -> None:
     paris_evening = datetime(2026, 3, 29, 21, 30, tzinfo=timezone(timedelta(hours=2)))
     async with database.transaction() as session:
-        entry = await repo.log_question(session, person_id=None, platform="console", external_user_id="u",
-                                        question="q", result_ids=[], confident=False, now=paris_evening)
-        entry_id = entry.id
+        entry_id = await repo.log_question(session, person_id=None, platform="console", external_user_id="u",
+                                           question="q", result_ids=[], confident=False, now=paris_evening)
     async with database.transaction() as session:
         stored = (await session.execute(select(QuestionLog).where(QuestionLog.id == entry_id))).scalar_one()
     assert stored.asked_at == paris_evening

@@ -212,7 +212,7 @@ async def _answer(turn: Turn, result: SearchResult, *, logged: str, question: st
     """Logs the question, remembers the answer as the person's last one and renders it."""
     context = turn.context
     state = answer_state(result)
-    entry = await repo.log_question(
+    log_id = await repo.log_question(
         turn.session, person_id=turn.person.id if turn.person else None, platform=turn.message.platform,
         external_user_id=turn.message.user_id, question=logged[: context.max_question_length],
         result_ids=[hit.product.id for hit in result.hits[:10]] if state != "none" else [],
@@ -222,11 +222,11 @@ async def _answer(turn: Turn, result: SearchResult, *, logged: str, question: st
     page = await pages.save_page(
         turn.session, platform=turn.message.platform, external_user_id=turn.message.user_id, question=question,
         language=language, product_ids=[hit.product.id for hit in result.hits] if state != "none" else [],
-        log_id=entry.id, filters=filters.as_json(), now=turn.now)
+        log_id=log_id, filters=filters.as_json(), now=turn.now)
     # Other operations' actions on the topic, as far as their sharing lets this person see them.
     peers = await peers_part(turn, result)
     if state == "none":
-        return [_decline(result, language, entry.id), *([peers.reply(language)] if peers is not None else [])]
+        return [_decline(result, language, log_id), *([peers.reply(language)] if peers is not None else [])]
     shown = UNSURE_SHOWN if state == "unsure" else context.page_size
     return [_page_reply(context, page, intro or _intro(result, language, state), state=state,
                         passages=_passages(context, result, shown), peers=peers)]
