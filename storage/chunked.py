@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Column, ColumnElement, Row, Select, any_, bindparam
+from sqlalchemy import Column, ColumnElement, Row, Select, TableValuedAlias, any_, bindparam, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, QueryableAttribute
+from sqlalchemy.types import TypeEngine
 
 _Columns = TypeVarTuple("_Columns")
 
@@ -41,3 +42,13 @@ def among(session: AsyncSession, column: ColumnElement[Any] | QueryableAttribute
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, wanted, type_=ARRAY(column.expression.type)))
     return column.in_(wanted)
+
+
+def unnested(**columns: tuple[list[Any], TypeEngine[Any]]) -> TableValuedAlias:
+    """``unnest(array, array, ...) AS anon(name, name, ...)``, one array parameter a column: many
+    rows to write as a handful of parameters of one short statement (PostgreSQL only). An insert of
+    200 rows as VALUES has 1,600 parameters: psycopg re-parses so long a statement on every run
+    (its cache takes short ones only), and the server plans it afresh; a first reconcile pass
+    spent over 2 s of CPU on that alone."""
+    arrays = [bindparam(None, values, type_=ARRAY(item)) for values, item in columns.values()]
+    return func.unnest(*arrays).table_valued(*columns).render_derived()

@@ -7,16 +7,35 @@ row (SQLite runs one replica, and its writes are serialised anyway).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, case, exists, func, or_, select, tuple_, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Select,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy import cast as cast_as
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.chunked import READ_CHUNK, among
+from storage.chunked import READ_CHUNK, among, unnested
 from storage.models import Broadcast, ChatIdentity, Operation, OutboxMessage, OutboxStatus, Person
 from storage.upsert import insert_or_ignore
 
@@ -78,6 +97,8 @@ class NewMessage:
 async def enqueue_many(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> set[str]:
     """:func:`enqueue` for many messages in one statement; returns the keys that were new (the
     others were queued before, by an earlier pass or another replica)."""
+    if messages and _postgresql(session):
+        return await _enqueue_unnested(session, messages, now)
     inserted = await insert_or_ignore(session, OutboxMessage, [
         {"dedupe_key": message.dedupe_key, "kind": message.kind, "person_id": message.person_id,
          "payload": message.payload, "due_at": message.due_at, "created_at": now,
@@ -89,8 +110,43 @@ async def enqueue_many(session: AsyncSession, messages: Sequence[NewMessage], no
 _TABLE = cast(Table, OutboxMessage.__table__)
 
 
+def _postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _json_text(session: AsyncSession, payload: dict[str, Any]) -> str:
+    """A payload as the JSON column would have sent it (the dialect's serializer), for a text
+    array cast to JSON in the statement: ``json`` keeps the text as given, so the rows are the
+    same to the byte."""
+    serializer: Callable[[Any], str] = session.get_bind().dialect._json_serializer or json.dumps
+    return serializer(payload)
+
+
+async def _enqueue_unnested(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> set[str]:
+    """The insert of :func:`enqueue_many` on PostgreSQL: ``INSERT ... SELECT FROM unnest`` of one
+    array a column, in the messages' order (so ids go as before), conflicts skipped as before."""
+    table = _TABLE.c
+    rows = unnested(dedupe_key=([m.dedupe_key for m in messages], table.dedupe_key.type),
+                    kind=([m.kind for m in messages], table.kind.type),
+                    person_id=([m.person_id for m in messages], table.person_id.type),
+                    payload=([_json_text(session, m.payload) for m in messages], Text()),
+                    due_at=([m.due_at for m in messages], table.due_at.type))
+    statement = (postgresql_insert(_TABLE)
+                 .from_select(["dedupe_key", "kind", "person_id", "payload", "due_at", "created_at", "status",
+                               "attempts"],
+                              select(rows.c.dedupe_key, rows.c.kind, rows.c.person_id,
+                                     cast_as(rows.c.payload, JSON), rows.c.due_at,
+                                     literal(now, table.created_at.type),
+                                     literal(OutboxStatus.PENDING, table.status.type), literal(0, table.attempts.type)))
+                 .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                 .returning(table.dedupe_key))
+    return set((await session.execute(statement)).scalars())
+
+
 async def set_payloads(session: AsyncSession, payloads: Mapping[str, dict[str, Any]]) -> None:
     """:func:`set_payload` for many keys: one executemany."""
+    # (An UPDATE ... FROM unnest of two arrays was slower here on PostgreSQL: 1.1 s a first pass
+    # against 0.7 s for the executemany, the join planned from the pass's own far-off estimates.)
     if payloads:
         await session.execute(update(_TABLE).where(_TABLE.c.dedupe_key == bindparam("key"))
                               .values(payload=bindparam("new_payload")),
@@ -195,10 +251,14 @@ async def claim(session: AsyncSession, now: datetime, limit: int = 100, *,
 async def mark_sent_many(session: AsyncSession, sent: list[tuple[int, str]], now: datetime) -> None:
     """Records a chunk of sends in one statement (an executemany by primary key)."""
     if sent:
-        # On the table, not the model: the ORM's bulk update costs more than the statement.
-        await session.execute(update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(
-            status=OutboxStatus.SENT, sent_at=now, last_error=None, delivered_to=bindparam("to")), [
-            {"row_id": message_id, "to": delivered_to[:140]} for message_id, delivered_to in sent])
+        # On the table, not the model (the ORM's bulk update costs more than the statement), and
+        # built once: every live reply takes it.
+        await session.execute(_MARK_SENT, [{"row_id": message_id, "to": delivered_to[:140], "now": now}
+                                           for message_id, delivered_to in sent])
+
+
+_MARK_SENT = update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(
+    status=OutboxStatus.SENT, sent_at=bindparam("now"), last_error=None, delivered_to=bindparam("to"))
 
 
 async def mark_retry(session: AsyncSession, message_id: int, error: str, retry_at: datetime) -> None:
@@ -424,7 +484,14 @@ def _crowded(due_times: Iterable[tuple[int | None, datetime]], last: Mapping[int
 
 async def move_due(session: AsyncSession, moves: list[tuple[int, datetime]]) -> None:
     """New due times for pending messages, in one executemany; a row claimed meanwhile keeps its own."""
-    if moves:
+    if moves and _postgresql(session) and len({message_id for message_id, _ in moves}) == len(moves):
+        # One statement over two arrays (each message moved once, as an executemany would).
+        given = unnested(message_id=([message_id for message_id, _ in moves], _TABLE.c.id.type),
+                         new_due=([due_at for _, due_at in moves], _TABLE.c.due_at.type))
+        await session.execute(update(_TABLE).where(_TABLE.c.id == given.c.message_id,
+                                                   _TABLE.c.status == OutboxStatus.PENDING)
+                              .values(due_at=given.c.new_due))
+    elif moves:
         await session.execute(update(_TABLE).where(_TABLE.c.id == bindparam("message_id"),
                                                    _TABLE.c.status == OutboxStatus.PENDING)
                               .values(due_at=bindparam("new_due")),
