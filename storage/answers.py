@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,16 +26,25 @@ async def save_page(session: AsyncSession, *, platform: str, external_user_id: s
                     now: datetime) -> AnswerPage:
     """The account's new last answer, replacing the one before (one row per chat account): one
     upsert, where reading the old row first and then writing it took two statements a question."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     values = {"platform": platform, "external_user_id": external_user_id, "question": question, "language": language,
               "product_ids": list(product_ids), "shown": 0, "log_id": log_id, "filters": filters, "updated_at": now}
-    statement = insert(AnswerPage).values(values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["platform", "external_user_id"],
-        set_={name: statement.excluded[name] for name in values if name not in ("platform", "external_user_id")})
     # The page may be in the session already (a follow-up read it): it is refreshed, not shadowed.
-    found = await session.execute(statement.returning(AnswerPage), execution_options={"populate_existing": True})
-    return found.scalars().one()
+    found = await session.execute(_UPSERT[session.get_bind().dialect.name], values,
+                                  execution_options={"populate_existing": True})
+    page: AnswerPage = found.scalars().one()
+    return page
+
+
+def _upsert(insert: Callable[[type[AnswerPage]], Any]) -> Any:
+    """The page's upsert, built once per dialect: the new answer replaces the account's last one."""
+    statement = insert(AnswerPage)
+    kept = ("question", "language", "product_ids", "shown", "log_id", "filters", "updated_at")
+    return statement.on_conflict_do_update(index_elements=["platform", "external_user_id"],
+                                           set_={name: statement.excluded[name] for name in kept}
+                                           ).returning(AnswerPage)
+
+
+_UPSERT = {"sqlite": _upsert(sqlite_insert), "postgresql": _upsert(postgresql_insert)}
 
 
 async def forget_page(session: AsyncSession, platform: str, external_user_id: str) -> None:

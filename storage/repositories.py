@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, func, insert, inspect, select
+from sqlalchemy import Table, bindparam, func, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -32,13 +32,16 @@ OPEN_CHECKIN_STEPS = (CheckinStep.ASK_STATUS, CheckinStep.ASK_NOTE, CheckinStep.
 
 
 async def person_by_identity(session: AsyncSession, platform: str, external_user_id: str) -> Person | None:
-    found = await session.execute(
-        select(Person)
-        .join(ChatIdentity)
-        .where(ChatIdentity.platform == platform, ChatIdentity.external_user_id == external_user_id)
-        .options(selectinload(Person.operation))
-    )
+    found = await session.execute(_PERSON_BY_IDENTITY, {"platform": platform, "user_id": external_user_id})
     return found.scalars().first()
+
+
+# Built once, with its values as parameters: every message reads it, and a statement built anew
+# each time is walked again for its cache key.
+_PERSON_BY_IDENTITY = (select(Person).join(ChatIdentity)
+                       .where(ChatIdentity.platform == bindparam("platform"),
+                              ChatIdentity.external_user_id == bindparam("user_id"))
+                       .options(selectinload(Person.operation)))
 
 
 async def person_by_email(session: AsyncSession, email: str) -> Person | None:
@@ -186,12 +189,15 @@ async def actions_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int,
 
 async def log_question(session: AsyncSession, *, person_id: int | None, platform: str, external_user_id: str,
                        question: str, result_ids: list[str], confident: bool, now: datetime) -> int:
-    """Logs an asked question; returns its id. One INSERT on the table: every question takes it,
-    and an ORM object and its flush cost more than the statement."""
-    table = cast(Table, QuestionLog.__table__)
-    return int((await session.execute(insert(table).values(
-        person_id=person_id, platform=platform, external_user_id=external_user_id, question=question,
-        result_ids=result_ids, confident=confident, passed_on=False, asked_at=now).returning(table.c.id))).scalar_one())
+    """Logs an asked question; returns its id. One INSERT on the table, built once: every
+    question takes it, and an ORM object and its flush cost more than the statement."""
+    return int((await session.execute(_LOG_QUESTION, {
+        "person_id": person_id, "platform": platform, "external_user_id": external_user_id, "question": question,
+        "result_ids": result_ids, "confident": confident, "passed_on": False, "asked_at": now})).scalar_one())
+
+
+_QUESTION_LOG = cast(Table, QuestionLog.__table__)
+_LOG_QUESTION = insert(_QUESTION_LOG).returning(_QUESTION_LOG.c.id)
 
 
 async def question_of(session: AsyncSession, log_id: int, platform: str, external_user_id: str) -> QuestionLog | None:
