@@ -35,7 +35,7 @@ TRAINING_SETS = (
     "benchmarks/heldout_answers_3.jsonl", "benchmarks/heldout_answers_4.jsonl", "benchmarks/heldout_answers_5.jsonl",
     "benchmarks/heldout_answers_6.jsonl", "benchmarks/heldout_answers_7.jsonl", "benchmarks/heldout_answers_8.jsonl",
     "benchmarks/heldout_answers_9.jsonl", "benchmarks/heldout_questions.jsonl", "tests/questions.jsonl")
-BLIND_SETS = ("benchmarks/heldout_answers_10.jsonl",)
+BLIND_SETS = ("benchmarks/heldout_answers_10.jsonl", "benchmarks/heldout_answers_11.jsonl")
 """Never trained on: the figures on these are the honest ones."""
 CHAR_MIN_DF = 2
 C = 5.0
