@@ -7,32 +7,13 @@ row (SQLite runs one replica, and its writes are serialised anyway).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any, cast
 
-from sqlalchemy import (
-    JSON,
-    ColumnElement,
-    Select,
-    Table,
-    Text,
-    and_,
-    bindparam,
-    case,
-    exists,
-    func,
-    literal,
-    or_,
-    select,
-    tuple_,
-    update,
-)
-from sqlalchemy import cast as cast_as
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, case, exists, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.chunked import READ_CHUNK, among, unnested
@@ -97,8 +78,6 @@ class NewMessage:
 async def enqueue_many(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> set[str]:
     """:func:`enqueue` for many messages in one statement; returns the keys that were new (the
     others were queued before, by an earlier pass or another replica)."""
-    if messages and _postgresql(session):
-        return await _enqueue_unnested(session, messages, now)
     inserted = await insert_or_ignore(session, OutboxMessage, [
         {"dedupe_key": message.dedupe_key, "kind": message.kind, "person_id": message.person_id,
          "payload": message.payload, "due_at": message.due_at, "created_at": now,
@@ -112,35 +91,6 @@ _TABLE = cast(Table, OutboxMessage.__table__)
 
 def _postgresql(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
-
-
-def _json_text(session: AsyncSession, payload: dict[str, Any]) -> str:
-    """A payload as the JSON column would have sent it (the dialect's serializer), for a text
-    array cast to JSON in the statement: ``json`` keeps the text as given, so the rows are the
-    same to the byte."""
-    serializer: Callable[[Any], str] = session.get_bind().dialect._json_serializer or json.dumps
-    return serializer(payload)
-
-
-async def _enqueue_unnested(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> set[str]:
-    """The insert of :func:`enqueue_many` on PostgreSQL: ``INSERT ... SELECT FROM unnest`` of one
-    array a column, in the messages' order (so ids go as before), conflicts skipped as before."""
-    table = _TABLE.c
-    rows = unnested(dedupe_key=([m.dedupe_key for m in messages], table.dedupe_key.type),
-                    kind=([m.kind for m in messages], table.kind.type),
-                    person_id=([m.person_id for m in messages], table.person_id.type),
-                    payload=([_json_text(session, m.payload) for m in messages], Text()),
-                    due_at=([m.due_at for m in messages], table.due_at.type))
-    statement = (postgresql_insert(_TABLE)
-                 .from_select(["dedupe_key", "kind", "person_id", "payload", "due_at", "created_at", "status",
-                               "attempts"],
-                              select(rows.c.dedupe_key, rows.c.kind, rows.c.person_id,
-                                     cast_as(rows.c.payload, JSON), rows.c.due_at,
-                                     literal(now, table.created_at.type),
-                                     literal(OutboxStatus.PENDING, table.status.type), literal(0, table.attempts.type)))
-                 .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                 .returning(table.dedupe_key))
-    return set((await session.execute(statement)).scalars())
 
 
 async def set_payloads(session: AsyncSession, payloads: Mapping[str, dict[str, Any]]) -> None:
@@ -483,7 +433,8 @@ def _crowded(due_times: Iterable[tuple[int | None, datetime]], last: Mapping[int
 
 
 async def move_due(session: AsyncSession, moves: list[tuple[int, datetime]]) -> None:
-    """New due times for pending messages, in one executemany; a row claimed meanwhile keeps its own."""
+    """New due times for pending messages, in one statement (an executemany on SQLite); a row
+    claimed meanwhile keeps its own."""
     if moves and _postgresql(session) and len({message_id for message_id, _ in moves}) == len(moves):
         # One statement over two arrays (each message moved once, as an executemany would).
         given = unnested(message_id=([message_id for message_id, _ in moves], _TABLE.c.id.type),
