@@ -52,7 +52,7 @@ TOPIC_WEIGHT = 1.2
 CORRECTED_WEIGHT = 0.8
 PHRASE_WORD_WEIGHT = 0.3
 FUZZY_TITLE_WEIGHT = 1.5
-TOPIC_MATCH_BONUS = 0.25  # the first product topic is the asked one; half for a secondary topic
+TOPIC_MATCH_BONUS = 0.25  # the first product topic is the asked one; a third of it for a secondary topic
 FRENCH_MATCH_BONUS = 0.05  # a French question slightly prefers French products, all else equal
 
 # Confidence: the share of the question's meaningful words (idf-weighted) that the best product
@@ -874,7 +874,7 @@ class SearchIndex:
             wanted = set(query.topics)
             bonus = np.array([TOPIC_MATCH_BONUS if self.products[int(position)].topics[:1] and
                               self.products[int(position)].topics[0] in wanted
-                              else TOPIC_MATCH_BONUS / 2 if wanted.intersection(self.products[int(position)].topics)
+                              else TOPIC_MATCH_BONUS / 3 if wanted.intersection(self.products[int(position)].topics)
                               else 0.0 for position in candidates], dtype=np.float32)
             final = final * (np.float32(1.0) + bonus)
         order = np.argsort(-final, kind="stable")[:limit]

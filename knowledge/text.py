@@ -59,7 +59,7 @@ FLUFF: frozenset[str] = frozenset(
     plus autres autre y c n m fait faire font gere gerer gerent traite traiter lors chez comme combien
     tout tous toute toutes bonne bonnes pratique pratiques exemple exemples mise mettre mis idee
     idees savoir trouver chose choses aussi tres si mais donc car peut peuvent doit vs versus
-    devient deviennent devienne devenir
+    devient deviennent devienne devenir obtenir obtient obtiennent obtenu obtenue obtenus obtenues
     """.split()
 )
 
