@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Connection, event, make_url
+from sqlalchemy import URL, Connection, event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -61,8 +61,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(connection: Connection) -> None:
     """Every transaction takes SQLite's write lock when it begins. A deferred transaction that reads
     and then writes cannot wait for another writer (SQLite answers "database is locked" at once
-    rather than risk a deadlock); one that begins immediate waits its busy timeout instead."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    rather than risk a deadlock); one that begins immediate waits its busy timeout instead. Only a
+    snapshot (:meth:`Database.snapshot`), which never writes, begins deferred."""
+    connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(_SNAPSHOT) else "BEGIN IMMEDIATE")
+
+
+# The execution option that marks a snapshot's connections.
+_SNAPSHOT = "hcbot_snapshot"
 
 
 # Set while a live message is handled (``inline_sqlite``): see _InlineConnection.
@@ -129,6 +134,9 @@ def _sqlite_creator(url: URL) -> Callable[[], Any]:
     return create
 
 
+_READ_ONLY = text("SET TRANSACTION READ ONLY")
+
+
 def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -147,6 +155,8 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._snapshots = async_sessionmaker(self.engine.execution_options(**{_SNAPSHOT: True}),
+                                             expire_on_commit=False)
         self._writers: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     @property
@@ -167,6 +177,21 @@ class Database:
                 yield session
             return
         async with self._writer_queue(), self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that only reads: one consistent view of the database. On SQLite it takes
+        no write lock and does not queue behind this process's writers, nor they behind it (WAL
+        lets readers and a writer work at once): a reconcile pass reading 10,000 plans, its pacer
+        yielding between chunks, held the lock for all of it and live messages waited. Nothing
+        may be written through it."""
+        if self.engine.dialect.name != "sqlite":
+            async with self.sessions() as session, session.begin():
+                await session.execute(_READ_ONLY)
+                yield session
+            return
+        async with self._snapshots() as session, session.begin():
             yield session
 
     def _writer_queue(self) -> asyncio.Lock:

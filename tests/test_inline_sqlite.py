@@ -1,5 +1,6 @@
-"""The live path's SQLite statements skip the driver's thread once the write lock is held, and only
-then: BEGIN, which may wait for another process's write, still waits off the event loop."""
+"""How SQLite's one write lock is shared. The live path's statements skip the driver's thread once
+the write lock is held, and only then: BEGIN, which may wait for another process's write, still
+waits off the event loop. A snapshot reads without the lock."""
 
 from __future__ import annotations
 
@@ -90,4 +91,41 @@ async def test_an_inline_transaction_waits_for_another_writer_without_blocking_t
     finally:
         release.set()
         writer.join(30)
+        await database.dispose()
+
+
+async def test_a_snapshot_reads_while_this_process_holds_the_write_lock(tmp_path: Path) -> None:
+    """A reconcile pass reads every plan in a snapshot: it must neither wait for a live message's
+    write transaction nor make one wait for it."""
+    database = await fresh_database(f"sqlite:///{tmp_path / 'snapshot.sqlite3'}")
+    try:
+        async with database.transaction() as session:
+            await session.execute(text("CREATE TABLE seen (n INTEGER)"))
+            await session.execute(text("INSERT INTO seen VALUES (1)"))
+        writing, wrote = asyncio.Event(), asyncio.Event()
+
+        async def live_write() -> None:
+            async with database.transaction() as session:
+                await session.execute(text("INSERT INTO seen VALUES (2)"))
+                writing.set()
+                await wrote.wait()  # the write lock is held until the snapshot has read
+
+        writer = asyncio.create_task(live_write())
+        await writing.wait()
+
+        async def read_twice() -> tuple[list[int], list[int]]:
+            async with database.snapshot() as session:
+                # Read at once, not queued behind the writer; its uncommitted row is not seen.
+                first = list((await session.execute(text("SELECT n FROM seen ORDER BY n"))).scalars())
+                wrote.set()
+                await writer
+                # One consistent view: the row committed meanwhile is not seen either.
+                return first, list((await session.execute(text("SELECT n FROM seen ORDER BY n"))).scalars())
+
+        first, again = await asyncio.wait_for(read_twice(), 10)  # queued behind the writer, it never ends
+        assert first == [1]
+        assert again == [1]
+        async with database.snapshot() as session:
+            assert (await session.execute(text("SELECT n FROM seen ORDER BY n"))).scalars().all() == [1, 2]
+    finally:
         await database.dispose()
