@@ -22,7 +22,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -222,6 +222,43 @@ def choose_identity(identities: Sequence[outbox.ChatRow], platforms: Mapping[str
                                              identity.id))
 
 
+class _GroupRecord:
+    """The records of live replies sent at about the same time, written in one transaction (a
+    group commit): with many people answered at once, each reply's own transaction to mark it sent
+    was a tenth of a question's CPU. A reply's sender waits until its record is committed, as
+    before; the states written are the same."""
+
+    def __init__(self, write: Callable[[list[_Job], list[_Outcome], DeliveryReport], Awaitable[None]]) -> None:
+        self._write = write
+        self._waiting: list[tuple[list[_Job], list[_Outcome], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, jobs: list[_Job], outcomes: list[_Outcome]) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((jobs, outcomes, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.ensure_future(self._write_all())
+        await done
+
+    async def _write_all(self) -> None:
+        # Whatever queued while a group was being written goes in the next one.
+        while self._waiting:
+            group, self._waiting = self._waiting, []
+            try:
+                await self._write([job for jobs, _o, _d in group for job in jobs],
+                                  [outcome for _j, outcomes, _d in group for outcome in outcomes], DeliveryReport())
+            except BaseException as error:
+                for _jobs, _outcomes, done in group:
+                    if not done.done():
+                        done.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+            else:
+                for _jobs, _outcomes, done in group:
+                    if not done.done():
+                        done.set_result(None)
+
+
 class Deliverer:
     """Sends what the outbox holds. One per process: it keeps each platform's rate limiters
     between passes. ``fallback`` (the console) takes messages for people with no chat on a
@@ -245,6 +282,7 @@ class Deliverer:
         if fallback is not None:
             self._gates.setdefault(fallback.platform, _PlatformGate(fallback.limits))
         self._stopping = False
+        self._live_records = _GroupRecord(self._record)
 
     def _gate(self, messenger: Messenger) -> _PlatformGate:
         rate = messenger.limits.overall_per_second
@@ -293,9 +331,8 @@ class Deliverer:
         if not claimed:
             return set()
         jobs = self._jobs(claimed, {}, {})
-        report = DeliveryReport()
-        outcomes = await self._send_all(jobs, report)
-        await self._record(jobs, outcomes, report)
+        outcomes = await self._send_all(jobs, DeliveryReport())
+        await self._live_records.record(jobs, outcomes)
         return {outcome.message_id for outcome in outcomes if outcome.sent}
 
     async def _claim(self, size: int) -> list[_Job]:

@@ -23,11 +23,12 @@ async def page_of(session: AsyncSession, platform: str, external_user_id: str) -
 
 async def save_page(session: AsyncSession, *, platform: str, external_user_id: str, question: str, language: str,
                     product_ids: Sequence[str], log_id: int | None, filters: dict[str, Any],
-                    now: datetime) -> AnswerPage:
-    """The account's new last answer, replacing the one before (one row per chat account): one
-    upsert, where reading the old row first and then writing it took two statements a question."""
+                    now: datetime, shown: int = 0) -> AnswerPage:
+    """The account's new last answer, replacing the one before (one row per chat account), with
+    ``shown`` of its results already shown: one upsert, where reading the old row, writing it and
+    then counting the first page took three statements a question."""
     values = {"platform": platform, "external_user_id": external_user_id, "question": question, "language": language,
-              "product_ids": list(product_ids), "shown": 0, "log_id": log_id, "filters": filters, "updated_at": now}
+              "product_ids": list(product_ids), "shown": shown, "log_id": log_id, "filters": filters, "updated_at": now}
     # The page may be in the session already (a follow-up read it): it is refreshed, not shadowed.
     found = await session.execute(_UPSERT[session.get_bind().dialect.name], values,
                                   execution_options={"populate_existing": True})

@@ -86,26 +86,34 @@ def _length(reply: Reply) -> int:
     return total
 
 
+def _page_products(context: HandlerContext, product_ids: list[str], start: int, state: AnswerState
+                   ) -> list[LearningProduct]:
+    """The products of the page that begins at ``start`` (an id no longer in the library is skipped)."""
+    size = UNSURE_SHOWN if state == "unsure" else context.page_size
+    ids = product_ids[start : start + size]
+    return [product for product in (context.index.get(pid) for pid in ids) if product is not None]
+
+
 def _page_reply(context: HandlerContext, page: AnswerPage, intro: list[str | Span] | None, *,
                 state: AnswerState = "confident", passages: dict[str, dict[str, str]] | None = None,
-                peers: PeersPart | None = None) -> Reply:
-    """The next page of results; the first page of an answer also asks whether it was useful.
-    ``passages`` holds, per length limit, the passage shown under each product."""
-    first_page = page.shown == 0
+                peers: PeersPart | None = None, start: int | None = None) -> Reply:
+    """The next page of results (from ``start``, or as far as the person paged); the first page of
+    an answer also asks whether it was useful. ``passages`` holds, per length limit, the passage
+    shown under each product."""
+    start = page.shown if start is None else start
+    first_page = start == 0
     language = page.language
-    size = UNSURE_SHOWN if state == "unsure" else context.page_size
-    ids = page.product_ids[page.shown : page.shown + size]
-    products = [product for product in (context.index.get(pid) for pid in ids) if product is not None]
+    products = _page_products(context, page.product_ids, start, state)
     reply = Reply(())
     for limit, part in fitting(peers, PASSAGE_LIMITS if passages else (0,)):
         chosen = (passages or {}).get(str(limit), {}) if limit else {}
         builder = ReplyBuilder()
         if intro:
             builder.add(*intro)
-        _render_hits(builder, products, page.shown, language, chosen, context.now().date())
+        _render_hits(builder, products, start, language, chosen, context.now().date())
         if part is not None:
             part.add_to(builder, language)
-        shown = page.shown + len(products)
+        shown = start + len(products)
         if shown < len(page.product_ids) and state == "confident":
             builder.add(t("answer.more_hint", language))
             builder.button(t("button.more", language), "more")
@@ -120,7 +128,8 @@ def _page_reply(context: HandlerContext, page: AnswerPage, intro: list[str | Spa
         reply = builder.build()
         if _length(reply) <= ANSWER_BUDGET or (not passages and peers is None):
             break
-    page.shown += len(products)
+    # Unchanged when the page was saved with this count (a new answer): then no UPDATE is needed.
+    page.shown = start + len(products)
     return reply
 
 
@@ -219,17 +228,20 @@ async def _answer(turn: Turn, result: SearchResult, *, logged: str, question: st
         confident=state == "confident", now=turn.now)
     if state == "none" and keep_page_when_none:
         return []
+    product_ids = [hit.product.id for hit in result.hits] if state != "none" else []
+    # Saved as shown already: the first page is rendered below, and one statement does for both.
+    first_page = len(_page_products(context, product_ids, 0, state)) if state != "none" else 0
     page = await pages.save_page(
         turn.session, platform=turn.message.platform, external_user_id=turn.message.user_id, question=question,
-        language=language, product_ids=[hit.product.id for hit in result.hits] if state != "none" else [],
-        log_id=log_id, filters=filters.as_json(), now=turn.now)
+        language=language, product_ids=product_ids, log_id=log_id, filters=filters.as_json(), now=turn.now,
+        shown=first_page)
     # Other operations' actions on the topic, as far as their sharing lets this person see them.
     peers = await peers_part(turn, result)
     if state == "none":
         return [_decline(result, language, log_id), *([peers.reply(language)] if peers is not None else [])]
     shown = UNSURE_SHOWN if state == "unsure" else context.page_size
     return [_page_reply(context, page, intro or _intro(result, language, state), state=state,
-                        passages=_passages(context, result, shown), peers=peers)]
+                        passages=_passages(context, result, shown), peers=peers, start=0)]
 
 
 async def ask(turn: Turn, question: str) -> list[Reply]:
