@@ -188,3 +188,57 @@ async def test_one_chat_gets_its_messages_in_order_across_chunks(database: Datab
     report = await Deliverer(database, [messenger], now=lambda: late, chunk=3).deliver()
     assert report.sent == 7
     assert [text for _chat, text in messenger.delivered] == ["hello", *(f"hello {n}" for n in range(2, 8))]
+
+
+async def test_live_replies_sent_together_are_recorded_in_one_transaction(tmp_path: Path) -> None:
+    """Five live replies whose records queue while the write lock is busy (SQLite's one writer):
+    recorded together, not in a transaction each, and each recorded sent."""
+    import asyncio
+
+    from sqlalchemy import event, text
+
+    database = await fresh_database(f"sqlite:///{tmp_path / 'group.sqlite3'}")
+    try:
+        async with database.transaction() as session:
+            claimed = [await outbox.enqueue_claimed_reply(
+                session, dedupe_key=f"reply:group:{number}", person_id=None, platform="telegram",
+                chat_id=str(2000 + number), thread=None, payload=reply_to_json(text_reply(f"answer {number}")),
+                now=NOW) for number in range(5)]
+        begins: list[object] = []
+        event.listen(database.engine.sync_engine, "begin", begins.append)
+        all_sent = asyncio.Event()
+
+        @dataclass
+        class Counting(Scripted):
+            async def send(self, recipient: Recipient, reply: Reply, *, plain: bool = False) -> None:
+                await super().send(recipient, reply, plain=plain)
+                if len(self.delivered) == len(claimed):
+                    all_sent.set()
+
+        messenger = Counting()
+        sender = deliverer(database, messenger)
+        holding, release = asyncio.Event(), asyncio.Event()
+
+        async def live_message_in_hand() -> None:
+            async with database.transaction() as session:
+                await session.execute(text("SELECT 1"))
+                holding.set()
+                await release.wait()
+
+        holder = asyncio.create_task(live_message_in_hand())
+        await holding.wait()
+        before = len(begins)
+        sends = [asyncio.create_task(sender.deliver_claimed([row])) for row in claimed if row is not None]
+        await asyncio.wait_for(all_sent.wait(), 10)  # every reply sent, its record waiting for the lock
+        release.set()
+        sent = await asyncio.wait_for(asyncio.gather(*sends), 10)
+        await holder
+        # One, or two when the first record began waiting before the others queued; five without grouping.
+        assert len(begins) - before <= 2
+        assert [ids for ids in sent] == [{row.id} for row in claimed if row is not None]
+        async with database.transaction() as session:
+            rows = (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars().all()
+        assert [(row.status, row.delivered_to) for row in rows] == [
+            (OutboxStatus.SENT, f"telegram:{2000 + number}") for number in range(5)]
+    finally:
+        await database.dispose()
