@@ -135,6 +135,14 @@ def _sqlite_creator(url: URL) -> Callable[[], Any]:
 
 
 _READ_ONLY = text("SET TRANSACTION READ ONLY")
+_CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
+async def plan_each_statement_with_its_values(session: AsyncSession) -> None:
+    """For the rest of this transaction, PostgreSQL plans each statement with its own values
+    instead of a generic plan cached for any (SQLite has no such cache: nothing to do)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_CUSTOM_PLANS)
 
 
 def alembic_config() -> Config:

@@ -27,8 +27,6 @@ from time import monotonic
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
-
 from handlers.broadcasts import reminders, sending
 from handlers.checkins import dialogue
 from handlers.dates import short_date
@@ -49,7 +47,7 @@ from handlers.nudges.deadlines import (
 from storage import accounts, checkins, outbox, plans
 from storage import repositories as repo
 from storage.accounts import PersonSummary
-from storage.database import Database, Session
+from storage.database import Database, Session, plan_each_statement_with_its_values
 from storage.models import CheckinSession, CheckinStep, Person, Role, Status
 from storage.outbox import QueuedNudge, WaitingMessage
 from storage.plans import LatestStatus, OpenPlan
@@ -495,17 +493,13 @@ class _OwnTransactions:
             yield session
 
     async def _plan_with_values(self, session: Session) -> None:
-        if self.database.dialect == "postgresql":
-            # A plan for each statement's own values: psycopg prepares a statement run five
-            # times, and PostgreSQL's generic plan for ``IN`` of 2,000 parameters (or ``= ANY``
-            # of their array) tests each row against each of them, no hash: the steady pass's
-            # dedupe-key look-up took 5 to 20 s over 23,000 outbox rows; planned with the
-            # values, the array is hashed, 50 ms. (A first pass's outbox grows from nothing:
-            # what the planner expects of it is far off, so the plan must not depend on it.)
-            await session.execute(_CUSTOM_PLANS)
-
-
-_CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
+        # A plan for each statement's own values: psycopg prepares a statement run five times,
+        # and PostgreSQL's generic plan for ``IN`` of 2,000 parameters (or ``= ANY`` of their
+        # array) tests each row against each of them, no hash: the steady pass's dedupe-key
+        # look-up took 5 to 20 s over 23,000 outbox rows; planned with the values, the array is
+        # hashed, 50 ms. (A first pass's outbox grows from nothing: what the planner expects of
+        # it is far off, so the plan must not depend on it.)
+        await plan_each_statement_with_its_values(session)
 
 
 BATCH = 200
