@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from functools import partial
 from pathlib import Path
+from time import perf_counter
 from typing import Any
 
 import aiosqlite
@@ -70,16 +71,30 @@ def _sqlite_begin_immediate(connection: Connection) -> None:
 _SNAPSHOT = "hcbot_snapshot"
 
 
+INLINE_BUDGET = 0.02
+"""Seconds of SQLite work a live message may do on the loop's own thread; the rest of its calls go
+through the driver's thread. A question takes about a millisecond; a command that writes thousands
+of rows (a broadcast released from the chat) held the loop 116 to 173 ms inline before this cap."""
+
+
+class _Budget:
+    __slots__ = ("left",)
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+
 # Set while a live message is handled (``inline_sqlite``): see _InlineConnection.
-_INLINE: ContextVar[bool] = ContextVar("hcbot_inline_sqlite", default=False)
+_INLINE: ContextVar[_Budget | None] = ContextVar("hcbot_inline_sqlite", default=None)
 
 
 @contextmanager
 def inline_sqlite() -> Iterator[None]:
     """SQLite statements of this task run on the event loop's own thread while it holds the write
-    lock (see :class:`_InlineConnection`). For the live path's few small, indexed statements; a
-    pass over every plan keeps the driver's thread, so that the loop goes on while SQLite works."""
-    token = _INLINE.set(True)
+    lock (see :class:`_InlineConnection`), up to :data:`INLINE_BUDGET` of them. For the live path's
+    few small, indexed statements; a pass over every plan keeps the driver's thread, so that the
+    loop goes on while SQLite works."""
+    token = _INLINE.set(_Budget(INLINE_BUDGET))
     try:
         yield
     finally:
@@ -100,23 +115,30 @@ class _InlineConnection(aiosqlite.Connection):
     - BEGIN is tried once on the loop's thread without waiting (this process's transactions queue
       for the lock before they begin, so it is free unless another process writes); when another
       process holds it, BEGIN waits its busy timeout on the driver's thread, and the loop goes on;
-    - COMMIT, which may write the WAL back to the database file, stays on the driver's thread."""
+    - COMMIT, which may write the WAL back to the database file, stays on the driver's thread;
+    - once a message has spent :data:`INLINE_BUDGET` on the loop's thread, the rest of its calls
+      go through the driver's thread: a command that writes thousands of rows still lets the loop run."""
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         connection = self._connection
-        if _INLINE.get() and connection is not None and self._running and fn not in (connection.commit,
-                                                                                     connection.close):
-            if connection.in_transaction or fn in (connection.cursor, connection.rollback):
-                return fn(*args, **kwargs)
-            if args and isinstance(args[0], str) and args[0] == "BEGIN IMMEDIATE":
-                connection.execute("PRAGMA busy_timeout=0")
-                try:
+        budget = _INLINE.get()
+        if (budget is not None and budget.left > 0 and connection is not None and self._running
+                and fn not in (connection.commit, connection.close)):
+            started = perf_counter()
+            try:
+                if connection.in_transaction or fn in (connection.cursor, connection.rollback):
                     return fn(*args, **kwargs)
-                except sqlite3.OperationalError as error:
-                    if "locked" not in str(error) and "busy" not in str(error):
-                        raise
-                finally:
-                    connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+                if args and isinstance(args[0], str) and args[0] == "BEGIN IMMEDIATE":
+                    connection.execute("PRAGMA busy_timeout=0")
+                    try:
+                        return fn(*args, **kwargs)
+                    except sqlite3.OperationalError as error:
+                        if "locked" not in str(error) and "busy" not in str(error):
+                            raise
+                    finally:
+                        connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            finally:
+                budget.left -= perf_counter() - started
         return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
 
 
@@ -166,6 +188,9 @@ class Database:
         self._snapshots = async_sessionmaker(self.engine.execution_options(**{_SNAPSHOT: True}),
                                              expire_on_commit=False)
         self._writers: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        # An in-memory SQLite database is one connection shared by every session (SQLAlchemy's
+        # StaticPool): a snapshot there cannot run beside a writer, so it queues like one.
+        self._one_connection = self.engine.dialect.name == "sqlite" and parsed.database in (None, "", ":memory:")
 
     @property
     def dialect(self) -> str:
@@ -197,6 +222,10 @@ class Database:
         if self.engine.dialect.name != "sqlite":
             async with self.sessions() as session, session.begin():
                 await session.execute(_READ_ONLY)
+                yield session
+            return
+        if self._one_connection:
+            async with self.transaction() as session:
                 yield session
             return
         async with self._snapshots() as session, session.begin():

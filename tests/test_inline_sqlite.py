@@ -129,3 +129,26 @@ async def test_a_snapshot_reads_while_this_process_holds_the_write_lock(tmp_path
             assert (await session.execute(text("SELECT n FROM seen ORDER BY n"))).scalars().all() == [1, 2]
     finally:
         await database.dispose()
+
+
+async def test_a_message_that_works_the_database_hard_goes_back_to_the_drivers_thread(tmp_path: Path) -> None:
+    """A live command that writes thousands of rows must not hold the event loop: past the inline
+    budget, its calls run on the driver's thread again."""
+    database = await fresh_database(f"sqlite:///{tmp_path / 'budget.sqlite3'}")
+    await database.dispose()
+    seen = _thread_probe(database)
+    loop_thread = threading.get_ident()
+    try:
+        with inline_sqlite():
+            async with database.transaction() as session:
+                await session.execute(text("SELECT probe()"))
+                # Some 0.1 s of SQLite work in one statement: well past the budget.
+                await session.execute(text(
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) "
+                    "SELECT count(*) FROM n"))
+                await session.execute(text("SELECT probe()"))
+        assert seen[0] == loop_thread
+        assert seen[1] != loop_thread
+    finally:
+        await database.dispose()
+
