@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AnswerPage
+from storage.upsert import CONFLICT_INSERTS
 
 
 async def page_of(session: AsyncSession, platform: str, external_user_id: str) -> AnswerPage | None:
@@ -45,7 +44,7 @@ def _upsert(insert: Callable[[type[AnswerPage]], Any]) -> Any:
                                            ).returning(AnswerPage)
 
 
-_UPSERT = {"sqlite": _upsert(sqlite_insert), "postgresql": _upsert(postgresql_insert)}
+_UPSERT = {dialect: _upsert(insert) for dialect, insert in CONFLICT_INSERTS.items()}
 
 
 async def forget_page(session: AsyncSession, platform: str, external_user_id: str) -> None:

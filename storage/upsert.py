@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Column, Insert, Row, Table, inspect
+from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapper
+
+# The INSERT that knows ON CONFLICT, per dialect: the one place that chooses it.
+CONFLICT_INSERTS: dict[str, Callable[[Any], PostgresqlInsert | SqliteInsert]] = {
+    "sqlite": sqlite_insert, "postgresql": postgresql_insert}
 
 
 async def insert_or_ignore(session: AsyncSession, model: type[Any], values: dict[str, Any] | Sequence[dict[str, Any]],
@@ -39,7 +45,7 @@ def _statement(dialect: str, model: type[Any], conflict: tuple[str, ...],
     key = (dialect, str(table), conflict, tuple(column.key for column in returning))
     statement = _STATEMENTS.get(key)
     if statement is None:
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        insert = CONFLICT_INSERTS[dialect]
         # On the model's table, not the model: the same statement and defaults, without the ORM's
         # bulk-insert layer (some 0.15 ms a call, and the live path makes two a message).
         columns = [mapper.columns[column.key] if isinstance(column, InstrumentedAttribute) else column
