@@ -432,18 +432,24 @@ def _crowded(due_times: Iterable[tuple[int | None, datetime]], last: Mapping[int
     return crowded
 
 
-async def move_due(session: AsyncSession, moves: list[tuple[int, datetime]]) -> None:
-    """New due times for pending messages, in one statement (an executemany on SQLite); a row
-    claimed meanwhile keeps its own."""
-    if moves and _postgresql(session) and len({message_id for message_id, _ in moves}) == len(moves):
-        # One statement over two arrays (each message moved once, as an executemany would).
-        given = unnested(message_id=([message_id for message_id, _ in moves], _TABLE.c.id.type),
-                         new_due=([due_at for _, due_at in moves], _TABLE.c.due_at.type))
+async def move_due(session: AsyncSession, moves: list[tuple[int, datetime, datetime]]) -> None:
+    """New due times for pending messages, in one statement (an executemany on SQLite): each move
+    is (row id, the due time it was read with, the new one). A row claimed meanwhile keeps its own,
+    and so does one whose due time changed since it was read: a message claimed, failed and put back
+    for a retry between spacing's read and this write keeps its retry time, not the stale spacing."""
+    if moves and _postgresql(session) and len({message_id for message_id, _, _ in moves}) == len(moves):
+        # One statement over three arrays (each message moved once, as an executemany would).
+        given = unnested(message_id=([message_id for message_id, _, _ in moves], _TABLE.c.id.type),
+                         read_due=([read for _, read, _ in moves], _TABLE.c.due_at.type),
+                         new_due=([due_at for _, _, due_at in moves], _TABLE.c.due_at.type))
         await session.execute(update(_TABLE).where(_TABLE.c.id == given.c.message_id,
-                                                   _TABLE.c.status == OutboxStatus.PENDING)
+                                                   _TABLE.c.status == OutboxStatus.PENDING,
+                                                   _TABLE.c.due_at == given.c.read_due)
                               .values(due_at=given.c.new_due))
     elif moves:
         await session.execute(update(_TABLE).where(_TABLE.c.id == bindparam("message_id"),
-                                                   _TABLE.c.status == OutboxStatus.PENDING)
+                                                   _TABLE.c.status == OutboxStatus.PENDING,
+                                                   _TABLE.c.due_at == bindparam("read_due"))
                               .values(due_at=bindparam("new_due")),
-                              [{"message_id": message_id, "new_due": due_at} for message_id, due_at in moves])
+                              [{"message_id": message_id, "read_due": read, "new_due": due_at}
+                               for message_id, read, due_at in moves])

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from handlers.nudges import spacing
 from handlers.nudges.deadlines import LadderSettings
@@ -178,3 +178,19 @@ def test_crowded_counts_from_the_latest_and_between_neighbours() -> None:
     # 3: less than an hour after its latest; 5: due before its latest (a retry); 4: two at once;
     # 6: out of order in the rows, an hour after its latest and two hours apart.
     assert outbox._crowded(due_times, last, gap) == [2, 3, 4, 5]
+
+
+async def test_a_move_applies_only_to_a_row_still_as_it_was_read(database: Database) -> None:
+    """Spacing reads in a snapshot and writes later: a message claimed, failed and put back for a
+    retry in between has a new due time, which the stale spacing time must not overwrite."""
+    retry_at = at(9, 50)
+    async with database.transaction() as session:
+        # Row 22 read at 09:40 and to be moved to 10:10; row 32 read at 09:05, to go to 09:30.
+        await session.execute(update(OutboxMessage).where(OutboxMessage.id == 22)
+                              .values(due_at=retry_at, attempts=1))
+    async with database.transaction() as session:
+        await outbox.move_due(session, [(22, at(9, 40), at(10, 10)), (32, at(9, 5), at(9, 30))])
+    async with database.transaction() as session:
+        due = {row_id: due_at for row_id, due_at in await session.execute(
+            select(OutboxMessage.id, OutboxMessage.due_at).where(OutboxMessage.id.in_([22, 32])))}
+    assert due == {22: retry_at, 32: at(9, 30)}

@@ -640,16 +640,19 @@ async def _due_paced(facts: Facts, now: datetime, settings: ScheduleSettings, pa
 
 
 async def _space_paced(waiting: list[WaitingMessage], last_sent: dict[int, datetime], settings: ScheduleSettings,
-                       pacer: Pacer) -> list[tuple[int, datetime]]:
-    """:func:`spacing.space`, a few hundred people at a time (it spaces each person on their own)."""
+                       pacer: Pacer) -> list[tuple[int, datetime, datetime]]:
+    """:func:`spacing.space`, a few hundred people at a time (it spaces each person on their own):
+    (row id, the due time read, the new one), so that the write can check the row is as read."""
+    read_due = {message.id: message.due_at for message in waiting}
     by_person: dict[int, list[WaitingMessage]] = {}
     for message in waiting:
         by_person.setdefault(message.person_id, []).append(message)
     people = list(by_person)
-    moves: list[tuple[int, datetime]] = []
+    moves: list[tuple[int, datetime, datetime]] = []
     for first in range(0, len(people), 500):
         chunk = [message for person_id in people[first:first + 500] for message in by_person[person_id]]
-        moves += spacing.space(chunk, last_sent, settings.ladder)
+        moves += [(message_id, read_due[message_id], due_at)
+                  for message_id, due_at in spacing.space(chunk, last_sent, settings.ladder)]
         await pacer.breathe()
     return moves
 
