@@ -34,7 +34,7 @@ from slack_sdk.signature import SignatureVerifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import build_app
+from bot.app import build_app, settle_heap
 from bot.settings import Settings
 from bot.slack.loop import SlackBot
 from bot.telegram.loop import TelegramBot
@@ -106,6 +106,7 @@ async def run(count: int) -> None:
         app.add_messenger(slack.messenger)
         await telegram.start()
         await slack.start()
+        settle_heap()  # as `hcbot run` does once the bot is up
         slack_url = f"http://127.0.0.1:{slack.bound_port}{slack.http_path}"
         verifier = SignatureVerifier(SECRET)
 
@@ -215,6 +216,7 @@ async def run_concurrent(count: int, concurrent: int, backend: str | None = None
                                **({"http_backend": backend} if backend else {}))  # type: ignore[arg-type]
         app.add_messenger(telegram.messenger)
         await telegram.start()
+        settle_heap()  # as `hcbot run` does once the bot is up
         cpu = time.process_time()
         ours.send("go")
         latencies, wall = await asyncio.get_running_loop().run_in_executor(None, ours.recv)

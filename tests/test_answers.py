@@ -223,3 +223,12 @@ def test_a_follow_up_after_a_decline_does_not_point_at_earlier_results(chat: Cha
     answer = spaced(chat.say("and in Chad?"))
     assert "either" in answer
     assert "/more" not in answer
+
+
+def test_a_topic_browsed_pages_on_with_more(chat: Chat, index: SearchIndex) -> None:
+    browsed = chat.say("/topic psea")
+    assert numbered(browsed) == [1, 2, 3]
+    assert len(index.by_topic("psea")) >= 6
+    assert numbered(chat.say("/more")) == [4, 5, 6]
+    restart(chat)
+    assert numbered(chat.say("/more"))[0] == 7

@@ -408,11 +408,13 @@ async def topic(turn: Turn, args: str) -> list[Reply]:
     slug = resolve_topic(context, args)
     if slug is None:
         raise NotFound("topic.unknown", name=args.strip()[:80])
-    products = context.index.by_topic(slug)
+    product_ids = [product.id for product in context.index.by_topic(slug)]
+    # Saved with its first page counted as shown, as an answer is (the page is not tracked after).
     page = await pages.save_page(
         turn.session, platform=turn.message.platform, external_user_id=turn.message.user_id, question="",
-        language=language, product_ids=[product.id for product in products], log_id=None, filters={}, now=turn.now)
-    return [_page_reply(context, page, [t("topic.intro", language, topic=topic_name(slug, language))])]
+        language=language, product_ids=product_ids, log_id=None, filters={}, now=turn.now,
+        shown=len(_page_products(context, product_ids, 0, "confident")))
+    return [_page_reply(context, page, [t("topic.intro", language, topic=topic_name(slug, language))], start=0)]
 
 
 async def feedback(turn: Turn, payload: str) -> list[Reply]:
