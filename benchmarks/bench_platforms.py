@@ -5,6 +5,13 @@ the transaction that records the update and queues its reply).
 
     python benchmarks/bench_platforms.py [--questions 200]
     python benchmarks/bench_platforms.py --concurrent 50 --questions 1000   # 50 people asking at once
+    python benchmarks/bench_platforms.py --concurrent 50 --burst --questions 1000   # ... at the same instant
+    python benchmarks/bench_platforms.py --concurrent 50 --think 2 --questions 1000  # ... reading 2 s between
+
+The first concurrent form saturates the bot: each person asks again the moment an answer arrives,
+so the answer time is the queue of the 49 others ahead (Little's law: about 50 / questions a
+second). ``--burst`` is 50 questions arriving together, waiting until all are answered, and again;
+``--think`` gives each person a reading time between an answer and the next question.
 
 In the concurrent mode the Telegram stub (and the people asking) run in a process of their own,
 so the CPU time reported is the bot's alone: the adapter, python-telegram-bot and its HTTP client,
@@ -21,6 +28,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import random
 import statistics
 import sys
 import tempfile
@@ -153,13 +161,20 @@ async def run(count: int) -> None:
 
 # --- concurrent mode: many people asking at once, the stub in a process of its own -----------------
 
-def serve_askers(control: Connection, questions: list[str], count: int, concurrent: int) -> None:
-    asyncio.run(_askers(control, questions, count, concurrent))
+def serve_askers(control: Connection, questions: list[str], count: int, concurrent: int, think: float,
+                 burst: bool) -> None:
+    asyncio.run(_askers(control, questions, count, concurrent, think, burst))
 
 
-async def _askers(control: Connection, questions: list[str], count: int, concurrent: int) -> None:
+async def _askers(control: Connection, questions: list[str], count: int, concurrent: int, think: float,
+                  burst: bool) -> None:
     """The Telegram stub, and ``concurrent`` people who each ask, wait for the first message of the
-    answer, and ask again (each question from a chat of its own, so no chat's pacing is measured)."""
+    answer, and ask again (each question from a chat of its own, so no chat's pacing is measured).
+
+    ``think``: each person reads the answer for a while before asking again (exponentially
+    distributed, this mean in seconds, the same seeded draws on every run); 0 asks again at once,
+    which saturates the bot. ``burst``: the people ask all at the same instant, and again together
+    once every one of them is answered."""
     telegram_api = TelegramApiStub()
     await telegram_api.start()
     control.send(telegram_api.base_url)
@@ -184,29 +199,41 @@ async def _askers(control: Connection, questions: list[str], count: int, concurr
     numbers = iter(range(count))
     latencies: list[float] = []
 
+    async def one(number: int) -> None:
+        chat = 10_000_000 + number
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        waiting[chat] = future
+        started = time.perf_counter()
+        telegram_api.push_update(message_update(chat, questions[number % len(questions)]))
+        latencies.append(await asyncio.wait_for(future, 60) - started)
+
     async def person(slot: int) -> None:
+        reading = random.Random(slot)
         for number in numbers:
-            chat = 10_000_000 + number
-            future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-            waiting[chat] = future
-            started = time.perf_counter()
-            telegram_api.push_update(message_update(chat, questions[number % len(questions)]))
-            latencies.append(await asyncio.wait_for(future, 60) - started)
+            await one(number)
+            if think:
+                await asyncio.sleep(reading.expovariate(1 / think))
 
     watcher = asyncio.ensure_future(watch())
     began = time.perf_counter()
-    await asyncio.gather(*(person(slot) for slot in range(concurrent)))
+    if burst:
+        for first in range(0, count, concurrent):
+            await asyncio.gather(*(one(number) for number in range(first, min(count, first + concurrent))))
+    else:
+        await asyncio.gather(*(person(slot) for slot in range(concurrent)))
     control.send((latencies, time.perf_counter() - began))
     watcher.cancel()
     await loop.run_in_executor(None, control.recv)
     await telegram_api.close()
 
 
-async def run_concurrent(count: int, concurrent: int, backend: str | None = None) -> None:
+async def run_concurrent(count: int, concurrent: int, backend: str | None = None, think: float = 0.0,
+                         burst: bool = False) -> None:
     questions = [json.loads(line)["q"] for line in (ROOT / "tests" / "questions.jsonl").read_text().splitlines()]
     ours, theirs = multiprocessing.Pipe()
     stub = multiprocessing.get_context("spawn").Process(target=serve_askers, args=(theirs, questions, count,
-                                                                                   concurrent), daemon=True)
+                                                                                   concurrent, think, burst),
+                                                                 daemon=True)
     stub.start()
     base_url = await asyncio.get_running_loop().run_in_executor(None, ours.recv)
     with tempfile.TemporaryDirectory() as folder:
@@ -225,7 +252,9 @@ async def run_concurrent(count: int, concurrent: int, backend: str | None = None
         await app.close()
         ours.send("stop")
     stub.join(10)
-    print(f"Telegram ({backend or 'default'} backend) {count} questions, {concurrent} asking at once: "
+    how = ("all at the same instant, in rounds" if burst
+           else f"each reading {think:g} s on average before the next" if think else "each asking again at once")
+    print(f"Telegram ({backend or 'default'} backend) {count} questions, {concurrent} people ({how}): "
           f"{count / wall:.0f} questions/s, "
           f"{cpu / count * 1000:.1f} ms of the bot's CPU each, answer {percentiles(latencies)}", flush=True)
 
@@ -237,9 +266,15 @@ def main() -> None:
                         help="people asking at once, through Telegram (the stub in a process of its own)")
     parser.add_argument("--telegram-http", choices=["httpx", "aiohttp"],
                         help="python-telegram-bot's HTTP backend for sends (default: the bot's own default)")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="with --concurrent: seconds each person reads an answer before asking again, "
+                             "on average (0: at once, which saturates the bot)")
+    parser.add_argument("--burst", action="store_true",
+                        help="with --concurrent: the people ask all at the same instant, round after round")
     arguments = parser.parse_args()
     if arguments.concurrent:
-        asyncio.run(run_concurrent(arguments.questions, arguments.concurrent, arguments.telegram_http))
+        asyncio.run(run_concurrent(arguments.questions, arguments.concurrent, arguments.telegram_http,
+                                   arguments.think, arguments.burst))
     else:
         asyncio.run(run(arguments.questions))
 
