@@ -180,6 +180,8 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
                      "Il n'y a rien de plus à montrer. Posez d'abord une question, ou tapez /sujets."),
     "read.missing": ("Which product? Type /read 1 for the first result, or /read and its id.",
                      "Quel produit ? Tapez /lire 1 pour le premier résultat, ou /lire et son identifiant."),
+    "read.no_answer": ("There is no answer with results to read yet. Ask a question: /read 2 then reads its second result.",
+                       "Il n'y a pas encore de réponse avec des résultats à lire. Posez une question : /lire 2 lira alors son deuxième résultat."),
     "read.unknown": ("I cannot find the product \"{name}\".", "Je ne trouve pas le produit « {name} »."),
     "help.intro": ("I help you find how other operations solved the problems you face, from the P2P "
                    "learning products. Ask in plain words, in English or French, or use a command:",
@@ -786,6 +788,10 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
 # types back.
 Forms = dict[str, str]
 _PLURALS: Final[dict[str, tuple[Forms, Forms]]] = {
+    "read.out_of_range": ({"one": "Your last answer has only one result: type /read 1.",
+                           "other": "Your last answer has {count} results: type a number from 1 to {count}, as in /read 2."},
+                          {"one": "Votre dernière réponse n'a qu'un résultat : tapez /lire 1.",
+                           "other": "Votre dernière réponse a {count} résultats : tapez un numéro de 1 à {count}, comme /lire 2."}),
     "import.too_short": ({"one": "too short: at least {count} character", "other": "too short: at least {count} characters"},
                          {"one": "trop court : au moins {count} caractère", "other": "trop court : au moins {count} caractères"}),
     "import.too_long": ({"one": "too long: at most {count} character", "other": "too long: at most {count} characters"},

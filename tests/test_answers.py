@@ -232,3 +232,18 @@ def test_a_topic_browsed_pages_on_with_more(chat: Chat, index: SearchIndex) -> N
     assert numbered(chat.say("/more")) == [4, 5, 6]
     restart(chat)
     assert numbered(chat.say("/more"))[0] == 7
+
+
+def test_read_past_the_results_says_how_many_there_are(chat: Chat) -> None:
+    assert chat.say("/read 2").startswith("There is no answer with results to read yet.")
+    first = chat.say("how did others set up a PSEA network?")
+    said = re.fullmatch(r"Your last answer has (\d+) results: type a number from 1 to \1, as in /read 2\.",
+                        chat.say("/read 99"))
+    assert said is not None
+    results = int(said.group(1))
+    assert results >= len(numbered(first)) == 3
+    assert "Your last answer" not in chat.say(f"/read {results}")
+    assert chat.say(f"/read {results + 1}") == said.group(0)
+    assert chat.say("/read 2").splitlines()[0] == first.splitlines()[4].removeprefix("2. ")
+    chat.say("comment mettre en place un réseau PEAS au Tchad ?")
+    assert chat.say("/lire 2") == "Votre dernière réponse n'a qu'un résultat\u00a0: tapez /lire 1."

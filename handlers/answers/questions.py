@@ -359,13 +359,19 @@ async def read(turn: Turn, args: str) -> list[Reply]:
     if not wanted:
         raise BadInput("read.missing")
     product: LearningProduct | None = None
+    results: int | None = None
     if wanted.isdigit():
         page = await _page(turn)
+        results = len(page.product_ids) if page is not None else 0
         if page is not None and 1 <= int(wanted) <= len(page.product_ids):
             product = context.index.get(page.product_ids[int(wanted) - 1])
             language = page.language if context.memory.languages.get(turn.key) is None else language
     if product is None:
         product = context.index.get(wanted.lower())
+    if product is None and results is not None:
+        # A number past the last answer's results: say how many there are, not "no product 9".
+        raise NotFound("read.out_of_range", count=results) if results else NotFound(
+            "read.no_answer")
     if product is None:
         raise NotFound("read.unknown", name=wanted[:80])
     builder = ReplyBuilder().add(bold(product.title))
