@@ -192,16 +192,19 @@ class _PlatformGate:
             self._chats.popitem(last=False)
         return limiter
 
-    async def wait(self, chat_id: str, *, live: bool = False) -> None:
-        """Waits for the platform's pause, the chat's pace and (for the outbox's bulk) the overall
-        rate. A reply to someone who just wrote is paced per chat only: it must not queue behind a
-        broadcast of thousands, and the few there are fit in the platforms' margins."""
-        # Not a poll: it sleeps until the pause ends, and again only if a 429 meanwhile pushed the end later.
-        while (pause := self.paused_until - time.monotonic()) > 0:  # noqa: ASYNC110 - a moving deadline, no event
-            await asyncio.sleep(pause)
+    async def pace(self, chat_id: str) -> None:
+        """Waits for the chat's own pace (about one message a second)."""
         chat = self._chat(chat_id)
         if chat is not None:
             await chat.acquire()
+
+    async def wait(self, *, live: bool = False) -> None:
+        """Waits for the platform's pause and (for the outbox's bulk) the overall rate. A reply to
+        someone who just wrote is paced per chat only: it must not queue behind a broadcast of
+        thousands, and the few there are fit in the platforms' margins."""
+        # Not a poll: it sleeps until the pause ends, and again only if a 429 meanwhile pushed the end later.
+        while (pause := self.paused_until - time.monotonic()) > 0:  # noqa: ASYNC110 - a moving deadline, no event
+            await asyncio.sleep(pause)
         if live:
             return
         if self.overall is not None:
@@ -413,15 +416,19 @@ class Deliverer:
                 return _Outcome(job.message_id, error=DeliveryError("stopping", retry_after=pause),
                                 recipient=recipient)
             try:
+                # The chat's pace before a connection is taken: a person who sent four messages
+                # at once waits a second for the fourth reply, and must not hold one of the few
+                # connections meanwhile (every other person's reply queued behind it).
+                await gate.pace(recipient.chat_id)
                 if gate.in_flight is None:
-                    await gate.wait(recipient.chat_id, live=recipient.live)
+                    await gate.wait(live=recipient.live)
                     await messenger.send(recipient, job.reply, plain=plain)
                 else:
-                    # The rate is taken once a connection is free, not before: sends that took
-                    # their turn and then queued for a connection would reach the platform in a
-                    # burst.
+                    # The overall rate is taken once a connection is free, not before: sends that
+                    # took their turn and then queued for a connection would reach the platform in
+                    # a burst.
                     async with gate.in_flight:
-                        await gate.wait(recipient.chat_id, live=recipient.live)
+                        await gate.wait(live=recipient.live)
                         await messenger.send(recipient, job.reply, plain=plain)
             except DeliveryError as error:
                 if error.retry_after is not None and error.retry_after <= MAX_INLINE_WAIT and not self._stopping:

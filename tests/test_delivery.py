@@ -242,3 +242,38 @@ async def test_live_replies_sent_together_are_recorded_in_one_transaction(tmp_pa
             (OutboxStatus.SENT, f"telegram:{2000 + number}") for number in range(5)]
     finally:
         await database.dispose()
+
+
+async def test_a_reply_waiting_for_its_chats_pace_holds_no_connection(tmp_path: Path) -> None:
+    """A person who sent four messages at once gets the fourth reply about a second later (the
+    chat's pace): meanwhile another person's reply goes out, though one send at a time is allowed."""
+    import asyncio
+
+    database = await fresh_database(f"sqlite:///{tmp_path / 'pace.sqlite3'}")
+    try:
+        async with database.transaction() as session:
+            claimed = [await outbox.enqueue_claimed_reply(
+                session, dedupe_key=f"reply:pace:{number}", person_id=None, platform="telegram",
+                chat_id="3000" if number < 4 else "3001", thread=None,
+                payload=reply_to_json(text_reply(f"answer {number}")), now=NOW) for number in range(5)]
+        three_sent = asyncio.Event()
+
+        @dataclass
+        class Watching(Scripted):
+            async def send(self, recipient: Recipient, reply: Reply, *, plain: bool = False) -> None:
+                await super().send(recipient, reply, plain=plain)
+                if len(self.delivered) == 3:
+                    three_sent.set()
+
+        messenger = Watching(limits=RateLimits(per_chat_per_second=1, concurrent=1))
+        sender = deliverer(database, messenger)
+        fast_typist = asyncio.create_task(sender.deliver_claimed([row for row in claimed[:4] if row is not None]))
+        await asyncio.wait_for(three_sent.wait(), 10)
+        assert claimed[4] is not None
+        await asyncio.wait_for(sender.deliver_claimed([claimed[4]]), 10)
+        assert not fast_typist.done()
+        assert messenger.delivered[3] == ("3001", "answer 4")
+        await asyncio.wait_for(fast_typist, 10)
+        assert messenger.delivered[4] == ("3000", "answer 3")
+    finally:
+        await database.dispose()
