@@ -192,6 +192,8 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
                      "Exemple : comment d'autres ont-ils mis en place un réseau PEAS ?"),
     "unknown_command": ("I do not know the command /{name}. Type /help to see what I can do.",
                         "Je ne connais pas la commande /{name}. Tapez /aide pour voir ce que je sais faire."),
+    "unknown_command_near": ("I do not know the command /{name}. Did you mean /{near}? Type /help to see what I can do.",
+                             "Je ne connais pas la commande /{name}. Vouliez-vous dire /{near} ? Tapez /aide pour voir ce que je sais faire."),
     "empty": ("Ask me how other operations handled something, or type /help.",
               "Demandez-moi comment d'autres opérations ont géré quelque chose, ou tapez /aide."),
     "too_long": ("That message is too long for me to search; could you ask it in a sentence or two?",

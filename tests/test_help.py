@@ -75,3 +75,20 @@ def test_a_stranger_is_refused_in_french_with_french_typography(chat: Chat) -> N
     assert answer.startswith("Les annonces sont pour les personnes inscrites\u00a0: envoyez le code")
     assert "/lier CODE" in answer
     assert "Suivre un sujet" in chat.say("/suivre peas")
+
+
+def test_a_mistyped_command_gets_the_one_it_looks_like_among_those_the_person_may_use(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(HC)
+    assert chat.say("/topci psea") == ("I do not know the command /topci. Did you mean /topic? "
+                                       "Type /help to see what I can do.")
+    assert "Did you mean /more?" in chat.say("/mroe")
+    # Not a command an HC may use, and nothing near enough: no guess.
+    assert chat.say("/brodcast") == "I do not know the command /brodcast. Type /help to see what I can do."
+    assert chat.say("/zzz") == "I do not know the command /zzz. Type /help to see what I can do."
+    assert chat.say("/hepl") == "I do not know the command /hepl. Type /help to see what I can do."
+    chat.as_person(SECRETARIAT)
+    assert "Did you mean /broadcast?" in chat.say("/brodcast")
+    chat.as_person(OWNER)
+    assert chat.say("/sujt peas") == ("Je ne connais pas la commande /sujt. Vouliez-vous dire /sujet\u202f? "
+                                      "Tapez /aide pour voir ce que je sais faire.")
