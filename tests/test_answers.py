@@ -247,3 +247,13 @@ def test_read_past_the_results_says_how_many_there_are(chat: Chat) -> None:
     assert chat.say("/read 2").splitlines()[0] == first.splitlines()[4].removeprefix("2. ")
     chat.say("comment mettre en place un réseau PEAS au Tchad ?")
     assert chat.say("/lire 2") == "Votre dernière réponse n'a qu'un résultat\u00a0: tapez /lire 1."
+
+
+def test_a_follow_up_narrows_a_topic_being_browsed(chat: Chat, index: SearchIndex) -> None:
+    chat.say("/topic cash")
+    narrowed = chat.say("and in Somalia?")
+    assert narrowed.startswith("Your last question, limited to Somalia:")
+    titles = [line.split(". ", 1)[1] for line in narrowed.splitlines() if re.match(r"^\d+\. ", line)]
+    assert titles
+    cash_in_somalia = {product.title for product in index.by_topic("cash") if "Somalia" in product.countries}
+    assert set(titles) <= cash_in_somalia

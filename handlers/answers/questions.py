@@ -415,9 +415,11 @@ async def topic(turn: Turn, args: str) -> list[Reply]:
     if slug is None:
         raise NotFound("topic.unknown", name=args.strip()[:80])
     product_ids = [product.id for product in context.index.by_topic(slug)]
-    # Saved with its first page counted as shown, as an answer is (the page is not tracked after).
+    # Saved with its first page counted as shown, as an answer is (the page is not tracked after),
+    # and with the topic's name as its question: "and in Somalia?" then narrows the topic.
     page = await pages.save_page(
-        turn.session, platform=turn.message.platform, external_user_id=turn.message.user_id, question="",
+        turn.session, platform=turn.message.platform, external_user_id=turn.message.user_id,
+        question=topic_name(slug, language),
         language=language, product_ids=product_ids, log_id=None, filters={}, now=turn.now,
         shown=len(_page_products(context, product_ids, 0, "confident")))
     return [_page_reply(context, page, [t("topic.intro", language, topic=topic_name(slug, language))], start=0)]
