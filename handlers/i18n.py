@@ -139,6 +139,7 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "decline.no_nearby": ("Type /topics to see what the library covers.",
                           "Tapez /sujets pour voir ce que couvre la bibliothèque."),
     "followup.narrowed": ("Your last question, limited to {filters}:", "Votre dernière question, limitée à : {filters}"),
+    "followup.topic_narrowed": ("Topic \"{topic}\", limited to {filters}:", "Sujet « {topic} », limité à : {filters}"),
     "followup.nothing": ("Nothing in the library answers your last question with {filters}. The earlier results still stand: /more.",
                          "Rien dans la bibliothèque ne répond à votre dernière question avec : {filters}. Les résultats précédents restent valables : /plus."),
     "followup.nothing_either": ("Nothing in the library answers your last question with {filters} either. Try other words, or /topics.",

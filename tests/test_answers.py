@@ -252,7 +252,7 @@ def test_read_past_the_results_says_how_many_there_are(chat: Chat) -> None:
 def test_a_follow_up_narrows_a_topic_being_browsed(chat: Chat, index: SearchIndex) -> None:
     chat.say("/topic cash")
     narrowed = chat.say("and in Somalia?")
-    assert narrowed.startswith("Your last question, limited to Somalia:")
+    assert narrowed.startswith('Topic "Cash and voucher assistance", limited to Somalia:')
     titles = [line.split(". ", 1)[1] for line in narrowed.splitlines() if re.match(r"^\d+\. ", line)]
     assert titles
     cash_in_somalia = {product.title for product in index.by_topic("cash") if "Somalia" in product.countries}

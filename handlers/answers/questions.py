@@ -306,10 +306,12 @@ async def _follow_up(turn: Turn, page: AnswerPage, follow: followups.FollowUp, t
     filters = followups.refined(followups.filters_from_json(page.filters), follow.filters)
     result = context.index.search(page.question, filters=filters, limit=context.max_results)
     described = _filters_text(filters, language)
+    # A page with no logged question is a topic being browsed (/topic saves its name as the question).
+    intro = (t("followup.topic_narrowed", language, topic=page.question, filters=described) if page.log_id is None
+             else t("followup.narrowed", language, filters=described))
     replies = await _answer(turn, result, logged=f"{page.question} ({text})", question=page.question,
                             language=language, filters=filters, keep_page_when_none=True,
-                            intro=[t("followup.narrowed", language, filters=described)]
-                            if answer_state(result) == "confident" else None)
+                            intro=[intro] if answer_state(result) == "confident" else None)
     if not replies:
         # "The earlier results still stand" only when there were some.
         key = "followup.nothing" if page.product_ids else "followup.nothing_either"
