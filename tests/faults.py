@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 
 from handlers.messages import reply_to_json, text_reply
 from handlers.nudges.reconcile import reconcile
@@ -54,8 +54,11 @@ class BotRun:
 
     def __init__(self, env: Mapping[str, str], folder: Path, name: str = "bot") -> None:
         self.log = folder / f"{name}-stderr.log"
+        # Its PostgreSQL sessions carry its name (libpq reads PGAPPNAME): see server_let_go.
+        self.application_name = f"hcbot-test-{name}-{os.getpid()}"
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=dict(env), cwd=folder,
+            self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"],
+                                            env={**env, "PGAPPNAME": self.application_name}, cwd=folder,
                                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
         self.started_at = time.monotonic()
 
@@ -86,6 +89,21 @@ class BotRun:
         """For a test's cleanup: whatever happened, the process does not outlive the test."""
         if self.alive:
             self.kill9()
+
+
+async def server_let_go(database: Database, bot: BotRun) -> bool:
+    """Whether the database server holds no session of ``bot`` any more (always, on SQLite).
+
+    A process killed by SIGKILL writes nothing more, but a COMMIT it had already sent to
+    PostgreSQL is still carried out by the server: read at once after the kill, a reply can look
+    claimed and then turn out recorded as sent a moment later. Its sessions end once the server
+    has finished what it was given and found the connection closed."""
+    if database.dialect != "postgresql":
+        return True
+    async with database.transaction() as session:
+        left = await session.execute(select(func.count()).select_from(text("pg_stat_activity"))
+                                     .where(text("application_name = :name")), {"name": bot.application_name})
+        return left.scalar_one() == 0
 
 
 async def until(condition: Callable[[], Awaitable[bool] | bool], timeout: float, what: str | Callable[[], str],

@@ -48,6 +48,7 @@ from tests.faults import (
     quiet_schedule,
     rows_by_chat,
     seed_members,
+    server_let_go,
     until,
 )
 from tests.stubs.telegram_api import BOT_USER, TOKEN, TelegramApiStub, message_update
@@ -183,6 +184,7 @@ async def test_kill_9_at_random_moments_of_60_answers_loses_none_and_applies_non
             await until(partial(state.handled_at_least, handled), 60, f"{handled} messages handled")
             await asyncio.sleep(delay)
             bots[-1].kill9()
+            await until(partial(server_let_go, database, bots[-1]), 30, "the killed bot's sessions to end")
             await state.read()
             left = {row for replies in state.replies.values() for row, status in replies
                     if status is OutboxStatus.SENDING} - state.in_doubt
