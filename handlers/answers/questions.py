@@ -370,10 +370,11 @@ async def read(turn: Turn, args: str) -> list[Reply]:
             language = page.language if context.memory.languages.get(turn.key) is None else language
     if product is None:
         product = context.index.get(wanted.lower())
-    if product is None and results is not None:
+    if product is None and results:
         # A number past the last answer's results: say how many there are, not "no product 9".
-        raise NotFound("read.out_of_range", count=results) if results else NotFound(
-            "read.no_answer")
+        raise NotFound("read.out_of_range", count=results)
+    if product is None and results == 0:
+        raise NotFound("read.no_answer")
     if product is None:
         raise NotFound("read.unknown", name=wanted[:80])
     builder = ReplyBuilder().add(bold(product.title))
@@ -417,14 +418,14 @@ async def topic(turn: Turn, args: str) -> list[Reply]:
     if slug is None:
         raise NotFound("topic.unknown", name=args.strip()[:80])
     product_ids = [product.id for product in context.index.by_topic(slug)]
+    name = topic_name(slug, language)
     # Saved with its first page counted as shown, as an answer is (the page is not tracked after),
     # and with the topic's name as its question: "and in Somalia?" then narrows the topic.
     page = await pages.save_page(
-        turn.session, platform=turn.message.platform, external_user_id=turn.message.user_id,
-        question=topic_name(slug, language),
+        turn.session, platform=turn.message.platform, external_user_id=turn.message.user_id, question=name,
         language=language, product_ids=product_ids, log_id=None, filters={}, now=turn.now,
         shown=len(_page_products(context, product_ids, 0, "confident")))
-    return [_page_reply(context, page, [t("topic.intro", language, topic=topic_name(slug, language))], start=0)]
+    return [_page_reply(context, page, [t("topic.intro", language, topic=name)], start=0)]
 
 
 async def feedback(turn: Turn, payload: str) -> list[Reply]:
