@@ -951,10 +951,12 @@ class SearchIndex:
             return UNSURE
         return NONE
 
-    def search(self, text: str, *, filters: SearchFilters | None = None, limit: int = 10) -> SearchResult:
+    def search(self, text: str, *, filters: SearchFilters | None = None, limit: int = 10,
+               parsed: ParsedQuery | None = None) -> SearchResult:
         """Answers a question. ``filters`` are hard (from options); filters said in the question are
-        dropped one at a time, country first, when nothing confident matches them."""
-        query = self.parse(text, filters)
+        dropped one at a time, country first, when nothing confident matches them. ``parsed``: the
+        question already parsed with no hard filters (the caller looked at it first), not parsed again."""
+        query = parsed if parsed is not None and filters is None and parsed.text == text else self.parse(text, filters)
         chat = small_talk(text)
         if chat is not None:
             return SearchResult(query=query, hits=[], confident=False, small_talk=chat)

@@ -137,18 +137,24 @@ class UpdatesRequest(HTTPXRequest):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.unhandled: set[int] = set()
+        # Each fetched update as Telegram sent it, until handled: the handler reads it as it came
+        # rather than turning PTB's parsed object back into a dict (measured: about 2 % of a question).
+        self.raw: dict[int, dict[str, Any]] = {}
         self._progress = asyncio.Event()
 
     def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
         data = HTTPXRequest.parse_json_payload(payload)
         if isinstance(data.get("result"), list):
             data["result"] = parseable_updates(data["result"])
-            self.unhandled.update(item["update_id"] for item in data["result"]
-                                  if isinstance(item, dict) and isinstance(item.get("update_id"), int))
+            for item in data["result"]:
+                if isinstance(item, dict) and isinstance(item.get("update_id"), int):
+                    self.unhandled.add(item["update_id"])
+                    self.raw[item["update_id"]] = item
         return data
 
     def handled(self, update_id: int) -> None:
         self.unhandled.discard(update_id)
+        self.raw.pop(update_id, None)
         self._progress.set()
 
     async def _until_handled(self, offset: int) -> None:
@@ -269,7 +275,8 @@ class TelegramBot:
             # The spinner stops at once, whatever the press leads to; the answer is not awaited
             # first, so the press keeps its place among the person's messages.
             spinner = asyncio.create_task(self._answer_button(query.id)) if query is not None else None
-            incoming = incoming_from_update(update.to_dict(), self.application.bot.id)
+            raw = self._updates_request.raw.get(update.update_id)  # None in webhook mode
+            incoming = incoming_from_update(raw if raw is not None else update.to_dict(), self.application.bot.id)
             if incoming is not None:
                 await self.live.answer(incoming)
             if spinner is not None:

@@ -11,6 +11,8 @@ from datetime import timedelta
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter  # not exported; PTB pinned to 22.x
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram.render import MessagePart, message_parts
@@ -19,7 +21,7 @@ from bot.telegram.translate import PLATFORM
 from handlers.delivery import DeliveryError, RateLimits, Recipient
 from handlers.messages import Reply
 
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_NO_PREVIEW_JSON = LinkPreviewOptions(is_disabled=True).to_dict()
 # What Telegram says when it refuses a message's markup or size: as plain text it may pass.
 _RENDERING_REFUSALS = ("can't parse entities", "message is too long")
 # Transport failures after the request may have reached Telegram (PTB keeps httpx's error as the
@@ -64,12 +66,25 @@ def delivery_error(error: TelegramError, token: str = "") -> DeliveryError:
     return DeliveryError(f"{type(error).__name__}: {reason}")
 
 
+async def _send_text(bot: Bot, chat_id: str, text: str, part: MessagePart) -> None:
+    """sendMessage through python-telegram-bot's request layer: its status codes, errors (RetryAfter,
+    Forbidden, BadRequest...) and timeouts, as ``Bot.send_message`` has them. What it leaves out is
+    the parsing of Telegram's answer into a ``Message``, which the bot never reads, and the turning
+    of each argument into a parameter: measured, 7 % of a question's CPU under load."""
+    parameters = [RequestParameter("chat_id", chat_id, None), RequestParameter("text", text, None),
+                  RequestParameter("link_preview_options", _NO_PREVIEW_JSON, None)]
+    if not part.plain:
+        parameters.append(RequestParameter("parse_mode", ParseMode.HTML.value, None))
+    if part.markup is not None:
+        parameters.append(RequestParameter("reply_markup", part.markup.to_dict(), None))
+    await bot.request.post(f"{bot.base_url}/sendMessage", RequestData(parameters))
+
+
 async def send_part(bot: Bot, chat_id: str, part: MessagePart) -> None:
     """Makes one Bot API call, or raises DeliveryError."""
     try:
         if part.text is not None:
-            await bot.send_message(chat_id, part.text, parse_mode=None if part.plain else ParseMode.HTML,
-                                   reply_markup=part.markup, link_preview_options=_NO_PREVIEW)
+            await _send_text(bot, chat_id, part.text, part)
         elif part.attachment is not None:
             await bot.send_document(chat_id, part.attachment.content, filename=part.attachment.filename,
                                     reply_markup=part.markup)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from knowledge import SearchFilters, SearchIndex
+from knowledge import ParsedQuery, SearchFilters, SearchIndex
 from knowledge.text import stem, words
 
 MAX_LENGTH = 80
@@ -48,14 +48,16 @@ def _language(tokens: list[str], parsed_language: str) -> str | None:
     return "en" if any(token in _ENGLISH for token in tokens) else None
 
 
-def detect(index: SearchIndex, text: str) -> FollowUp | None:
-    """The follow-up ``text`` is, or None when it is a question of its own."""
+def detect(index: SearchIndex, text: str, parsed: ParsedQuery | None = None) -> FollowUp | None:
+    """The follow-up ``text`` is, or None when it is a question of its own. ``parsed``: ``text``
+    parsed already (the caller searches with it next)."""
     if len(text) > MAX_LENGTH:
         return None
     tokens = words(text)
     if not tokens:
         return None
-    parsed = index.parse(text)
+    if parsed is None:
+        parsed = index.parse(text)
     language = _language(tokens, parsed.language)
     if any(token in _SIMILAR for token in tokens) and len(tokens) <= 8:
         numbers = [_ORDINALS[token] for token in tokens if token in _ORDINALS]

@@ -260,14 +260,16 @@ async def ask(turn: Turn, question: str) -> list[Reply]:
         if chat.language:
             turn.set_language(chat.language)
         return [text_reply(t(f"smalltalk.{chat.kind}", language))]
-    follow = followups.detect(context.index, question)
+    # Parsed once: the follow-up check and the search read the same parse.
+    parsed = context.index.parse(question)
+    follow = followups.detect(context.index, question, parsed)
     if follow is not None:
         page = await pages.page_of(turn.session, turn.message.platform, turn.message.user_id)
         if page is not None and page.question:
             if turn.route in ("", "question"):
                 turn.route = "follow-up"
             return await _follow_up(turn, page, follow, question)
-    result = context.index.search(question, limit=context.max_results)
+    result = context.index.search(question, limit=context.max_results, parsed=parsed)
     # "psea netwrok" says no language: the person's own (or last) one stands.
     language = result.query.language if result.query.language_said else turn.language
     turn.set_language(language)
