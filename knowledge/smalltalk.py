@@ -34,6 +34,11 @@ class _Vocabulary:
                     self.phrases.append((phrase, str(kind)))
         # Longest first, so "thank you very much" is one phrase, not "thank" and fillers.
         self.phrases.sort(key=lambda item: -len(item[0]))
+        # The phrases by their first word, longest first still: a question's first word is then
+        # looked up once instead of being compared with every phrase (it ran on every message).
+        self.by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for phrase, kind in self.phrases:
+            self.by_first.setdefault(phrase[0], []).append((phrase, kind))
         self.filler = frozenset(word for form in filler for word in words(str(form)))
         self.emoji = {str(mark): str(kind) for kind, marks in emoji.items() for mark in marks}
 
@@ -67,7 +72,7 @@ def small_talk(text: str) -> str | None:
     found: set[str] = set()
     position = 0
     while position < len(tokens):
-        for phrase, kind in vocabulary.phrases:
+        for phrase, kind in vocabulary.by_first.get(tokens[position], ()):
             if tuple(tokens[position:position + len(phrase)]) == phrase:
                 found.add(kind)
                 position += len(phrase)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from handlers.answers.bridge import small_talk
 from handlers.context import Turn
@@ -59,14 +59,13 @@ FUZZY_PHRASE = 12
 
 def _says(said: str, phrases: tuple[str, ...]) -> bool:
     padded = f" {said} "
-    for phrase in phrases:
-        if f" {phrase} " in padded:
-            return True
-        # Only against a message about as long as the phrase: a short one ("ok") always lies
-        # somewhere inside a long phrase ("looking").
-        if len(phrase) >= FUZZY_PHRASE and len(said) >= len(phrase) - 3 and fuzz.partial_ratio(phrase, said) >= 90:
-            return True
-    return False
+    if any(f" {phrase} " in padded for phrase in phrases):
+        return True
+    # Only against a message about as long as the phrase: a short one ("ok") always lies
+    # somewhere inside a long phrase ("looking"). One call into rapidfuzz for all of them: this
+    # runs on every short message, most of which are questions.
+    near = [phrase for phrase in phrases if len(phrase) >= FUZZY_PHRASE and len(said) >= len(phrase) - 3]
+    return bool(near) and process.extractOne(said, near, scorer=fuzz.partial_ratio, score_cutoff=90) is not None
 
 
 def reaction_kind(turn: Turn, text: str) -> str | None:
