@@ -63,7 +63,9 @@ def build_index(this_year: int, library: Path | None = None, thesaurus: Path | N
     the bot must not start on a library it would answer from wrongly. ``cache``: a folder where
     the built index is kept for the next start (see knowledge.index_cache).
     """
-    vocabulary = Thesaurus.load(thesaurus or BUNDLED_THESAURUS)
+    # The bundled thesaurus is loaded once a process: country_name reads it too, and loading it
+    # again made the first answer after start wait for a second parse of its YAML.
+    vocabulary = _bundled_thesaurus() if thesaurus is None else Thesaurus.load(thesaurus)
     products = load_library(library or BUNDLED_LIBRARY, vocabulary, this_year=this_year)
     if answers is not None:
         products = with_answers(products, load_answers(answers, vocabulary, this_year=this_year))

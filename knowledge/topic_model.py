@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,6 +33,8 @@ CHAR_NGRAMS = (2, 5)
 WORD_NGRAMS = (1, 2)
 _WHITE_SPACES = re.compile(r"\s\s+")
 _WORD = re.compile(r"(?u)\b\w\w+\b")
+_KEPT_WORDS = 50_000
+"""Words whose char n-gram columns are kept (a few hundred bytes each)."""
 
 
 def strip_accents(text: str) -> str:
@@ -84,6 +86,11 @@ class TopicModel:
     intercept: npt.NDArray[np.float64]
     digest: str
     """The trainer's digest of its inputs (knowledge.topic_training.training_digest)."""
+    _word_columns: dict[str, npt.NDArray[np.intp]] = field(default_factory=dict, compare=False, repr=False)
+    """Each word's char n-gram columns, once worked out: ``char_wb`` n-grams never cross a word,
+    so a word gives the same columns in every question, and most words of a question ("how",
+    "others", "handle") were in an earlier one. Cut n-grams and their look-ups were most of the
+    model's time."""
 
     FORMAT = 1
 
@@ -114,11 +121,22 @@ class TopicModel:
                                   f"and {len(model.labels)} labels")
         return model
 
-    def _tfidf(self, grams: list[str], vocabulary: dict[str, int],
+    def _char_columns(self, word: str) -> npt.NDArray[np.intp]:
+        columns = self._word_columns.get(word)
+        if columns is None:
+            if len(self._word_columns) >= _KEPT_WORDS:
+                self._word_columns.clear()
+            vocabulary = self.char_vocabulary
+            columns = np.fromiter((index for gram in char_ngrams(word) if (index := vocabulary.get(gram)) is not None),
+                                  dtype=np.intp)
+            self._word_columns[word] = columns
+        return columns
+
+    @staticmethod
+    def _tfidf(found: npt.NDArray[np.intp],
                idf: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
         # Counted and weighed in numpy: a question has a few hundred n-grams, and the same in
         # Python loops was most of the model's time (measured: 4.7 % of a question's CPU).
-        found = np.fromiter((index for gram in grams if (index := vocabulary.get(gram)) is not None), dtype=np.intp)
         columns, counts = np.unique(found, return_counts=True)
         weights = (1.0 + np.log(counts)) * idf[columns]
         norm = math.sqrt(float(weights @ weights))
@@ -127,8 +145,13 @@ class TopicModel:
     def features(self, text: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
         """The nonzero columns of the question's feature row and their values."""
         prepared = strip_accents(text.lower())
-        char_columns, char_values = self._tfidf(char_ngrams(prepared), self.char_vocabulary, self.char_idf)
-        word_columns, word_values = self._tfidf(word_ngrams(prepared), self.word_vocabulary, self.word_idf)
+        pieces = [self._char_columns(word) for word in prepared.split()]
+        char_found = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.intp)
+        vocabulary = self.word_vocabulary
+        word_found = np.fromiter(
+            (index for gram in word_ngrams(prepared) if (index := vocabulary.get(gram)) is not None), dtype=np.intp)
+        char_columns, char_values = self._tfidf(char_found, self.char_idf)
+        word_columns, word_values = self._tfidf(word_found, self.word_idf)
         return (np.concatenate((char_columns, word_columns + len(self.char_vocabulary))),
                 np.concatenate((char_values, word_values)))
 
