@@ -404,6 +404,15 @@ class Router:
                 turn.route = "checkin-answer"
                 return await dialogue.answer(turn.session, turn.person, open_checkin, text, message.platform, turn.now,
                                              turn.language)
+            judged = answering.reaction_kind(turn, text)
+            if judged == "missed" or (judged is not None and small_talk(self.context.index, text) is None):
+                # "not what I needed" under a library answer is what its button says, not a new
+                # question (which found nothing and offered to pass it on), nor small talk ("no
+                # help" has "no" and a filler word). A plain "thanks" stays small talk.
+                feedback = await questions.typed_feedback(turn, judged)
+                if feedback is not None:
+                    turn.route = "typed-feedback"
+                    return feedback
             turn.route = "question"
             return await questions.ask(turn, text)
         name, _, args = text[1:].partition(" ")

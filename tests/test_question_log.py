@@ -33,6 +33,28 @@ def test_answer_feedback_is_recorded(chat: Chat) -> None:
     assert len(entries[0].result_ids) >= 3
 
 
+def test_typed_words_under_an_answer_count_as_its_feedback(chat: Chat) -> None:
+    chat.say("how did others set up a PSEA network?")
+    # A typo, and the words of the button rather than a press: not a new question.
+    said = chat.say("not waht I needed")
+    assert "let the secretariat know it did not help" in said
+    assert "found nothing" not in said
+    assert "noted as useful" in chat.say("that helps")  # a second word replaces the first, as a press does
+    chat.say("comment les autres ont-ils financé un coordinateur PSEA ?")
+    assert "signalerai au secrétariat" in chat.say("no help")  # not small talk ("no" and a filler word)
+    assert "welcome" in chat.say("thanks")  # plain thanks stays small talk
+    assert [(entry.question, entry.feedback) for entry in log(chat)] == [
+        ("how did others set up a PSEA network?", "useful"),
+        ("comment les autres ont-ils financé un coordinateur PSEA ?", "not_useful")]
+
+
+def test_typed_feedback_needs_the_last_question_to_be_the_answer(chat: Chat) -> None:
+    chat.say("how did others set up a PSEA network?")
+    chat.say("what's the weather in Geneva tomorrow?")  # declined: nothing to judge
+    chat.say("not what I needed")
+    assert [entry.feedback for entry in log(chat)][:2] == [None, None]
+
+
 def test_unanswered_question_is_passed_on_once(chat: Chat) -> None:
     answer = chat.say("what's the weather in Geneva tomorrow?")
     assert "[1] Pass it to the secretariat" in answer

@@ -442,6 +442,21 @@ async def feedback(turn: Turn, payload: str) -> list[Reply]:
     return [text_reply(t("feedback.thanks_yes" if value == "useful" else "feedback.thanks_no", turn.language))]
 
 
+async def typed_feedback(turn: Turn, kind: str) -> list[Reply] | None:
+    """"Not what I needed" or "that helps" typed just after a library answer: the answer's
+    feedback buttons, as if pressed (a later word replaces an earlier one, as a second press does).
+    None when the person's last question is not that answer's (it was declined, say): the words are
+    then read as any message."""
+    platform, user_id = turn.message.platform, turn.message.user_id
+    last = await repo.last_question_of(turn.session, platform, user_id)
+    page = await pages.page_of(turn.session, platform, user_id)
+    if last is None or page is None or page.log_id != last.id or not page.product_ids:
+        return None
+    value = "useful" if kind == "helped" else "not_useful"
+    last.feedback = value
+    return [text_reply(t("feedback.thanks_yes" if value == "useful" else "feedback.thanks_no", turn.language))]
+
+
 async def pass_on(turn: Turn, args: str) -> list[Reply]:
     """Pass your last question on to the P2P secretariat, with a note if you like: /pass we need it in French."""
     wanted = args.strip().removeprefix("pass:")
