@@ -277,6 +277,10 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
                           "Tapez /plan pour voir le plan."),
     "update.usage": ("Say which action and where it stands: /update 3 done \"the note\" (statuses: {statuses}).",
                      "Dites quelle action et où elle en est : /maj 3 fait \"la note\" (statuts : {statuses})."),
+    "update.which_action": ("“{said}”: for which action? Type /update and its number, as in /update {number} {said}. "
+                            "/plan shows the numbers; /checkin goes through them one by one.",
+                            "« {said} » : pour quelle action ? Tapez /maj et son numéro, comme /maj {number} {said}. "
+                            "/plan montre les numéros ; /point les passe une par une."),
     "history.usage": ("Which action? For example: /history 3.", "Quelle action ? Par exemple : /historique 3."),
     "history.none": ("No updates yet. Type /checkin {number} to give one.",
                      "Pas encore de mise à jour. Tapez /point {number} pour en donner une."),

@@ -413,6 +413,10 @@ class Router:
                 if feedback is not None:
                     turn.route = "typed-feedback"
                     return feedback
+            hint = await plans.bare_status_hint(turn, text)
+            if hint is not None:
+                turn.route = "bare-status"
+                return hint
             turn.route = "question"
             return await questions.ask(turn, text)
         name, _, args = text[1:].partition(" ")

@@ -363,3 +363,21 @@ def test_thanks_mid_check_in_gets_a_short_line_and_the_check_in_waits(chat: Chat
     assert "action 1 of 4" in thanked  # the offer to continue, where it was
     assert updates(chat) == []
     assert "action 1 of 4" in chat.say("on track")  # a status is still a status: now the note
+
+
+
+def test_a_bare_status_outside_a_check_in_asks_which_action(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(OWNER)  # Jules answers for action 2 only, in French
+    said = chat.say("bloqué !")
+    assert "pour quelle action" in said
+    assert "/maj 2 bloqué." in said  # an action the person answers for, with the words as typed
+    assert "rien trouvé" not in said
+    assert "pour quelle action" not in chat.say("delivery")  # a near miss is left to the search
+    assert updates(chat) == []  # nothing recorded until the action is named
+    chat.as_person(HC)
+    assert "/update 1 done." in chat.say("done")
+    chat.as_person(SECRETARIAT)
+    assert "for which action" in chat.say("on track")
+    chat.session.user_id = "a-stranger"
+    assert "for which action" not in chat.say("done")  # no plan to update: the message is read as any other

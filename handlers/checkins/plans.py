@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from handlers.checkins import dialogue
 from handlers.checkins.dialogue import status_name
 from handlers.checkins.report import build_report, report_docx, report_filename
+from handlers.checkins.status_words import bare_status
 from handlers.context import Turn
 from handlers.dates import short_date
 from handlers.errors import AccessDenied, BadInput, NotFound
@@ -47,6 +48,23 @@ async def chosen_plan(turn: Turn, person: Person, code: str) -> ActionPlan:
         raise NotFound("plan.none")
     open_plans = [plan for plan in plans if plan.submitted_at is None]
     return (open_plans or plans)[0]
+
+
+async def bare_status_hint(turn: Turn, text: str) -> list[Reply] | None:
+    """"en cours" or "done" typed with no check-in open: which action it is about, and how to say
+    so, rather than a library search for the word. None when the message is not a bare status or
+    the person has no plan to update."""
+    if turn.person is None or bare_status(text) is None:
+        return None
+    plans = await repo.plans_visible_to(turn.session, turn.person)
+    open_plans = [plan for plan in plans if plan.submitted_at is None] or plans
+    if not open_plans:
+        return None
+    # The example names an action the person answers for, so that it can be typed as it is.
+    theirs = repo.actions_answered_by(turn.person, open_plans[0]) or open_plans[0].actions
+    number = theirs[0].number if theirs else 1
+    said = " ".join(text.split()).strip(" .!?,;:")[:30]  # "Done!" -> /update 2 Done
+    return [text_reply(t("update.which_action", turn.language, said=said, number=number))]
 
 
 def due_state(plan: ActionPlan, today: date, language: str) -> str:

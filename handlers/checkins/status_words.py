@@ -93,6 +93,13 @@ def _after_words(text: str, count: int) -> str:
     return text[words[count - 1].end():].lstrip(" ,.:;-–—!'\u2019").strip()
 
 
+def bare_status(text: str) -> Status | None:
+    """The status a message is made of, word for word ("en cours", "done"), or None. No typo
+    matching: outside a check-in, a near miss is more likely a word of a question ("delivery")."""
+    meaning = _PHRASES.get(_normal(text))
+    return meaning if isinstance(meaning, Status) else None
+
+
 def read_status(text: str) -> Reading:
     """The status or control word a person meant, if it is clear enough."""
     cleaned = _normal(text)
