@@ -226,21 +226,27 @@ class Router:
             for alias in command.aliases:
                 self._by_name.setdefault(alias, (command, "en"))
 
-    def _nearest_command(self, name: str, person: Person | None) -> str | None:
+    def _nearest_command(self, name: str, person: Person | None, language: str) -> str | None:
         """The command ``name`` is a typo of ("/topci" for /topic, "/sujt" for /sujet): one slip
         in a short name, two in a longer one (a swap of two letters is one), among the commands
         this person is shown, so that nobody learns of a command they may not use."""
         if not name or len(name) > 40:
             return None
         allowed = 1 if len(name) <= 4 else 2
-        best: tuple[int, str] | None = None
+        best: tuple[int, bool, str] | None = None
         for known, (command, _language) in self._by_name.items():
             if command is START or not command.shown_to(person):
                 continue
             distance = DamerauLevenshtein.distance(name, known, score_cutoff=allowed)
-            if distance <= allowed and (best is None or distance < best[0]):
-                best = (distance, known)
-        return best[1] if best is not None else None
+            if distance > allowed:
+                continue
+            # An alias ("/suite") is named by the command's name as /help lists it to this person
+            # ("/plus"), and loses a tie to a name that is listed ("/suivi": /suivre, not /suite).
+            alias = known not in (command.name, command.french)
+            shown = (command.french if language == "fr" else command.name) if alias else known
+            if best is None or (distance, alias) < best[:2]:
+                best = (distance, alias, shown)
+        return best[2] if best is not None else None
 
     async def handle(self, message: Incoming) -> list[Reply]:
         """Replies to one incoming message without queueing them (tests and benchmarks look at the
@@ -425,7 +431,7 @@ class Router:
         found = self._by_name.get(name)
         if found is None:
             turn.route = "unknown-command"
-            near = self._nearest_command(name, turn.person)
+            near = self._nearest_command(name, turn.person, turn.language)
             if near is not None and self._by_name[near][0] is self._by_name["help"][0]:
                 near = None  # the sentence says to type /help already
             replies = [text_reply(t("unknown_command_near", turn.language, name=name[:40], near=near) if near

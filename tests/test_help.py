@@ -92,3 +92,9 @@ def test_a_mistyped_command_gets_the_one_it_looks_like_among_those_the_person_ma
     chat.as_person(OWNER)
     assert chat.say("/sujt peas") == ("Je ne connais pas la commande /sujt. Vouliez-vous dire /sujet\u202f? "
                                       "Tapez /aide pour voir ce que je sais faire.")
+    # An alias /aide does not list is named by the command it stands for, in the person's language,
+    # and a listed name wins a tie with an alias (/suivi is as near /suite, an alias of /plus).
+    assert "Vouliez-vous dire /sujets\u202f?" in chat.say("/themse")
+    assert "Vouliez-vous dire /suivre\u202f?" in chat.say("/suivi")
+    chat.as_person(HC)
+    assert "Did you mean /topics?" in chat.say("/themse")
