@@ -371,7 +371,8 @@ class Router:
                 turn.route = "broadcast-draft"
                 return await notices.answer(turn, draft, text)
         if not text.startswith("/"):
-            reacted = await answering.reaction(turn, text)
+            judged = answering.reaction_kind(turn, text)
+            reacted = await answering.reaction(turn, judged)
             if reacted is not None:
                 # "thanks" or "not what I needed" to the secretariat's answer, just received.
                 turn.route = "ticket-reaction"
@@ -410,7 +411,6 @@ class Router:
                 turn.route = "checkin-answer"
                 return await dialogue.answer(turn.session, turn.person, open_checkin, text, message.platform, turn.now,
                                              turn.language)
-            judged = answering.reaction_kind(turn, text)
             if judged == "missed" or (judged is not None and small_talk(self.context.index, text) is None):
                 # "not what I needed" under a library answer is what its button says, not a new
                 # question (which found nothing and offered to pass it on), nor small talk ("no

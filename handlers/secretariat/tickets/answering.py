@@ -13,6 +13,7 @@ closes the ticket; "not what I needed" reopens it and the secretariat is told ag
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
@@ -57,14 +58,22 @@ FUZZY_PHRASE = 12
 """Phrases at least this long are matched despite a typo ("not waht I needed")."""
 
 
+@lru_cache(maxsize=4)
+def _prepared(phrases: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The phrases padded with a space either side, and those long enough to match despite a typo."""
+    return (tuple(f" {phrase} " for phrase in phrases),
+            tuple(phrase for phrase in phrases if len(phrase) >= FUZZY_PHRASE))
+
+
 def _says(said: str, phrases: tuple[str, ...]) -> bool:
+    padded_phrases, long_phrases = _prepared(phrases)
     padded = f" {said} "
-    if any(f" {phrase} " in padded for phrase in phrases):
+    if any(phrase in padded for phrase in padded_phrases):
         return True
     # Only against a message about as long as the phrase: a short one ("ok") always lies
     # somewhere inside a long phrase ("looking"). One call into rapidfuzz for all of them: this
     # runs on every short message, most of which are questions.
-    near = [phrase for phrase in phrases if len(phrase) >= FUZZY_PHRASE and len(said) >= len(phrase) - 3]
+    near = [phrase for phrase in long_phrases if len(said) >= len(phrase) - 3]
     return bool(near) and process.extractOne(said, near, scorer=fuzz.partial_ratio, score_cutoff=90) is not None
 
 
@@ -317,10 +326,9 @@ def _is_asker(turn: Turn, ticket: Ticket) -> bool:
     return ticket.platform == turn.message.platform and ticket.external_user_id == turn.message.user_id
 
 
-async def reaction(turn: Turn, text: str) -> list[Reply] | None:
-    """Typed thanks or "not what I needed" in answer to the secretariat, or None when the message is
-    not that (it is then a message like any other)."""
-    kind = reaction_kind(turn, text)
+async def reaction(turn: Turn, kind: str | None) -> list[Reply] | None:
+    """Typed thanks or "not what I needed" (``kind``, from :func:`reaction_kind`) in answer to the
+    secretariat, or None when the message is not that (it is then a message like any other)."""
     if kind is None:
         return None
     person_id = turn.person.id if turn.person is not None else None
