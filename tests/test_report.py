@@ -413,3 +413,15 @@ def test_the_opening_counts_read_naturally_with_none_one_or_several(statuses: li
     draft = counted(statuses)
     assert opening(draft, "en")[1] == english
     assert plain(opening(draft, "fr")[1]) == french
+
+
+def test_the_chat_summary_counts_the_actions_nobody_reported_on(chat: Chat, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HCBOT_REPORT_DIR", str(tmp_path))
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(HC)
+    chat.say('/update 2 done "recruited in November"')
+    chat.say("/update 3 blocked")
+    assert "Blocked: 1 · Done: 1 · No status yet: 2" in chat.say("/report")
+    chat.as_person("jules.unicef@sahelia.invalid")  # French
+    assert "Bloqué\u00a0: 1 · Fait\u00a0: 1 · Pas encore de statut\u00a0: 2" in chat.say("/rapport")

@@ -264,9 +264,10 @@ async def report(turn: Turn, args: str) -> list[Reply]:
     language = turn.language
     hc = await operation_hc(turn.session, plan.mission.operation_id)
     draft = build_report(plan, turn.now, hc.name if hc else None)
-    counts = " · ".join(t("count.label", language, label=status_name(status, language),
-                          count=draft.counts[status.value])
-                        for status in dialogue.STATUS_ORDER if draft.counts[status.value])
+    labelled = [(status_name(status, language), draft.counts[status.value]) for status in dialogue.STATUS_ORDER]
+    # The actions nobody has reported on yet, too: the draft is incomplete until they are.
+    labelled.append((t("report.no_status", language), draft.counts["no_status"]))
+    counts = " · ".join(t("count.label", language, label=label, count=count) for label, count in labelled if count)
     builder = ReplyBuilder().add(t("report.ready", language, plan=plan.title))
     if counts:
         builder.add(counts)
