@@ -35,7 +35,7 @@ from knowledge import (
 )
 from storage import answers as pages
 from storage import repositories as repo
-from storage.models import AnswerPage
+from storage.models import AnswerPage, QuestionLog
 
 _HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
@@ -438,6 +438,10 @@ async def feedback(turn: Turn, payload: str) -> list[Reply]:
     entry = await repo.question_of(turn.session, int(log_id), turn.message.platform, turn.message.user_id)
     if entry is None:
         raise NotFound("unknown_button")
+    return _record_feedback(turn, entry, value)
+
+
+def _record_feedback(turn: Turn, entry: QuestionLog, value: str) -> list[Reply]:
     entry.feedback = value
     return [text_reply(t("feedback.thanks_yes" if value == "useful" else "feedback.thanks_no", turn.language))]
 
@@ -452,9 +456,7 @@ async def typed_feedback(turn: Turn, kind: str) -> list[Reply] | None:
     page = await pages.page_of(turn.session, platform, user_id)
     if last is None or page is None or page.log_id != last.id or not page.product_ids:
         return None
-    value = "useful" if kind == "helped" else "not_useful"
-    last.feedback = value
-    return [text_reply(t("feedback.thanks_yes" if value == "useful" else "feedback.thanks_no", turn.language))]
+    return _record_feedback(turn, last, "useful" if kind == "helped" else "not_useful")
 
 
 async def pass_on(turn: Turn, args: str) -> list[Reply]:

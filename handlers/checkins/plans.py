@@ -56,12 +56,12 @@ async def bare_status_hint(turn: Turn, text: str) -> list[Reply] | None:
     the person has no plan to update."""
     if turn.person is None or bare_status(text) is None:
         return None
-    plans = await repo.plans_visible_to(turn.session, turn.person)
-    open_plans = [plan for plan in plans if plan.submitted_at is None] or plans
-    if not open_plans:
+    try:
+        plan = await chosen_plan(turn, turn.person, "")
+    except NotFound:
         return None
     # The example names an action the person answers for, so that it can be typed as it is.
-    theirs = repo.actions_answered_by(turn.person, open_plans[0]) or open_plans[0].actions
+    theirs = repo.actions_answered_by(turn.person, plan) or plan.actions
     number = theirs[0].number if theirs else 1
     said = " ".join(text.split()).strip(" .!?,;:")[:30]  # "Done!" -> /update 2 Done
     return [text_reply(t("update.which_action", turn.language, said=said, number=number))]
