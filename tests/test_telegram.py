@@ -453,6 +453,26 @@ async def test_polling_skips_an_update_it_cannot_parse_and_answers_the_next(
                                                  if record.levelno >= logging.ERROR]
 
 
+@pytest.mark.parametrize(("backend", "body"), [("aiohttp", "application/json"),
+                                                ("httpx", "application/x-www-form-urlencoded")])
+async def test_polling_goes_through_the_backend_the_sends_use(
+        app: App, telegram_api: TelegramApiStub, backend: str, body: str) -> None:
+    # getUpdates was on PTB's httpx whatever the sends used: when few people write, each
+    # question has a poll of its own, and that poll was a quarter of the bot's CPU.
+    telegram = TelegramBot(TOKEN, app.live, base_url=telegram_api.base_url, poll_timeout=timedelta(seconds=2),
+                           http_backend=backend)
+    app.add_messenger(telegram.messenger)
+    await telegram.start()
+    try:
+        [answer] = await exchange(telegram_api, message_update(HC_CHAT, "/help"))
+    finally:
+        await telegram.stop()
+    polls = telegram_api.calls_to("getUpdates", ok_only=False)
+    assert polls
+    assert {poll.content_type for poll in polls} == {body}
+    assert answer.content_type == body
+
+
 async def test_a_forwarded_private_message_is_answered_as_a_question(
         bot: TelegramBot, telegram_api: TelegramApiStub) -> None:
     forwarded = recorded("forwarded_message")

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.request import BaseRequest, RequestData
 
 from bot.settings import Settings
 from bot.telegram.messenger import TelegramMessenger
@@ -43,6 +43,8 @@ SEND_READ_TIMEOUT = 30.0
 # Connections for sends through a backend other than PTB's own (which pools 256): the deliverer
 # keeps a few sends to Telegram in flight, live replies add one per person answered at once.
 SEND_POOL = 64
+# A getUpdates answer is awaited this long beyond its long-poll timeout (PTB's own default).
+POLL_READ_TIMEOUT = 5.0
 # How long a getUpdates call waits for the batch it confirms to be handled before confirming it
 # anyway: a handler that never ends must not stop the bot from reading messages.
 CONFIRM_WAIT = 60.0
@@ -123,27 +125,41 @@ def parseable_updates(result: list[Any]) -> list[Any]:
     return kept
 
 
-class UpdatesRequest(HTTPXRequest):
-    """The connection getUpdates uses (python-telegram-bot gives it one of its own), with
-    unparseable updates skipped before the library sees the batch (``parse_json_payload`` is the
-    hook PTB offers for reading responses).
+class UpdatesRequest(BaseRequest):
+    """The connection getUpdates uses (python-telegram-bot gives it one of its own), on the same
+    HTTP backend as the sends (``inner``), with unparseable updates skipped before the library
+    sees the batch (``parse_json_payload`` is the hook PTB offers for reading responses).
 
     It also holds each getUpdates until the updates its offset confirms are handled. Telegram
     forgets confirmed updates, and PTB confirms a batch with the next call, made as soon as the
     batch is queued, before any of it is handled: a kill -9 mid-handling then lost the message (the
     fault tests caught it). Held, an unhandled update is fetched again after a crash, and the event
-    key makes a second delivery of a handled one a no-op."""
+    key makes a second delivery of a handled one a no-op.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    When few people write, each question has a getUpdates of its own: on PTB's httpx backend that
+    call was about a quarter of the bot's CPU (py-spy, ``bench_platforms.py --concurrent 50 --think
+    1``), hence the backend the sends measured cheaper."""
+
+    def __init__(self, inner: BaseRequest) -> None:
+        self.inner = inner
         self.unhandled: set[int] = set()
         # Each fetched update as Telegram sent it, until handled: the handler reads it as it came
         # rather than turning PTB's parsed object back into a dict (measured: about 2 % of a question).
         self.raw: dict[int, dict[str, Any]] = {}
         self._progress = asyncio.Event()
 
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
     def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
-        data = HTTPXRequest.parse_json_payload(payload)
+        data = BaseRequest.parse_json_payload(payload)
         if isinstance(data.get("result"), list):
             data["result"] = parseable_updates(data["result"])
             for item in data["result"]:
@@ -172,8 +188,8 @@ class UpdatesRequest(HTTPXRequest):
                 await asyncio.wait_for(self._until_handled(offset), CONFIRM_WAIT)
             except TimeoutError:
                 logger.warning("Telegram updates confirmed after %.0f s without being handled", CONFIRM_WAIT)
-        return await super().do_request(url, method, request_data, read_timeout, write_timeout, connect_timeout,
-                                        pool_timeout)
+        return await self.inner.do_request(url, method, request_data, read_timeout, write_timeout,
+                                           connect_timeout, pool_timeout)
 
 
 def _file_url(base_url: str) -> str:
@@ -199,7 +215,8 @@ class TelegramBot:
         self.live = live
         self.webhook = webhook
         self.poll_timeout = poll_timeout
-        self._updates_request = UpdatesRequest(connection_pool_size=1)
+        self._updates_request = UpdatesRequest(sending_request(http_backend, connection_pool_size=1,
+                                                              read_timeout=POLL_READ_TIMEOUT))
         builder = (ApplicationBuilder().token(token).job_queue(None).concurrent_updates(concurrent_updates)
                    .get_updates_request(self._updates_request))
         if http_backend == "httpx":

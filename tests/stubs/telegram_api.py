@@ -123,6 +123,9 @@ class Call:
     received_at: float = field(default_factory=time.monotonic)
     # The wall-clock time it arrived: platforms count their rate limits in wall-clock seconds.
     received_wall: float = field(default_factory=time.time)
+    # How the body came (the Bot API takes JSON, a URL-encoded form or multipart alike): it tells
+    # which HTTP backend made the call.
+    content_type: str = ""
 
     @property
     def ok(self) -> bool:
@@ -285,23 +288,24 @@ class TelegramApiStub:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params, files = await self._read(request)
+        kind = request.content_type
         if request.match_info["token"] != self.token:
-            self._record(Call(method, params, files, 401))
+            self._record(Call(method, params, files, 401, content_type=kind))
             return self._error(401, "Unauthorized")
         if self._delays.get(method):
             await asyncio.sleep(self._delays[method])
         failure = self._failure_for(method, params)
         if failure is not None:
-            self._record(Call(method, params, files, failure.status))
+            self._record(Call(method, params, files, failure.status, content_type=kind))
             return self._error(failure.status, failure.description, failure.retry_after)
         if method == "sendMessage" and (problem := message_problem(params)) is not None:
-            self._record(Call(method, params, files, 400))
+            self._record(Call(method, params, files, 400, content_type=kind))
             return self._error(400, problem)
         if method == "getUpdates":
             # Recorded before the wait: a long poll is "called" as soon as it arrives.
-            self._record(Call(method, params, files))
+            self._record(Call(method, params, files, content_type=kind))
             return self._ok(await self._get_updates(params))
-        call = Call(method, params, files)
+        call = Call(method, params, files, content_type=kind)
         self._record(call)
         result = self._result(method, params, files)
         if method in self._lost_answers:
