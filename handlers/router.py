@@ -411,6 +411,8 @@ class Router:
                 turn.route = "checkin-answer"
                 return await dialogue.answer(turn.session, turn.person, open_checkin, text, message.platform, turn.now,
                                              turn.language)
+            if judged == "missed" and questions.library_answers(self.context, text):
+                judged = None  # a question that says "does not help": answered as one
             if judged == "missed" or (judged is not None and small_talk(self.context.index, text) is None):
                 # "not what I needed" under a library answer is what its button says, not a new
                 # question (which found nothing and offered to pass it on), nor small talk ("no
@@ -419,6 +421,9 @@ class Router:
                 if feedback is not None:
                     turn.route = "typed-feedback"
                     return feedback
+                if judged == "missed":
+                    turn.route = "missed-without-answer"
+                    return await questions.missed_without_answer(turn)
             hint = await plans.bare_status_hint(turn, text)
             if hint is not None:
                 turn.route = "bare-status"

@@ -55,6 +55,53 @@ def test_typed_feedback_needs_the_last_question_to_be_the_answer(chat: Chat) -> 
     assert [entry.feedback for entry in log(chat)][:2] == [None, None]
 
 
+def test_not_what_i_needed_after_a_decline_asks_for_other_words_not_a_search(chat: Chat) -> None:
+    chat.say("what's the weather in Geneva tomorrow?")
+    said = chat.say("that did not help")
+    # Searched, the words found nothing or a wrong topic; now the bot answers what was said.
+    assert "found nothing" not in said
+    assert "Put it in other words" in said
+    assert "/pass to send “what's the weather in Geneva tomorrow?”" in said
+    assert [entry.question for entry in log(chat)] == ["what's the weather in Geneva tomorrow?"]
+    assert "passed to the P2P secretariat" in chat.say("/pass")
+    assert "already has “what's the weather in Geneva tomorrow?”" in chat.say("not what I needed")
+    assert len(log(chat)) == 1
+
+
+def test_not_what_i_needed_with_nothing_asked_yet_says_how_to_ask(chat: Chat) -> None:
+    said = chat.say("not what I needed")
+    assert "Tell me in a sentence what you are looking for" in said
+    assert "/pass" not in said
+    assert log(chat) == []
+
+
+def test_a_french_reaction_after_a_french_decline_is_answered_in_french(chat: Chat) -> None:
+    chat.say("quel temps fera-t-il à Genève demain ?")
+    said = chat.say("ça ne m'aide pas")
+    assert "Dites-le autrement" in said
+    # French typography: no-break spaces inside the guillemets.
+    assert "/transmettre pour envoyer «\xa0quel temps fera-t-il à Genève demain ?\xa0»" in said
+
+
+def test_a_question_that_says_does_not_help_is_answered_not_taken_as_feedback(chat: Chat) -> None:
+    chat.say("how did others set up a PSEA network?")
+    said = chat.say("the cluster system does not help with access negotiation")
+    assert "Here is how other operations handled" in said
+    assert "let the secretariat know" not in said
+    assert [(entry.question, entry.feedback) for entry in log(chat)] == [
+        ("how did others set up a PSEA network?", None),
+        ("the cluster system does not help with access negotiation", None)]
+
+
+def test_not_useful_once_passed_does_not_offer_to_pass_again(chat: Chat) -> None:
+    chat.say("how did others set up a PSEA network?")
+    assert "passed to the P2P secretariat" in chat.say("/pass")
+    said = chat.say("not useful")
+    assert "already has your question" in said
+    assert "reply /pass" not in said
+    assert [entry.feedback for entry in log(chat)] == ["not_useful"]
+
+
 def test_unanswered_question_is_passed_on_once(chat: Chat) -> None:
     answer = chat.say("what's the weather in Geneva tomorrow?")
     assert "[1] Pass it to the secretariat" in answer

@@ -443,7 +443,10 @@ async def feedback(turn: Turn, payload: str) -> list[Reply]:
 
 def _record_feedback(turn: Turn, entry: QuestionLog, value: str) -> list[Reply]:
     entry.feedback = value
-    return [text_reply(t("feedback.thanks_yes" if value == "useful" else "feedback.thanks_no", turn.language))]
+    if value == "useful":
+        return [text_reply(t("feedback.thanks_yes", turn.language))]
+    # Once passed on, "reply /pass" would offer what is already done.
+    return [text_reply(t("feedback.thanks_no_passed" if entry.passed_on else "feedback.thanks_no", turn.language))]
 
 
 async def typed_feedback(turn: Turn, kind: str) -> list[Reply] | None:
@@ -457,6 +460,23 @@ async def typed_feedback(turn: Turn, kind: str) -> list[Reply] | None:
     if last is None or page is None or page.log_id != last.id or not page.product_ids:
         return None
     return _record_feedback(turn, last, "useful" if kind == "helped" else "not_useful")
+
+
+def library_answers(context: HandlerContext, text: str) -> bool:
+    """Whether the library answers ``text`` with confidence: "the cluster system does not help
+    with access negotiation" says "does not help", and is still a question, not a verdict."""
+    return context.index.search(text, limit=1).confident
+
+
+async def missed_without_answer(turn: Turn) -> list[Reply]:
+    """"Not what I needed" with no library answer to rate: the last question was declined, or
+    there was none. Searched as a question, those words found nothing or a wrong topic ("that did
+    not help" ranked PSEA first), which read as the bot not listening."""
+    last = await repo.last_question_of(turn.session, turn.message.platform, turn.message.user_id)
+    if last is None:
+        return [text_reply(t("feedback.missed_start", turn.language))]
+    key = "feedback.missed_passed" if last.passed_on else "feedback.missed_pass"
+    return [text_reply(t(key, turn.language, question=shorten(last.question, 60)))]
 
 
 async def pass_on(turn: Turn, args: str) -> list[Reply]:
