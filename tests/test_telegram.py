@@ -19,18 +19,23 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter  # not exported; PTB pinned to 22.x
 
 from bot.app import App
+from bot.logs import REDACTED, configure
 from bot.settings import Settings
 from bot.telegram.loop import (
     TelegramBot,
     TelegramSetupError,
+    UpdatesRequest,
     WebhookSettings,
     invite_link,
     telegram_bot_from_settings,
 )
 from bot.telegram.messenger import TelegramMessenger
 from bot.telegram.render import render_html, render_plain
+from bot.telegram.request import sending_request
 from handlers.accounts import issue_invite
 from handlers.delivery import Deliverer, RateLimits
 from handlers.i18n import t
@@ -471,6 +476,59 @@ async def test_polling_goes_through_the_backend_the_sends_use(
     assert polls
     assert {poll.content_type for poll in polls} == {body}
     assert answer.content_type == body
+
+
+async def test_a_poll_cancelled_as_its_batch_is_handled_is_not_made(telegram_api: TelegramApiStub) -> None:
+    # PTB's stop cancels the poll the moment the last update is handled. asyncio.wait_for (Python
+    # 3.11) dropped a cancellation that came as its wait ended: the poll went on, holding the
+    # connection that PTB's closing getUpdates then waited for, and timed out (logged as an error).
+    request = UpdatesRequest(sending_request("aiohttp", connection_pool_size=1, read_timeout=5.0))
+    await request.initialize()
+    try:
+        request.unhandled.add(7)  # fetched, not yet handled: a poll confirming it waits
+        data = RequestData([RequestParameter("offset", 8, None), RequestParameter("timeout", 0, None)])
+        poll = asyncio.ensure_future(request.do_request(f"{telegram_api.base_url}{TOKEN}/getUpdates", "POST", data))
+        await asyncio.sleep(0)  # one step: the poll reaches its wait, its first suspension
+        assert not poll.done()
+        request.handled(7)
+        poll.cancel()  # in the same step, as PTB's stop does
+        with pytest.raises(asyncio.CancelledError):
+            await poll
+        assert telegram_api.calls_to("getUpdates", ok_only=False) == []
+    finally:
+        await request.shutdown()
+
+
+async def test_the_token_is_blanked_even_in_a_librarys_traceback(
+        app: App, telegram_api: TelegramApiStub, tmp_path: Path) -> None:
+    telegram_bot(app, telegram_api)  # the bot registers its token as it is built
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    log = tmp_path / "hcbot.log"
+
+    def connection_timeout() -> None:
+        # What aiohttp's connection timeout says: the URL, token included.
+        raise TimeoutError(f"Connection timeout to host {telegram_api.base_url}{TOKEN}/getUpdates")
+
+    try:
+        configure("DEBUG", file=log)
+        try:
+            connection_timeout()
+        except TimeoutError:
+            logging.getLogger("telegram.ext.Updater").exception("Error while calling `get_updates`")
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+            handler.close()
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
+    written = log.read_text(encoding="utf-8")
+    assert "Error while calling `get_updates`" in written
+    assert "Traceback" in written
+    assert TOKEN not in written
+    assert TOKEN.split(":", 1)[1] not in written
+    assert f"/bot{REDACTED}/getUpdates" in written
 
 
 async def test_a_forwarded_private_message_is_answered_as_a_question(

@@ -25,6 +25,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.logs import keep_out_of_logs
 from bot.slack import PLATFORM, SLASH_COMMAND
 from bot.slack.messenger import DEFAULT_LIMITS, SlackMessenger, web_client
 from bot.slack.render import ACTION_ID, home_view
@@ -78,6 +79,7 @@ class SlackBot:
             raise ValueError("Slack Socket Mode needs the app-level token (xapp-...)")
         if mode == "http" and not signing_secret:
             raise ValueError("Slack HTTP mode needs the signing secret")
+        keep_out_of_logs(bot_token, app_token, signing_secret)
         self.live = live
         self.mode = mode
         self.http_host, self.http_port, self.http_path = http_host, http_port, http_path

@@ -21,6 +21,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest, RequestData
 
+from bot.logs import keep_out_of_logs
 from bot.settings import Settings
 from bot.telegram.messenger import TelegramMessenger
 from bot.telegram.request import DEFAULT_BACKEND, sending_request
@@ -185,7 +186,11 @@ class UpdatesRequest(BaseRequest):
         offset = request_data.parameters.get("offset") if request_data is not None else None
         if isinstance(offset, int):
             try:
-                await asyncio.wait_for(self._until_handled(offset), CONFIRM_WAIT)
+                # Not asyncio.wait_for: on Python 3.11 it drops a cancellation that arrives as the
+                # wait ends, and PTB's stop cancels the poll just as the last update is handled.
+                # The poll then went on holding the connection PTB's last getUpdates needed.
+                async with asyncio.timeout(CONFIRM_WAIT):
+                    await self._until_handled(offset)
             except TimeoutError:
                 logger.warning("Telegram updates confirmed after %.0f s without being handled", CONFIRM_WAIT)
         return await self.inner.do_request(url, method, request_data, read_timeout, write_timeout,
@@ -212,10 +217,13 @@ class TelegramBot:
             raise TelegramSetupError("A Telegram bot token is needed (HCBOT_TELEGRAM_TOKEN)")
         # Before the Bot exists: it logs its URL, token included, as it is built.
         quiet_secret_loggers()
+        keep_out_of_logs(token, token.partition(":")[2], webhook.secret if webhook else None)
         self.live = live
         self.webhook = webhook
         self.poll_timeout = poll_timeout
-        self._updates_request = UpdatesRequest(sending_request(http_backend, connection_pool_size=1,
+        # Two connections: PTB's stop cancels the long poll and at once makes one more getUpdates
+        # (to confirm the last batch), which must not wait for the cancelled one's to be let go.
+        self._updates_request = UpdatesRequest(sending_request(http_backend, connection_pool_size=2,
                                                               read_timeout=POLL_READ_TIMEOUT))
         builder = (ApplicationBuilder().token(token).job_queue(None).concurrent_updates(concurrent_updates)
                    .get_updates_request(self._updates_request))

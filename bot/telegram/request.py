@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import httpx
@@ -95,7 +96,10 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+            # Some aiohttp errors quote the request URL, and the Bot API's carries the token.
+            parts = urlsplit(url)
+            said = str(error).replace(url, f"{parts.scheme}://{parts.netloc}")
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {said}") from error
 
 
 def sending_request(backend: str, *, connection_pool_size: int = 8, read_timeout: float = 5.0) -> BaseRequest:
