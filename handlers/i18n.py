@@ -523,6 +523,8 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
                              "Désolé. Dites-le autrement et je chercherai à nouveau, ou répondez /transmettre pour envoyer « {question} » au secrétariat P2P."),
     "feedback.missed_passed": ("Sorry. Put it in other words and I will look again; the P2P secretariat already has “{question}”.",
                                "Désolé. Dites-le autrement et je chercherai à nouveau ; le secrétariat P2P a déjà « {question} »."),
+    "feedback.missed_browse": ("Sorry. Tell me in a sentence what you need on {topic}, and I will search the whole library for it.",
+                               "Désolé. Dites-moi en une phrase ce qu'il vous faut sur {topic}, et je chercherai dans toute la bibliothèque."),
     "feedback.missed_start": ("Sorry. Tell me in a sentence what you are looking for, for example: how did others set up a PSEA network?",
                               "Désolé. Dites-moi en une phrase ce que vous cherchez, par exemple : comment d'autres ont-ils mis en place un réseau PEAS ?"),
     "pass.nothing": ("There is no recent question of yours to pass on. Ask it first.",

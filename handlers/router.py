@@ -411,7 +411,7 @@ class Router:
                 turn.route = "checkin-answer"
                 return await dialogue.answer(turn.session, turn.person, open_checkin, text, message.platform, turn.now,
                                              turn.language)
-            if judged == "missed" and questions.library_answers(self.context, text):
+            if judged == "missed" and await questions.asks_beyond_verdict(turn, text):
                 judged = None  # a question that says "does not help": answered as one
             if judged == "missed" or (judged is not None and small_talk(self.context.index, text) is None):
                 # "not what I needed" under a library answer is what its button says, not a new

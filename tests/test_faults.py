@@ -411,11 +411,14 @@ async def test_three_replicas_stay_within_the_platforms_rate(tmp_path: Path, tel
     assert max(per_chat(stub).values()) == 1
     # The rate the platform sees, over any 3 seconds: arrivals at the stub, which shares two cores
     # with three bots and PostgreSQL, jitter by a few hundred milliseconds, so a one-second count
-    # measures the machine's scheduling as much as the bot. Three replicas each at 20/s would show
-    # up to 60 a second; one shared budget keeps any 3 seconds within 3 x 20, +5%.
+    # measures the machine's scheduling as much as the bot. The shared budget's promise is made
+    # when a send is taken: at most 2 in each tenth of a second. A closed 3 s window of arrivals
+    # holds sends taken over 3 s plus the arrivals' jitter (up to 0.3 s allowed here), which touch
+    # at most 34 slots: 68 messages (once 64 were seen in CI, at a 3 x 20 + 5 % bound). Three
+    # replicas each spending 20 a second of their own would show about 180.
     arrivals = sorted(call.received_wall for call in calls)
     busiest = max(bisect.bisect_right(arrivals, start + 3.0) - index for index, start in enumerate(arrivals))
-    assert busiest <= 3 * 20 * 1.05, sorted(per_second.items())
+    assert busiest <= 2 * 34, sorted(per_second.items())
     assert arrivals[-1] - arrivals[0] >= 300 / (20 * 1.05) - 1  # 300 messages took their 15 seconds
     shares = [sum(int(sent) for sent in re.findall(r"deliver: DeliveryReport\(sent=(\d+)", bot.stderr()))
               for bot in bots]

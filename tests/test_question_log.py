@@ -88,9 +88,29 @@ def test_a_question_that_says_does_not_help_is_answered_not_taken_as_feedback(ch
     said = chat.say("the cluster system does not help with access negotiation")
     assert "Here is how other operations handled" in said
     assert "let the secretariat know" not in said
+    chat.say("what's the weather in Geneva tomorrow?")  # declined: nothing to rate either
+    said = chat.say("the cluster system does not help with access negotiation")
+    assert "Here is how other operations handled" in said
+    assert "Put it in other words" not in said
     assert [(entry.question, entry.feedback) for entry in log(chat)] == [
         ("how did others set up a PSEA network?", None),
+        ("the cluster system does not help with access negotiation", None),
+        ("what's the weather in Geneva tomorrow?", None),
         ("the cluster system does not help with access negotiation", None)]
+
+
+def test_a_verdict_that_names_the_answer_is_feedback_not_a_new_search(chat: Chat) -> None:
+    # Searched, "besoin" found needs assessments, and "PSEA" or "cash" the topic just answered.
+    chat.say("comment les autres ont-ils mis en place un réseau PSEA ?")
+    assert "signalerai au secrétariat" in chat.say("pas ce dont j'ai besoin")
+    chat.say("how did others set up a PSEA network?")
+    assert "let the secretariat know it did not help" in chat.say("the PSEA answer did not help")
+    chat.say("how did others run cash transfers?")
+    assert "let the secretariat know it did not help" in chat.say("cash answer not useful")
+    assert [(entry.question, entry.feedback) for entry in log(chat)] == [
+        ("comment les autres ont-ils mis en place un réseau PSEA ?", "not_useful"),
+        ("how did others set up a PSEA network?", "not_useful"),
+        ("how did others run cash transfers?", "not_useful")]
 
 
 def test_not_useful_once_passed_does_not_offer_to_pass_again(chat: Chat) -> None:
@@ -132,3 +152,14 @@ def test_admin_questions_lists_the_unanswered(tmp_path: Path) -> None:
     unanswered = hcbot("admin", "questions", "--unanswered")
     assert "order pizza" in unanswered.stdout
     assert "GBV" not in unanswered.stdout
+
+
+def test_not_useful_after_browsing_a_topic_does_not_offer_an_older_question(chat: Chat) -> None:
+    chat.say("what's the weather in Geneva tomorrow?")
+    chat.say("/topic psea")
+    said = chat.say("not useful")
+    assert "what you need on Protection from sexual exploitation and abuse" in said
+    assert "/pass" not in said
+    assert "weather" not in said
+    chat.say("what's the weather in Geneva tomorrow?")  # a question after the browse: it is that one's
+    assert "/pass to send “what's the weather" in chat.say("not useful")

@@ -35,7 +35,7 @@ from bot.telegram.loop import (
 )
 from bot.telegram.messenger import TelegramMessenger
 from bot.telegram.render import render_html, render_plain
-from bot.telegram.request import sending_request
+from bot.telegram.request import client_timeout, sending_request
 from handlers.accounts import issue_invite
 from handlers.delivery import Deliverer, RateLimits
 from handlers.i18n import t
@@ -661,3 +661,11 @@ async def test_hcbot_tick_delivers_through_telegram_when_it_is_configured(
     sent = [call.params["text"] for call in telegram_api.calls_to("sendMessage") if call.params["chat_id"] == HC_CHAT]
     assert any("7 days left" in text for text in sent), sent  # the T-7 nudge, in Amina's chat
     assert not telegram_api.calls_to("getUpdates")  # a tick sends; it takes no messages
+
+
+def test_a_new_connection_has_the_connect_timeout_on_top_of_the_pool_wait() -> None:
+    # aiohttp's "connect" covers the pool wait and the new connection's whole setup: bounded by the
+    # pool wait alone, every reconnect over a slow link failed after 1 s, whatever 5 s allowed.
+    timeout = client_timeout(pool=1.0, connect=5.0, read=5.0)
+    assert (timeout.connect, timeout.sock_connect, timeout.sock_read, timeout.total) == (6.0, 5.0, 5.0, None)
+    assert client_timeout(pool=None, connect=5.0, read=None).connect is None  # no pool bound: TCP's alone

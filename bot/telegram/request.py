@@ -28,6 +28,17 @@ DEFAULT_BACKEND = "aiohttp"
 _JSON = {"Content-Type": "application/json"}
 
 
+def client_timeout(*, pool: float | None, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+    """PTB's four timeouts in aiohttp's terms. aiohttp's ``connect`` spans the wait for a pooled
+    connection and, when a new one is opened, its whole setup (DNS, TCP, TLS), so it is the pool
+    wait plus the connect timeout: set to the pool wait alone (1 s), a slow link's reconnect failed
+    in a second whatever the 5 s connect timeout said. ``sock_connect`` bounds the TCP connect
+    itself. aiohttp has no write timeout: the read is bounded per chunk (``sock_read``), which also
+    covers a request that never finishes."""
+    whole = None if pool is None or connect is None else pool + connect
+    return aiohttp.ClientTimeout(total=None, connect=whole, sock_connect=connect, sock_read=read)
+
+
 class AiohttpRequest(BaseRequest):
     """Bot API calls through one pooled ``aiohttp.ClientSession``."""
 
@@ -65,11 +76,9 @@ class AiohttpRequest(BaseRequest):
         def chosen(value: Any, default: float | None) -> float | None:
             return default if value is BaseRequest.DEFAULT_NONE else value
 
-        # aiohttp has no write timeout of its own: the connect and pool waits are bounded, the
-        # read is bounded per chunk (sock_read), which also covers a request that never finishes.
-        timeout = aiohttp.ClientTimeout(total=None, connect=chosen(pool_timeout, self._pool_timeout),
-                                        sock_connect=chosen(connect_timeout, self._connect_timeout),
-                                        sock_read=chosen(read_timeout, self._read_timeout))
+        timeout = client_timeout(pool=chosen(pool_timeout, self._pool_timeout),
+                                 connect=chosen(connect_timeout, self._connect_timeout),
+                                 read=chosen(read_timeout, self._read_timeout))
         data: Any = None
         headers: dict[str, str] | None = None
         if request_data is not None:

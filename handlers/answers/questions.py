@@ -21,7 +21,7 @@ from handlers.i18n import t
 from handlers.library_shown import product_kind
 from handlers.messages import Reply, ReplyBuilder, Span, bold, italic, link, text_reply
 from handlers.peers.answer_part import PeersPart, fitting, peers_part
-from handlers.secretariat.tickets import passing
+from handlers.secretariat.tickets import answering, passing
 from knowledge import (
     TOPICS,
     Hit,
@@ -462,17 +462,36 @@ async def typed_feedback(turn: Turn, kind: str) -> list[Reply] | None:
     return _record_feedback(turn, last, "useful" if kind == "helped" else "not_useful")
 
 
-def library_answers(context: HandlerContext, text: str) -> bool:
-    """Whether the library answers ``text`` with confidence: "the cluster system does not help
-    with access negotiation" says "does not help", and is still a question, not a verdict."""
-    return context.index.search(text, limit=1).confident
+async def asks_beyond_verdict(turn: Turn, text: str) -> bool:
+    """Whether a message with "does not help" in it is still a question: "the cluster system does
+    not help with access negotiation" names two things or more besides the verdict, the library
+    answers them with confidence, and not with the answer just given. "The PSEA answer did not
+    help" (one word besides), "pas ce dont j'ai besoin" ("besoin" would find needs assessments) and
+    "the GBV referral answer did not help" under a GBV referral answer are verdicts."""
+    rest = answering.beyond_reaction(text)
+    if len(rest.split()) < 2:
+        return False
+    found = turn.context.index.search(text, limit=1)
+    if not found.confident or not found.hits:
+        return False
+    platform, user_id = turn.message.platform, turn.message.user_id
+    last = await repo.last_question_of(turn.session, platform, user_id)
+    page = await pages.page_of(turn.session, platform, user_id)
+    judged_now = last is not None and page is not None and page.log_id == last.id
+    return not (judged_now and page is not None and found.hits[0].product.id in page.product_ids)
 
 
 async def missed_without_answer(turn: Turn) -> list[Reply]:
     """"Not what I needed" with no library answer to rate: the last question was declined, or
     there was none. Searched as a question, those words found nothing or a wrong topic ("that did
     not help" ranked PSEA first), which read as the bot not listening."""
-    last = await repo.last_question_of(turn.session, turn.message.platform, turn.message.user_id)
+    platform, user_id = turn.message.platform, turn.message.user_id
+    page = await pages.page_of(turn.session, platform, user_id)
+    if page is not None and page.log_id is None:
+        # A /topic browse was the last thing shown (every question saves a page of its own, even
+        # a declined one): /pass would send an older question the person is not talking about.
+        return [text_reply(t("feedback.missed_browse", turn.language, topic=shorten(page.question, 60)))]
+    last = await repo.last_question_of(turn.session, platform, user_id)
     if last is None:
         return [text_reply(t("feedback.missed_start", turn.language))]
     key = "feedback.missed_passed" if last.passed_on else "feedback.missed_pass"

@@ -27,7 +27,7 @@ from handlers.messages import Reply, ReplyBuilder, bold, italic, reply_to_json, 
 from handlers.nudges.deadlines import sending_slot
 from handlers.secretariat.tickets import library
 from handlers.secretariat.tickets.passing import WEEKDAYS, asker, is_secretariat, quoted, reopen
-from knowledge.text import words
+from knowledge.text import STOPWORDS, words
 from storage import outbox
 from storage import tickets as stored
 from storage.models import AnswerDraft, AnswerDraftStep, Person, Ticket, TicketState
@@ -75,6 +75,23 @@ def _says(said: str, phrases: tuple[str, ...]) -> bool:
     # runs on every short message, most of which are questions.
     near = [phrase for phrase in long_phrases if len(said) >= len(phrase) - 3]
     return bool(near) and process.extractOne(said, near, scorer=fuzz.partial_ratio, score_cutoff=90) is not None
+
+
+# Words that only point at the answer being judged ("the PSEA *answer* did not help"): they say
+# nothing the person wants to know about.
+POINTING = frozenset({"answer", "answers", "reply", "replies", "response", "result", "results", "one", "help",
+                      "helps", "helped", "useful", "helpful", "really", "reponse", "reponses", "resultat",
+                      "resultats", "aide", "aident", "besoin", "fallait", "faut", "vraiment", "utile"})
+
+
+def beyond_reaction(text: str) -> str:
+    """What a message says besides a "not what I needed" phrase and words pointing at the answer:
+    "the cluster system does not help with access negotiation" leaves "cluster system access
+    negotiation", "the PSEA answer did not help" leaves "psea", "pas ce dont j'ai besoin" nothing."""
+    padded = f" {' '.join(words(text))} "
+    for phrase in MISSED:
+        padded = padded.replace(f" {phrase} ", " ")
+    return " ".join(word for word in padded.split() if word not in STOPWORDS and word not in POINTING)
 
 
 def reaction_kind(turn: Turn, text: str) -> str | None:
