@@ -107,10 +107,13 @@ def test_a_verdict_that_names_the_answer_is_feedback_not_a_new_search(chat: Chat
     assert "let the secretariat know it did not help" in chat.say("the PSEA answer did not help")
     chat.say("how did others run cash transfers?")
     assert "let the secretariat know it did not help" in chat.say("cash answer not useful")
+    chat.say("how did others set up a PSEA network?")
+    assert "let the secretariat know it did not help" in chat.say("the psea answer didnt help")  # no apostrophe
     assert [(entry.question, entry.feedback) for entry in log(chat)] == [
         ("comment les autres ont-ils mis en place un réseau PSEA ?", "not_useful"),
         ("how did others set up a PSEA network?", "not_useful"),
-        ("how did others run cash transfers?", "not_useful")]
+        ("how did others run cash transfers?", "not_useful"),
+        ("how did others set up a PSEA network?", "not_useful")]
 
 
 def test_not_useful_once_passed_does_not_offer_to_pass_again(chat: Chat) -> None:

@@ -41,7 +41,8 @@ SEND_WORDS = frozenset({"send", "envoyer", "yes", "oui", "ok"})
 MISSED = tuple(" ".join(words(phrase)) for phrase in (
     "not what I needed", "not what I need", "not really what I needed", "not really what I need",
     "not what I was looking for", "not what I asked", "does not help", "doesn't help", "did not help",
-    "didn't help", "not helpful", "no help", "not useful", "does not answer", "doesn't answer", "that's not it",
+    "didn't help", "doesnt help", "didnt help", "not helpful", "no help", "not useful", "does not answer",
+    "doesn't answer", "that's not it",
     "pas ce qu'il me fallait", "pas ce qu'il me faut", "pas ce dont j'avais besoin", "pas ce dont j'ai besoin",
     "pas ce que je cherchais", "pas ce que je demandais", "ça n'aide pas", "cela n'aide pas", "ça ne m'aide pas",
     "pas utile", "ne répond pas", "ça ne répond pas",
