@@ -134,11 +134,13 @@ def default_commands() -> list[Command]:
         Command("history", plans.history, "historique",
                 "Les mises à jour d'une action : dates, auteurs, notes (/historique 3).",
                 audience=Audience.REGISTERED),
+        # The words people reach for first: the plan's state and its deadline, and the draft.
         Command("plan", plans.plan_view, "plan",
-                "Votre plan en un coup d'œil : statuts, ancienneté, retards.", audience=Audience.REGISTERED),
+                "Votre plan en un coup d'œil : statuts, ancienneté, retards.",
+                ("status", "statut", "deadline", "echeance", "échéance"), audience=Audience.REGISTERED),
         Command("report", plans.report, "rapport",
                 "Le projet de mise à jour au CSU, en document Word à modifier et envoyer (/rapport ou /rapport PLAN).",
-                audience=Audience.REGISTERED),
+                ("draft", "brouillon"), audience=Audience.REGISTERED),
         Command("pause", plans.pause, "pause",
                 "Suspendre vos points et rappels : /pause 2s (ou 10j, 1m) ; /pause off pour reprendre.",
                 audience=Audience.REGISTERED),
@@ -224,7 +226,9 @@ class Router:
             self._by_name[command.name] = (command, "en")
             self._by_name.setdefault(command.french, (command, "fr"))
             for alias in command.aliases:
-                self._by_name.setdefault(alias, (command, "en"))
+                # "" says no language: an alias may be French ("/suite"), English ("/draft") or both
+                # ("/theme"), and typing one must not switch the person's language.
+                self._by_name.setdefault(alias, (command, ""))
 
     def _nearest_command(self, name: str, person: Person | None, language: str) -> str | None:
         """The command ``name`` is a typo of ("/topci" for /topic, "/sujt" for /sujet): one slip
@@ -446,7 +450,7 @@ class Router:
         turn.route = f"command:{command.name}"
         # Typing "/aide" rather than "/help" is the clearest sign of the language a person wants;
         # a name both languages share ("/plan") says nothing.
-        if command is not START and command.name != command.french:
+        if command is not START and command.name != command.french and language:
             turn.set_language(language)
         return await command.handler(turn, args)
 

@@ -98,3 +98,18 @@ def test_a_mistyped_command_gets_the_one_it_looks_like_among_those_the_person_ma
     assert "Vouliez-vous dire /suivre\u202f?" in chat.say("/suivi")
     chat.as_person(HC)
     assert "Did you mean /topics?" in chat.say("/themse")
+
+
+def test_the_words_people_reach_for_open_the_plan_and_the_draft_in_their_own_language(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(OWNER)  # reads French
+    assert "mise à jour au CSU due le" in chat.say("/echeance")
+    assert "mise à jour au CSU due le" in chat.say("/statut")
+    drafted = chat.say("/brouillon")
+    assert "Voici le projet de mise à jour" in drafted
+    # An alias says no language: "/draft" from a French reader answers in French, as "/suite" does.
+    assert "Voici le projet de mise à jour" in chat.say("/draft")
+    chat.say("comment les autres ont-ils mis en place un réseau PSEA ?")
+    further = chat.say("/suite")
+    assert further.startswith("4. ")
+    assert "Tapez /plus pour la suite" in further  # once it switched the reader to English

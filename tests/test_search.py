@@ -492,3 +492,12 @@ def test_fragments_typed_on_a_phone_are_understood(index: SearchIndex) -> None:
         result = index.search(fragment)
         assert result.answer == "confident", fragment
         assert topic in result.hits[0].product.topics, fragment
+
+
+def test_an_operational_peer_review_asked_in_french_finds_the_opr_products(index: SearchIndex) -> None:
+    # Once a form of "learning" at large, "revue opérationnelle" alone found nothing: declined.
+    for question in ("qui a déjà fait une revue opérationnelle ?", "un examen opérationnel par les pairs"):
+        result = index.search(question)
+        assert result.confident, question
+        titles = [hit.product.title for hit in result.hits[:3]]
+        assert any("Operational Peer Review" in title for title in titles), (question, titles)
