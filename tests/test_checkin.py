@@ -218,9 +218,11 @@ def test_a_note_longer_than_a_page_is_refused_and_the_question_stays(chat: Chat)
     refused = chat.say("word " * 1000)
     assert "4,999 characters" in refused  # numbers as the language writes them
     assert "2,000 at most" in refused
-    assert updates(chat) == []
+    # The status stands from the moment it was given; the refused note is nowhere.
+    assert [(update.status, update.note) for update in updates(chat)] == [(Status.ON_TRACK, None)]
     assert "action 2 of 4" in chat.say("Strategy drafted with the cluster.")
-    assert [update.note for update in updates(chat)] == ["Strategy drafted with the cluster."]
+    assert [(update.status, update.note) for update in updates(chat)] == [
+        (Status.ON_TRACK, "Strategy drafted with the cluster.")]
 
 
 def test_nul_bytes_and_broken_characters_get_one_sentence_and_the_check_in_waits(chat: Chat) -> None:
@@ -277,10 +279,14 @@ def test_at_the_note_anything_is_the_note_unless_it_clearly_asks(chat: Chat) -> 
     chat.say("delayed")
     asked = chat.say("How did other operations fund a PSEA coordinator?")
     assert "We were at action 1 of 4" in asked
-    assert updates(chat) == []
+    # Called away before the note: the status is told already (the plan and the draft show it).
+    assert [(update.status, update.note) for update in updates(chat)] == [(Status.DELAYED, None)]
+    assert "Delayed" in chat.say("/plan")
     assert "Any note for the update?" in chat.say("continue")  # still at the note
     assert "action 2 of 4" in chat.say("Waiting for the governor; will they sign?")
-    assert [update.note for update in updates(chat)] == ["Waiting for the governor; will they sign?"]
+    # The note completes the same answer: one update, not a second one.
+    assert [(update.status, update.note) for update in updates(chat)] == [
+        (Status.DELAYED, "Waiting for the governor; will they sign?")]
 
 
 def test_after_later_a_question_is_answered_and_the_check_in_stays_paused(chat: Chat) -> None:
@@ -349,9 +355,9 @@ def test_what_at_the_note_explains_the_note_and_keeps_nothing(chat: Chat) -> Non
     explained = chat.say("what?")
     assert "A note is a line for the draft update" in explained
     assert "action 1 of 4" in explained
-    assert updates(chat) == []
+    assert [(update.status, update.note) for update in updates(chat)] == [(Status.BLOCKED, None)]  # not "what?"
     assert "action 2 of 4" in chat.say("Recruitment frozen")
-    assert [update.note for update in updates(chat)] == ["Recruitment frozen"]
+    assert [(update.status, update.note) for update in updates(chat)] == [(Status.BLOCKED, "Recruitment frozen")]
 
 
 def test_thanks_mid_check_in_gets_a_short_line_and_the_check_in_waits(chat: Chat) -> None:

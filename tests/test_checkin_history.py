@@ -74,9 +74,21 @@ def test_a_slip_at_the_note_is_a_correction_not_a_note(chat: Chat) -> None:
     fixed = chat.say("oops, undo that, I meant still on track")
     assert "Got it: on track, not done." in fixed
     assert "On track. Any note for the update?" in fixed
-    assert updates(chat) == []
+    # Corrected where it stood: "done" was never on record.
+    assert [(update.status, update.note) for update in updates(chat)] == [(Status.ON_TRACK, None)]
     assert chat.say("no").startswith("✓ #1 On track.\n")
     assert [(update.status, update.note) for update in updates(chat)] == [(Status.ON_TRACK, None)]
+
+
+def test_undo_at_the_note_takes_back_the_status_just_given(chat: Chat) -> None:
+    start(chat)
+    chat.say("done")
+    assert [update.status for update in updates(chat)] == [Status.DONE]  # on record as soon as said
+    undone = chat.say("oops, undo that")
+    assert "Undone: nothing is saved for #1." in undone
+    assert "No status yet. Where does it stand?" in undone
+    assert updates(chat) == []
+    assert "No updates yet." in chat.say("/history 1")
 
 
 def test_a_slip_noticed_at_the_next_action_corrects_the_previous_one(chat: Chat) -> None:

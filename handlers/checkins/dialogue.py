@@ -84,6 +84,25 @@ def answered_here(action: Action, checkin: CheckinSession) -> ActionUpdate | Non
     return last if last is not None and last.checkin_id == checkin.id else None
 
 
+def _saved_pending(action: Action, checkin: CheckinSession) -> ActionUpdate | None:
+    """At the note question, the update stored when its status was given: this check-in's, with
+    that status and no note yet (an older check-in's, or one written since, is left alone)."""
+    here = answered_here(action, checkin)
+    if here is None or here.note is not None or here.status is not checkin.pending_status:
+        return None
+    return here
+
+
+async def _withdraw(session: Session, action: Action, checkin: CheckinSession, update: ActionUpdate) -> None:
+    """"Undo" at the note: the status just given is taken back, as if never said."""
+    if update.supersedes_id is None:
+        checkin.answered = max(0, checkin.answered - 1)
+    if update in action.updates:
+        action.updates.remove(update)
+    await session.delete(update)
+    await session.flush()
+
+
 def said_back(action: Action, update: ActionUpdate, language: str, replaced: ActionUpdate | None = None) -> str:
     """"✓ #2 Blocked: no funding since March": what was stored, as the person can check it."""
     status = status_name(update.status, language)
@@ -320,6 +339,16 @@ async def answer(session: Session, person: Person, checkin: CheckinSession, text
         status = checkin.pending_status or Status.ON_TRACK
         # "no", "skip", "same", "toujours pareil": nothing to add.
         bare = reading.value in (Answer.NO_NOTE, Answer.SKIP, Answer.SAME) and not reading.rest
+        saved = _saved_pending(action, checkin)
+        if saved is not None and (bare or len(text) <= NOTE_LIMIT):
+            # The status was stored when given: the note completes that same answer.
+            if not bare:
+                saved.note, saved.platform = text, platform
+                await session.flush()
+            replaced = next((update for update in action.updates if update.id == saved.supersedes_id), None)
+            replies = await _advance(session, checkin, now, language, said_back(action, saved, language, replaced),
+                                     action.number)
+            return [*replies, *await share_question(session, person, saved, language)]
         return await _record(session, person, checkin, action, status, None if bare else text, platform, now,
                              language)
     here = answered_here(action, checkin)
@@ -343,6 +372,9 @@ async def answer(session: Session, person: Person, checkin: CheckinSession, text
     if reading.rest:
         # "Delayed: the partner pulled out" is a status and its note in one message.
         return await _record(session, person, checkin, action, chosen, reading.rest, platform, now, language)
+    # Saved now, the note asked next fills it in: a person called away before the note (a
+    # question, "later", a meeting) has told the plan, /plan and the draft report where it stands.
+    await _save(session, person, checkin, action, chosen, None, platform, now, language)
     checkin.pending_status = chosen
     checkin.step = CheckinStep.ASK_NOTE
     return [await prompt(session, checkin, language)]
@@ -384,9 +416,15 @@ async def _correct(session: Session, person: Person, checkin: CheckinSession, co
     action = await _current(session, checkin)
     if checkin.step is CheckinStep.ASK_NOTE and checkin.pending_status is not None:
         previous = checkin.pending_status
+        saved = _saved_pending(action, checkin)
         if correction.status is None:
+            if saved is not None:
+                await _withdraw(session, action, checkin, saved)
             checkin.step, checkin.pending_status = CheckinStep.ASK_STATUS, None
             return [await prompt(session, checkin, language, t("checkin.undone", language, number=action.number))]
+        if saved is not None:
+            saved.status = correction.status
+            await session.flush()
         checkin.pending_status = correction.status
         return [await prompt(session, checkin, language, t(
             "checkin.pending_changed", language, status=status_name(correction.status, language).lower(),
@@ -411,11 +449,17 @@ async def _correct(session: Session, person: Person, checkin: CheckinSession, co
 
 
 async def back(session: Session, checkin: CheckinSession, language: str) -> list[Reply]:
-    """"back": from the note to this action's status; from a status to the previous action."""
-    checkin.pending_status = None
+    """"back": from the note to this action's status (the status just given taken back, to be
+    given again); from a status to the previous action."""
     if checkin.step is CheckinStep.ASK_NOTE:
+        action = await _current(session, checkin)
+        saved = _saved_pending(action, checkin)
+        if saved is not None:
+            await _withdraw(session, action, checkin, saved)
+        checkin.pending_status = None
         checkin.step = CheckinStep.ASK_STATUS
         return [await prompt(session, checkin, language)]
+    checkin.pending_status = None
     if checkin.position == 0:
         return [await prompt(session, checkin, language, t("checkin.first_action", language))]
     checkin.position -= 1
