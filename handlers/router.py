@@ -9,6 +9,7 @@ with its traceback and the person gets a short apology. Either way the conversat
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
@@ -21,7 +22,7 @@ from handlers.answers import questions
 from handlers.answers.bridge import small_talk
 from handlers.broadcasts import notices
 from handlers.checkins import dialogue, plans, submissions
-from handlers.checkins.status_words import read_correction, reads_as_question, split_question
+from handlers.checkins.status_words import read_correction, read_status, reads_as_question, split_question
 from handlers.context import HandlerContext, Turn
 from handlers.errors import HcbotError
 from handlers.i18n import french_typography, t
@@ -30,6 +31,7 @@ from handlers.peers import chat as peers_chat
 from handlers.secretariat import overview as plans_overview
 from handlers.secretariat import web_desk
 from handlers.secretariat.tickets import answering, overview
+from knowledge.text import fold
 from storage import events, outbox
 from storage import repositories as repo
 from storage.database import Session
@@ -184,6 +186,51 @@ def default_commands() -> list[Command]:
     ]
 
 
+# Commands never taken without their slash: "question" or "answer" alone is as likely the start of
+# a sentence as the command.
+_NOT_BARE = frozenset({"ask", "answer"})
+_NUMBERED = frozenset({"read", "history", "checkin", "questions", "close", "more"})
+_TOPICAL = frozenset({"topic", "peers", "follow", "unfollow"})
+_PLAN_CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$|^[a-z]*\d[a-z0-9]*$", re.IGNORECASE)
+_PAUSE_LENGTH = re.compile(r"^(?:\d+\s*[dwmjs]|off|stop)$", re.IGNORECASE)
+_LINK_CODE = re.compile(r"^(?=.*\d)[A-Za-z0-9-]{6,}$")
+# Whole sentences that ask for a command: what the library covers, and what the bot can do.
+# Each names the command in the phrase's language: "/sujets" answers "quels sujets ?" in French.
+_ASKING_FOR = {phrase: command for command, phrases in {
+    "topics": ("what topics", "which topics", "what topics do you cover", "what topics do you have",
+               "what do you cover", "list topics", "list of topics", "list the topics", "topics list"),
+    "sujets": ("quels sujets", "quels themes", "quels sont les sujets", "liste des sujets", "liste des themes",
+               "quels sujets couvrez vous", "de quels sujets"),
+    "help": ("what can you do", "what do you do", "how does this work", "how do i use this", "commands",
+             "list commands", "menu"),
+    "aide": ("que sais tu faire", "que savez vous faire", "que peux tu faire", "que pouvez vous faire", "commandes",
+             "comment ca marche", "comment ca fonctionne"),
+}.items() for phrase in phrases}
+
+
+def _takes(turn: Turn, name: str, rest: list[str]) -> bool:
+    """Whether ``rest`` has the shape of the arguments command ``name`` takes when typed bare."""
+    first = rest[0].lower()
+    if name == "update":
+        return first.isdigit() and len(rest) >= 2
+    if len(rest) > 1:
+        return False
+    if name in _NUMBERED:
+        return first.isdigit() and len(first) <= 9
+    if name in _TOPICAL:
+        return questions.resolve_topic(turn.context, first) is not None or (
+            name == "unfollow" and first in ("all", "tout"))
+    if name == "notices":
+        return first in ("on", "off")
+    if name == "pause":
+        return _PAUSE_LENGTH.match(first) is not None
+    if name in ("plan", "report", "plans"):
+        return _PLAN_CODE.match(first) is not None or (name == "plans" and first in ("overdue", "retard"))
+    if name == "link":
+        return _LINK_CODE.match(rest[0]) is not None
+    return False
+
+
 # Not listed in /help: Telegram sends it by itself when a person opens the bot or an invite link.
 START = Command("start", _start, "demarrer", "")
 
@@ -229,6 +276,37 @@ class Router:
                 # "" says no language: an alias may be French ("/suite"), English ("/draft") or both
                 # ("/theme"), and typing one must not switch the person's language.
                 self._by_name.setdefault(alias, (command, ""))
+
+    async def _bare_command(self, turn: Turn, text: str) -> str | None:
+        """A command typed without its slash ("read 2", "aide", "topic psea", "maj 3 fait"), as
+        ``/read 2``; None for anything else. On a phone the slash is one more key to find, and
+        searched as a question these found nothing. Only a command this person is shown, with
+        arguments of the shape it takes, so that "plan for the winter?" stays a question."""
+        said = text.strip().rstrip("?!. ")
+        folded_phrase = " ".join(fold(said).lower().replace("'", " ").replace("-", " ").split())
+        phrase_command = _ASKING_FOR.get(folded_phrase)
+        if phrase_command is not None:
+            return "/" + phrase_command
+        tokens = said.split()
+        if not tokens or said.startswith("/"):
+            return None
+        first = tokens[0].lower()
+        found = self._by_name.get(first) or self._by_name.get(fold(first))
+        if found is None:
+            return None
+        command = found[0]
+        if len(tokens) > 6 and command.name != "update":  # "maj 3 fait" may carry a long note
+            return None
+        if command is START or command.name in _NOT_BARE or not command.shown_to(turn.person):
+            return None
+        rest = tokens[1:]
+        if rest and not _takes(turn, command.name, rest):
+            return None
+        open_checkin = await self._open_checkin(turn)
+        if open_checkin is not None and (open_checkin.step is CheckinStep.ASK_NOTE
+                                         or read_status(text).value is not None):
+            return None  # a one-word note ("plan") is the note asked for; "pause" may mean "later"
+        return "/" + " ".join([first, *rest])
 
     def _nearest_command(self, name: str, person: Person | None, language: str) -> str | None:
         """The command ``name`` is a typo of ("/topci" for /topic, "/sujt" for /sujet): one slip
@@ -374,6 +452,11 @@ class Router:
             if draft is not None:
                 turn.route = "broadcast-draft"
                 return await notices.answer(turn, draft, text)
+        if not text.startswith("/"):
+            spelled = await self._bare_command(turn, text)
+            if spelled is not None:
+                turn.route = "bare-command"
+                text = spelled
         if not text.startswith("/"):
             judged = answering.reaction_kind(turn, text)
             reacted = await answering.reaction(turn, judged)

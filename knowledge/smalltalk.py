@@ -41,12 +41,22 @@ class _Vocabulary:
             self.by_first.setdefault(phrase[0], []).append((phrase, kind))
         self.filler = frozenset(word for form in filler for word in words(str(form)))
         self.emoji = {str(mark): str(kind) for kind, marks in emoji.items() for mark in marks}
+        # Longest first: ":-)" before ":)", "👍🏽" before "👍".
+        self.emoji_longest_first = sorted(self.emoji, key=len, reverse=True)
 
 
 @lru_cache(maxsize=1)
 def _vocabulary() -> _Vocabulary:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, when PyYAML has it: faster
     return _Vocabulary(yaml.load(VOCABULARY.read_text(encoding="utf-8"), Loader=loader))  # noqa: S506 - safe
+
+
+def without_marks(text: str) -> str:
+    """``text`` without its smileys: ":D" has a letter, and alone it read as French ("d'")."""
+    for mark in _vocabulary().emoji_longest_first:
+        if mark in text:
+            text = text.replace(mark, " ")
+    return text
 
 
 def small_talk(text: str) -> str | None:
@@ -56,18 +66,19 @@ def small_talk(text: str) -> str | None:
     stripped = text.strip()
     if not stripped or len(stripped) > 80:
         return None
+    if set(stripped) <= set("?¿ !.…"):
+        return "question_mark" if "?" in stripped else None
+    # Smileys first: an emoticon has letters (":D" would read as the word "d").
+    rest = stripped
+    kinds_seen: set[str] = set()
+    for mark in vocabulary.emoji_longest_first:
+        if mark in rest:
+            kinds_seen.add(vocabulary.emoji[mark])
+            rest = rest.replace(mark, " ")
+    if kinds_seen and not rest.strip(" !.?\ufe0f"):
+        return next(kind for kind in _PRIORITY if kind in kinds_seen)
     tokens = words(stripped)
     if not tokens:
-        if set(stripped) <= set("?¿ !.…"):
-            return "question_mark" if "?" in stripped else None
-        rest = stripped
-        kinds_seen: set[str] = set()
-        for mark in sorted(vocabulary.emoji, key=len, reverse=True):
-            if mark in rest:
-                kinds_seen.add(vocabulary.emoji[mark])
-                rest = rest.replace(mark, "")
-        if kinds_seen and not rest.strip(" !.?\ufe0f"):
-            return next(kind for kind in _PRIORITY if kind in kinds_seen)
         return None
     found: set[str] = set()
     position = 0

@@ -57,6 +57,10 @@ def restart(chat: Chat) -> None:
     ("bye", "Goodbye"),
     ("au revoir", "Au revoir"),
     ("?", "Ask me in a sentence"),
+    (":)", "Good."),
+    (":D", "Good."),  # once "d", French, and declined
+    ("😀", "Good."),
+    ("🙏🏽", "You are welcome."),
 ])
 def test_small_talk_gets_one_short_line_and_is_not_logged(chat: Chat, message: str, expected: str) -> None:
     answer = spaced(chat.say(message))

@@ -113,3 +113,40 @@ def test_the_words_people_reach_for_open_the_plan_and_the_draft_in_their_own_lan
     further = chat.say("/suite")
     assert further.startswith("4. ")
     assert "Tapez /plus pour la suite" in further  # once it switched the reader to English
+
+
+def test_a_command_typed_without_its_slash_is_the_command(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(HC)
+    answer = chat.say("how did others set up a PSEA network?")
+    second = re.search(r"^2\. (.+)$", answer, flags=re.MULTILINE)
+    assert second is not None
+    assert chat.say("read 2").startswith(second.group(1))  # searched, "read 2" found nothing
+    assert "Learning products on Protection from sexual exploitation" in chat.say("topic psea")
+    assert "mise à jour au CSU due le" not in chat.say("plan")  # the HC reads English
+    assert "update to the ERC due" in chat.say("plan")
+    # The shape of a command's arguments decides: these stay questions.
+    assert "Here is how other operations handled" in chat.say("plan for the winter in Afghanistan?")
+    assert "Learning products on" not in chat.say("topic of the week: cash in Somalia")
+    chat.as_person(OWNER)
+    assert "/point Faire le point" in chat.say("aide")
+    assert chat.say("quels sujets ?").startswith("Sujets de la bibliothèque")
+    assert "Here is how" not in chat.say("maj 2 en cours on attend le bailleur")
+    assert "En bonne voie · vous\n   on attend le bailleur" in chat.say("/historique 2")
+
+
+def test_a_bare_command_the_person_may_not_use_stays_a_question(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    said = chat.say("plan")  # a stranger: plans are not theirs to see
+    assert "update to the ERC" not in said
+    assert "registered" not in said
+    assert "Here is how other operations handled Integrated planning" in said
+
+
+def test_a_one_word_note_in_a_checkin_is_the_note_not_a_command(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(HC)
+    chat.say("/checkin")
+    chat.say("on track")
+    said = chat.say("plan")
+    assert said.startswith("✓ #1 On track: plan")

@@ -280,12 +280,14 @@ def test_small_talk_is_no_question(index: SearchIndex) -> None:
     kinds = {"hello": "greeting", "hi there": "greeting", "bonjour": "greeting", "salut": "greeting",
              "thanks!": "thanks", "merci": "thanks", "merci beaucoup": "thanks", "ok": "ack",
              "d'accord": "ack", "👍": "ack", "bye": "bye", "au revoir": "bye", "?": "question_mark",
-             "Thank you very much!": "thanks"}
+             "Thank you very much!": "thanks", ":)": "ack", ":-D": "ack", "😀": "ack", "🙏🏽": "thanks",
+             "👍👍 !": "ack"}
     for text, kind in kinds.items():
         assert small_talk(text) == kind, text
         assert index.search(text).answer == "none", text
     for question in ("hello, how did others fund a PSEA coordinator?", "merci, et au Tchad ?", "PSEA",
-                     "thanks for the PSEA note, any webinar?", "cash?", "bonjour, la VBG au Mali"):
+                     "thanks for the PSEA note, any webinar?", "cash?", "bonjour, la VBG au Mali",
+                     "cash :)", ":D PSEA"):
         assert small_talk(question) is None, question
 
 

@@ -10,6 +10,8 @@ from typing import Literal, cast
 from knowledge import LearningProduct, ParsedQuery, SearchIndex, SearchResult
 from knowledge.passages import shorten as _shorten
 from knowledge.smalltalk import small_talk as _small_talk
+from knowledge.smalltalk import without_marks
+from knowledge.text import words
 
 AnswerState = Literal["confident", "unsure", "none"]
 SmallTalkKind = Literal["greeting", "thanks", "ack", "bye", "what"]
@@ -36,7 +38,8 @@ def small_talk(index: SearchIndex, text: str) -> SmallTalk | None:
     if kind is None:
         return None
     said: SmallTalkKind = "what" if kind == "question_mark" else cast(SmallTalkKind, kind)
-    language: str | None = index.parse(text).language
+    spoken = without_marks(text)
+    language: str | None = index.parse(spoken).language if words(spoken) else None
     if kind in _NEUTRAL_KINDS and language != "fr":
         language = None  # "ok", "?": English by default, which says nothing
     return SmallTalk(said, language)
