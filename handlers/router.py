@@ -306,6 +306,9 @@ class Router:
         if open_checkin is not None and (open_checkin.step is CheckinStep.ASK_NOTE
                                          or read_status(text).value is not None):
             return None  # a one-word note ("plan") is the note asked for; "pause" may mean "later"
+        if command.name == "update":
+            # The note as typed, its last full stop or question mark included.
+            return "/" + " ".join([first, text.strip().split(maxsplit=1)[1]])
         return "/" + " ".join([first, *rest])
 
     def _nearest_command(self, name: str, person: Person | None, language: str) -> str | None:

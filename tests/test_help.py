@@ -131,8 +131,8 @@ def test_a_command_typed_without_its_slash_is_the_command(chat: Chat) -> None:
     chat.as_person(OWNER)
     assert "/point Faire le point" in chat.say("aide")
     assert chat.say("quels sujets ?").startswith("Sujets de la bibliothèque")
-    assert "Here is how" not in chat.say("maj 2 en cours on attend le bailleur")
-    assert "En bonne voie · vous\n   on attend le bailleur" in chat.say("/historique 2")
+    assert "Here is how" not in chat.say("maj 2 en cours on attend le bailleur, qui répond lundi ?")
+    assert "En bonne voie · vous\n   on attend le bailleur, qui répond lundi ?" in chat.say("/historique 2")
 
 
 def test_a_bare_command_the_person_may_not_use_stays_a_question(chat: Chat) -> None:
