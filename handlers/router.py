@@ -22,7 +22,7 @@ from handlers.answers import questions
 from handlers.answers.bridge import small_talk
 from handlers.broadcasts import notices
 from handlers.checkins import dialogue, plans, submissions
-from handlers.checkins.status_words import read_correction, read_status, reads_as_question, split_question
+from handlers.checkins.status_words import read_correction, reads_as_question, says_status, split_question
 from handlers.context import HandlerContext, Turn
 from handlers.errors import HcbotError
 from handlers.i18n import french_typography, t
@@ -191,18 +191,26 @@ def default_commands() -> list[Command]:
 _NOT_BARE = frozenset({"ask", "answer"})
 _NUMBERED = frozenset({"read", "history", "checkin", "questions", "close", "more"})
 _TOPICAL = frozenset({"topic", "peers", "follow", "unfollow"})
-_PLAN_CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$|^[a-z]*\d[a-z0-9]*$", re.IGNORECASE)
+# A plan's code has a letter and a hyphen or a digit ("sahelia-2026", "opr2"); "plan 2" means action 2.
+_PLAN_CODE = re.compile(r"^(?=.*[a-z])(?:[a-z0-9]+(?:-[a-z0-9]+)+|(?=.*\d)[a-z0-9]+)$", re.IGNORECASE)
+_ACTION_NUMBER = 3
+"""Digits an action's number has at most (ticket numbers, for /questions and /close, may have more)."""
+# "status 2", "échéance 2": that action's updates, in the language of the word typed.
+_ACTION_WORDS = {"status": "history", "deadline": "history", "statut": "historique", "echeance": "historique",
+                 "échéance": "historique", "plan": ""}
 _PAUSE_LENGTH = re.compile(r"^(?:\d+\s*[dwmjs]|off|stop)$", re.IGNORECASE)
 _LINK_CODE = re.compile(r"^(?=.*\d)[A-Za-z0-9-]{6,}$")
 # Whole sentences that ask for a command: what the library covers, and what the bot can do.
 # Each names the command in the phrase's language: "/sujets" answers "quels sujets ?" in French.
+# "menu" is both languages' word: "" runs /help or /aide, whichever the person reads.
 _ASKING_FOR = {phrase: command for command, phrases in {
     "topics": ("what topics", "which topics", "what topics do you cover", "what topics do you have",
                "what do you cover", "list topics", "list of topics", "list the topics", "topics list"),
     "sujets": ("quels sujets", "quels themes", "quels sont les sujets", "liste des sujets", "liste des themes",
                "quels sujets couvrez vous", "de quels sujets"),
+    "": ("menu",),
     "help": ("what can you do", "what do you do", "how does this work", "how do i use this", "commands",
-             "list commands", "menu"),
+             "list commands"),
     "aide": ("que sais tu faire", "que savez vous faire", "que peux tu faire", "que pouvez vous faire", "commandes",
              "comment ca marche", "comment ca fonctionne"),
 }.items() for phrase in phrases}
@@ -212,11 +220,11 @@ def _takes(turn: Turn, name: str, rest: list[str]) -> bool:
     """Whether ``rest`` has the shape of the arguments command ``name`` takes when typed bare."""
     first = rest[0].lower()
     if name == "update":
-        return first.isdigit() and len(rest) >= 2
+        return first.isdigit() and len(first) <= _ACTION_NUMBER and len(rest) >= 2
     if len(rest) > 1:
         return False
     if name in _NUMBERED:
-        return first.isdigit() and len(first) <= 9
+        return first.isdigit() and len(first) <= (9 if name in ("questions", "close") else _ACTION_NUMBER)
     if name in _TOPICAL:
         return questions.resolve_topic(turn.context, first) is not None or (
             name == "unfollow" and first in ("all", "tout"))
@@ -286,15 +294,20 @@ class Router:
         folded_phrase = " ".join(fold(said).lower().replace("'", " ").replace("-", " ").split())
         phrase_command = _ASKING_FOR.get(folded_phrase)
         if phrase_command is not None:
-            return "/" + phrase_command
+            return "/" + (phrase_command or ("aide" if turn.language == "fr" else "help"))
         tokens = said.split()
         if not tokens or said.startswith("/"):
             return None
-        first = tokens[0].lower()
-        found = self._by_name.get(first) or self._by_name.get(fold(first))
+        # The name as the table has it: "thèmes" is the alias "themes", and "/thèmes" is unknown.
+        first = tokens[0].lower() if tokens[0].lower() in self._by_name else fold(tokens[0]).lower()
+        found = self._by_name.get(first)
         if found is None:
             return None
         command = found[0]
+        if (first in _ACTION_WORDS and len(tokens) == 2 and tokens[1].isdigit()
+                and len(tokens[1]) <= _ACTION_NUMBER and command.shown_to(turn.person)):
+            history = _ACTION_WORDS[first] or ("historique" if turn.language == "fr" else "history")
+            return f"/{history} {tokens[1]}"
         if len(tokens) > 6 and command.name != "update":  # "maj 3 fait" may carry a long note
             return None
         if command is START or command.name in _NOT_BARE or not command.shown_to(turn.person):
@@ -303,9 +316,12 @@ class Router:
         if rest and not _takes(turn, command.name, rest):
             return None
         open_checkin = await self._open_checkin(turn)
-        if open_checkin is not None and (open_checkin.step is CheckinStep.ASK_NOTE
-                                         or read_status(text).value is not None):
-            return None  # a one-word note ("plan") is the note asked for; "pause" may mean "later"
+        if open_checkin is not None and not rest and (open_checkin.step is CheckinStep.ASK_NOTE
+                                                      or says_status(text)):
+            # A lone word at the note ("plan") is the note asked for, and "pause" or "stop" at a
+            # status is the check-in's own "later"; "report" (near "reporté") is the command, and
+            # so is anything with arguments of its shape ("read 2", "maj 3 fait", "pause 2w").
+            return None
         if command.name == "update":
             # The note as typed, its last full stop or question mark included.
             return "/" + " ".join([first, text.strip().split(maxsplit=1)[1]])

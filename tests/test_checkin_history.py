@@ -91,6 +91,20 @@ def test_undo_at_the_note_takes_back_the_status_just_given(chat: Chat) -> None:
     assert "No updates yet." in chat.say("/history 1")
 
 
+def test_an_update_written_by_someone_else_before_the_note_leaves_one_answer(chat: Chat) -> None:
+    start(chat)
+    chat.say("skip")
+    chat.say("blocked")  # at #2's note; #2 is Jules's action
+    chat.as_person(OWNER)
+    chat.say("/maj 2 en cours recrutement lancé")
+    chat.as_person(HC)
+    chat.say("no funding since March")
+    chat.say("skip")
+    assert "1 updated" in chat.say("skip")  # once counted twice: "2 updated"
+    assert [(update.status, update.note) for update in updates(chat)] == [
+        (Status.BLOCKED, "no funding since March"), (Status.ON_TRACK, "recrutement lancé")]
+
+
 def test_a_slip_noticed_at_the_next_action_corrects_the_previous_one(chat: Chat) -> None:
     start(chat)
     chat.say("done: strategy endorsed")

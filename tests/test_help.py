@@ -150,3 +150,24 @@ def test_a_one_word_note_in_a_checkin_is_the_note_not_a_command(chat: Chat) -> N
     chat.say("on track")
     said = chat.say("plan")
     assert said.startswith("✓ #1 On track: plan")
+
+
+def test_bare_commands_keep_accents_language_and_the_check_in(chat: Chat) -> None:
+    chat.load(EXAMPLES / "operations.yaml")
+    chat.as_person(OWNER)
+    assert chat.say("thèmes").startswith("Sujets de la bibliothèque")  # once "Je ne connais pas /thèmes"
+    assert chat.say("menu").startswith("Je vous aide")  # French for a French reader
+    assert "Pas encore de mise à jour. Tapez /point 2" in chat.say("statut 2")  # action 2, not a plan "2"
+    chat.as_person(HC)
+    assert "Recruit a full-time PSEA coordinator" in chat.say("status 2")
+    chat.say("/checkin")
+    drafted = chat.say("report")  # near "reporté", once read as Delayed and saved
+    assert "Here is the draft progress update" in drafted
+    assert "Delayed" not in drafted
+    chat.say("blocked")
+    chat.say("how did others set up a PSEA network?")
+    assert "Any note for the update?" in chat.say("continue")
+    read = chat.say("read 2")  # at the note, a command with its arguments is the command
+    assert "Blocked: read 2" not in read
+    assert "Any note" not in read
+    assert "Paused until" in chat.say("pause 2w")

@@ -85,12 +85,17 @@ def answered_here(action: Action, checkin: CheckinSession) -> ActionUpdate | Non
 
 
 def _saved_pending(action: Action, checkin: CheckinSession) -> ActionUpdate | None:
-    """At the note question, the update stored when its status was given: this check-in's, with
-    that status and no note yet (an older check-in's, or one written since, is left alone)."""
-    here = answered_here(action, checkin)
-    if here is None or here.note is not None or here.status is not checkin.pending_status:
-        return None
-    return here
+    """At the note question, the update stored when its status was given: this check-in's newest
+    for the action, with that status, no note yet and not corrected since. Someone else may have
+    written to the action in between (an owner's /update): the note still completes this one,
+    rather than store the same answer twice and count it twice."""
+    superseded = repo.superseded_ids(action)
+    for update in reversed(action.updates):  # newest first: the list runs oldest to newest
+        if update.checkin_id == checkin.id and update.id not in superseded:
+            if update.note is None and update.status is checkin.pending_status:
+                return update
+            return None
+    return None
 
 
 async def _withdraw(session: Session, action: Action, checkin: CheckinSession, update: ActionUpdate) -> None:
@@ -442,7 +447,8 @@ async def _correct(session: Session, person: Person, checkin: CheckinSession, co
         if given is not None:
             return await back(session, checkin, language)
     if correction.status is not None:
-        # Nothing to take back: the status is the answer to this question.
+        # Nothing to take back: the status is the answer to this question, on record at once.
+        await _save(session, person, checkin, action, correction.status, None, platform, now, language)
         checkin.pending_status, checkin.step = correction.status, CheckinStep.ASK_NOTE
         return [await prompt(session, checkin, language)]
     return [await prompt(session, checkin, language, t("checkin.nothing_to_undo", language))]

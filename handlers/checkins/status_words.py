@@ -100,6 +100,12 @@ def bare_status(text: str) -> Status | None:
     return meaning if isinstance(meaning, Status) else None
 
 
+def says_status(text: str) -> bool:
+    """Whether ``text`` is one of the status or control phrases word for word ("pause", "done"),
+    not merely near one as :func:`read_status` allows ("report" is 92 % "reporte")."""
+    return _normal(text) in _PHRASES
+
+
 def read_status(text: str) -> Reading:
     """The status or control word a person meant, if it is clear enough."""
     cleaned = _normal(text)
