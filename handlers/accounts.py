@@ -31,6 +31,13 @@ _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
 DEFAULT_INVITE_LIFETIME = timedelta(days=7)
 _CODE_SHAPE = re.compile(r"^[A-Za-z0-9]{6,32}$")
+
+
+def looks_like_code(text: str) -> bool:
+    """Whether ``text`` could be a code this bot hands out: its length, its alphabet, any case.
+    "link ABCD234567" typed without the slash is the command; "link everything" is not."""
+    return len(text) == CODE_LENGTH and set(text.upper()) <= set(_ALPHABET)
+
 # A person is "seen" at most once an hour in the database: enough to route proactive messages to
 # the platform they use, without a write on every message.
 SEEN_EVERY = timedelta(hours=1)

@@ -198,8 +198,6 @@ _ACTION_NUMBER = 3
 # "status 2", "échéance 2": that action's updates, in the language of the word typed.
 _ACTION_WORDS = {"status": "history", "deadline": "history", "statut": "historique", "echeance": "historique",
                  "échéance": "historique", "plan": ""}
-_PAUSE_LENGTH = re.compile(r"^(?:\d+\s*[dwmjs]|off|stop)$", re.IGNORECASE)
-_LINK_CODE = re.compile(r"^(?=.*\d)[A-Za-z0-9-]{6,}$")
 # Whole sentences that ask for a command: what the library covers, and what the bot can do.
 # Each names the command in the phrase's language: "/sujets" answers "quels sujets ?" in French.
 # "menu" is both languages' word: "" runs /help or /aide, whichever the person reads.
@@ -231,11 +229,11 @@ def _takes(turn: Turn, name: str, rest: list[str]) -> bool:
     if name == "notices":
         return first in ("on", "off")
     if name == "pause":
-        return _PAUSE_LENGTH.match(first) is not None
+        return plans.parse_pause(first) is not None or first in plans.PAUSE_OFF
     if name in ("plan", "report", "plans"):
         return _PLAN_CODE.match(first) is not None or (name == "plans" and first in ("overdue", "retard"))
     if name == "link":
-        return _LINK_CODE.match(rest[0]) is not None
+        return accounts.looks_like_code(rest[0])
     return False
 
 

@@ -51,12 +51,20 @@ def _vocabulary() -> _Vocabulary:
     return _Vocabulary(yaml.load(VOCABULARY.read_text(encoding="utf-8"), Loader=loader))  # noqa: S506 - safe
 
 
+def _marks(text: str) -> tuple[str, set[str]]:
+    """``text`` with its smileys blanked, and the kinds of small talk they were."""
+    vocabulary = _vocabulary()
+    kinds: set[str] = set()
+    for mark in vocabulary.emoji_longest_first:
+        if mark in text:
+            kinds.add(vocabulary.emoji[mark])
+            text = text.replace(mark, " ")
+    return text, kinds
+
+
 def without_marks(text: str) -> str:
     """``text`` without its smileys: ":D" has a letter, and alone it read as French ("d'")."""
-    for mark in _vocabulary().emoji_longest_first:
-        if mark in text:
-            text = text.replace(mark, " ")
-    return text
+    return _marks(text)[0]
 
 
 def small_talk(text: str) -> str | None:
@@ -69,12 +77,7 @@ def small_talk(text: str) -> str | None:
     if set(stripped) <= set("?¿ !.…"):
         return "question_mark" if "?" in stripped else None
     # Smileys first: an emoticon has letters (":D" would read as the word "d").
-    rest = stripped
-    kinds_seen: set[str] = set()
-    for mark in vocabulary.emoji_longest_first:
-        if mark in rest:
-            kinds_seen.add(vocabulary.emoji[mark])
-            rest = rest.replace(mark, " ")
+    rest, kinds_seen = _marks(stripped)
     if kinds_seen and not rest.strip(" !.?\ufe0f"):
         return next(kind for kind in _PRIORITY if kind in kinds_seen)
     tokens = words(stripped)

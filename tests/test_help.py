@@ -171,3 +171,9 @@ def test_bare_commands_keep_accents_language_and_the_check_in(chat: Chat) -> Non
     assert "Blocked: read 2" not in read
     assert "Any note" not in read
     assert "Paused until" in chat.say("pause 2w")
+
+
+def test_a_code_typed_after_link_without_the_slash_is_tried_and_a_word_is_not(chat: Chat) -> None:
+    said = chat.say("link 23456789AB")  # a stranger; a code has letters only about one time in twenty
+    assert "That code does not work" in said
+    assert "That code does not work" not in chat.say("link everything")

@@ -211,6 +211,8 @@ _DURATION = re.compile(
     r"^(\d{1,3})\s*(d|j|days?|jours?|w|s|weeks?|sem|semaines?|m|months?|mois)$")
 _UNIT_DAYS = {"d": 1, "j": 1, "w": 7, "s": 7, "m": 30}
 MAX_PAUSE = timedelta(days=183)
+PAUSE_OFF = frozenset({"off", "stop", "resume", "fin", "reprendre"})
+"""What ends a pause: /pause off."""
 
 
 def parse_pause(text: str) -> timedelta | None:
@@ -239,7 +241,7 @@ async def pause(turn: Turn, args: str) -> list[Reply]:
     name = target.name
     # Said to the person about themselves ("Paused until ..."); an operation is named.
     own = "_self" if target is person else ""
-    if wanted.lower() in {"off", "stop", "resume", "fin", "reprendre"}:
+    if wanted.lower() in PAUSE_OFF:
         target.paused_until = None
         return [text_reply(t("pause.off" + own, language, **({} if own else {"name": name})))]
     if not wanted:
