@@ -219,6 +219,8 @@ def _takes(turn: Turn, name: str, rest: list[str]) -> bool:
     first = rest[0].lower()
     if name == "update":
         return first.isdigit() and len(first) <= _ACTION_NUMBER and len(rest) >= 2
+    if name == "pause":  # "pause 3 semaines" as well as "pause 2w"
+        return plans.parse_pause(" ".join(rest)) is not None or " ".join(rest).lower() in plans.PAUSE_OFF
     if len(rest) > 1:
         return False
     if name in _NUMBERED:
@@ -228,8 +230,6 @@ def _takes(turn: Turn, name: str, rest: list[str]) -> bool:
             name == "unfollow" and first in ("all", "tout"))
     if name == "notices":
         return first in ("on", "off")
-    if name == "pause":
-        return plans.parse_pause(first) is not None or first in plans.PAUSE_OFF
     if name in ("plan", "report", "plans"):
         return _PLAN_CODE.match(first) is not None or (name == "plans" and first in ("overdue", "retard"))
     if name == "link":

@@ -171,6 +171,7 @@ def test_bare_commands_keep_accents_language_and_the_check_in(chat: Chat) -> Non
     assert "Blocked: read 2" not in read
     assert "Any note" not in read
     assert "Paused until" in chat.say("pause 2w")
+    assert "Paused until" in chat.say("pause 3 weeks")
 
 
 def test_a_code_typed_after_link_without_the_slash_is_tried_and_a_word_is_not(chat: Chat) -> None:
